@@ -1,0 +1,84 @@
+"""What every command module shares: the workspace from global options, and rendering."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from ..money import Money
+from ..workspace import Workspace
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+_out: Console | None = None
+_err: Console | None = None
+
+
+def sub_app(help: str, **kwargs: Any) -> typer.Typer:
+    """A command group. Plain help formatting keeps `--help` fast (rich is imported lazily)."""
+    kwargs.setdefault("no_args_is_help", True)
+    return typer.Typer(help=help, rich_markup_mode=None, add_completion=False, **kwargs)
+
+
+def out() -> Console:
+    """The stdout console (Rich is imported on first use, not at startup)."""
+    global _out
+    if _out is None:
+        from rich.console import Console
+
+        _out = Console(highlight=False)
+    return _out
+
+
+def err() -> Console:
+    global _err
+    if _err is None:
+        from rich.console import Console
+
+        _err = Console(stderr=True, highlight=False)
+    return _err
+
+
+def workspace(ctx: typer.Context, *, create: bool = False) -> Workspace:
+    """The Workspace named by ``--home`` / ``$SHAREKIT_HOME`` / the platform dir."""
+    state = ctx.find_root().obj
+    return Workspace.open(getattr(state, "home", None), create=create)
+
+
+def print_json(data: Any) -> None:
+    """Write ``data`` as JSON to stdout (UTF-8, no ASCII escapes), one document."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default) + "\n")
+    sys.stdout.flush()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Money):
+        return value.to_json()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, set):
+        return sorted(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def fmt_money(value: Money | dict[str, Any] | None) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, dict):
+        value = Money.from_json(value)
+    return value.format()
+
+
+def interactive() -> bool:
+    """True when stdout is a terminal (a person is watching): progress bars, colours."""
+    return sys.stdout.isatty()
+
+
+def warn(message: str) -> None:
+    from rich.markup import escape
+
+    err().print(f"[yellow]Warning:[/] {escape(message)}")

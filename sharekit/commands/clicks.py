@@ -1,0 +1,9 @@
+"""`sharekit clicks`: not built yet (its issue replaces this module)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Nothing registered until the clicks command is built."""

@@ -1,0 +1,9 @@
+"""`sharekit link`: not built yet (its issue replaces this module)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Nothing registered until the link command is built."""

@@ -1,0 +1,9 @@
+"""`sharekit sync`: not built yet (its issue replaces this module)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Nothing registered until the sync command is built."""

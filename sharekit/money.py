@@ -1,0 +1,233 @@
+"""Money as an integer count of minor units plus an ISO 4217 code. Never a float."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from .errors import InputError
+
+# Minor-unit exponents for the currencies resellers meet; anything else defaults to 2.
+EXPONENTS: dict[str, int] = {
+    "JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "HUF": 2, "TWD": 2,
+    "BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3, "TND": 3,
+}
+SYMBOLS: dict[str, str] = {
+    "CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "JP¥", "HKD": "HK$",
+    "TWD": "NT$", "KRW": "₩", "INR": "₹", "AUD": "A$", "CAD": "CA$", "SGD": "S$",
+}
+# Symbols as they appear in price strings; ¥/￥ read as CNY (the home market).
+_SYMBOL_TO_CODE: dict[str, str] = {
+    "¥": "CNY", "￥": "CNY", "元": "CNY", "RMB": "CNY", "US$": "USD", "$": "USD", "€": "EUR",
+    "£": "GBP", "HK$": "HKD", "NT$": "TWD", "₩": "KRW", "₹": "INR", "A$": "AUD",
+    "CA$": "CAD", "C$": "CAD", "S$": "SGD", "JP¥": "JPY",
+}
+_CODE = re.compile(r"^[A-Z]{3}$")
+
+
+def exponent(currency: str) -> int:
+    """Number of minor-unit digits of ``currency`` (2 for CNY, 0 for JPY)."""
+    return EXPONENTS.get(currency.upper(), 2)
+
+
+def _check_code(currency: str) -> str:
+    code = currency.strip().upper()
+    if not _CODE.match(code):
+        raise InputError(f"{currency!r} is not an ISO 4217 currency code.")
+    return code
+
+
+@dataclass(frozen=True, order=False, slots=True)
+class Money:
+    """An exact amount: ``minor`` units of ``currency`` (``Money(1990, "CNY")`` is ¥19.90)."""
+
+    minor: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        if isinstance(self.minor, bool) or not isinstance(self.minor, int):
+            raise TypeError(f"Money.minor must be an int, not {type(self.minor).__name__}")
+        object.__setattr__(self, "currency", _check_code(self.currency))
+
+    # construction ---------------------------------------------------------------------------
+    @classmethod
+    def from_decimal(cls, amount: Decimal | str | int, currency: str) -> Money:
+        """From major units (``Decimal("19.90")``), rounding half up to the minor unit."""
+        code = _check_code(currency)
+        try:
+            value = Decimal(str(amount).strip())
+        except InvalidOperation:
+            raise InputError(f"{amount!r} is not a number.") from None
+        if not value.is_finite():
+            raise InputError(f"{amount!r} is not a finite amount.")
+        scaled = (value * (Decimal(10) ** exponent(code))).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        return cls(int(scaled), code)
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(0, currency)
+
+    @classmethod
+    def parse(cls, text: str, default_currency: str | None = None) -> Money:
+        """Parse ``19.9``, ``¥19.90``, ``19.90 CNY``, ``USD 15.00``, ``1,299.00``, ``-3.5``."""
+        return parse_money(text, default_currency)
+
+    # conversion -----------------------------------------------------------------------------
+    @property
+    def amount(self) -> Decimal:
+        """The value in major units as an exact Decimal."""
+        return Decimal(self.minor).scaleb(-exponent(self.currency))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"minor": self.minor, "currency": self.currency}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Money:
+        return cls(int(data["minor"]), str(data["currency"]))
+
+    def decimal_str(self) -> str:
+        """Major units with the currency's digits, no symbol: ``19.90``."""
+        exp = exponent(self.currency)
+        sign = "-" if self.minor < 0 else ""
+        whole, frac = divmod(abs(self.minor), 10**exp)
+        return f"{sign}{whole}.{frac:0{exp}d}" if exp else f"{sign}{whole}"
+
+    def format(self, *, symbol: bool = True, grouping: bool = True) -> str:
+        """Display form: ``¥19.90``, ``$1,299.00``, ``12.00 XYZ`` for unknown symbols."""
+        exp = exponent(self.currency)
+        whole, frac = divmod(abs(self.minor), 10**exp)
+        number = f"{whole:,}" if grouping else str(whole)
+        if exp:
+            number += f".{frac:0{exp}d}"
+        sign = "-" if self.minor < 0 else ""
+        sym = SYMBOLS.get(self.currency)
+        if symbol and sym:
+            return f"{sign}{sym}{number}"
+        return f"{sign}{number} {self.currency}"
+
+    def __str__(self) -> str:
+        return self.format()
+
+    # arithmetic -----------------------------------------------------------------------------
+    def _same(self, other: Any) -> Money:
+        if not isinstance(other, Money):
+            raise TypeError(f"cannot combine Money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise ValueError(f"cannot combine {self.currency} with {other.currency}")
+        return other
+
+    def __add__(self, other: Money) -> Money:
+        return Money(self.minor + self._same(other).minor, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        return Money(self.minor - self._same(other).minor, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.minor, self.currency)
+
+    def __abs__(self) -> Money:
+        return Money(abs(self.minor), self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        return self.minor < self._same(other).minor
+
+    def __le__(self, other: Money) -> bool:
+        return self.minor <= self._same(other).minor
+
+    def __gt__(self, other: Money) -> bool:
+        return self.minor > self._same(other).minor
+
+    def __ge__(self, other: Money) -> bool:
+        return self.minor >= self._same(other).minor
+
+    def __bool__(self) -> bool:
+        return self.minor != 0
+
+    def times(self, rate: Decimal | int | str) -> Money:
+        """Multiply by an exact rate (``Decimal("0.05")``), rounding half up."""
+        if isinstance(rate, float):
+            raise TypeError("rates must be Decimal, int or str, never float")
+        scaled = (Decimal(self.minor) * Decimal(str(rate))).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        return Money(int(scaled), self.currency)
+
+    def allocate(self, parts: int) -> list[Money]:
+        """Split into ``parts`` amounts that differ by at most one minor unit and sum exactly."""
+        if parts <= 0:
+            raise ValueError("parts must be positive")
+        base, extra = divmod(self.minor, parts)
+        return [Money(base + (1 if i < extra else 0), self.currency) for i in range(parts)]
+
+
+def money_sum(items: list[Money] | tuple[Money, ...], currency: str) -> Money:
+    """Sum amounts of one currency (an empty list sums to zero)."""
+    total = Money.zero(currency)
+    for item in items:
+        total = total + item
+    return total
+
+
+_NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?$")
+
+
+def parse_money(text: str, default_currency: str | None = None) -> Money:
+    """Parse a price string. Raises InputError naming the text when it is not a price."""
+    if text is None:
+        raise InputError("no price given")
+    raw = str(text).strip().replace("\u00a0", " ")
+    if not raw:
+        raise InputError("empty price")
+    s = raw
+    currency: str | None = None
+    negative = False
+    if s.startswith("-"):
+        negative, s = True, s[1:].strip()
+    # trailing or leading ISO code
+    m = re.match(r"^([A-Za-z]{3})\s+(.*)$", s) or re.match(r"^([A-Za-z]{3})(\d.*)$", s)
+    if m and m.group(1).upper() not in ("RMB",):
+        currency, s = m.group(1).upper(), m.group(2).strip()
+    m = re.match(r"^(.*?)\s*([A-Za-z]{3})$", s)
+    if currency is None and m and m.group(1):
+        currency, s = m.group(2).upper(), m.group(1).strip()
+    # symbols, longest first
+    for sym in sorted(_SYMBOL_TO_CODE, key=len, reverse=True):
+        if s.startswith(sym):
+            currency = currency or _SYMBOL_TO_CODE[sym]
+            s = s[len(sym):].strip()
+            break
+        if s.endswith(sym):
+            currency = currency or _SYMBOL_TO_CODE[sym]
+            s = s[: -len(sym)].strip()
+            break
+    if s.startswith("-"):
+        negative, s = not negative, s[1:].strip()
+    if currency == "RMB":
+        currency = "CNY"
+    if not s or not _NUMBER.match(s) or s in ("+", "-", "."):
+        raise InputError(f"{raw!r} is not a price.")
+    currency = currency or (default_currency.upper() if default_currency else None)
+    if currency is None:
+        raise InputError(f"{raw!r} has no currency and none was configured.")
+    value = Decimal(s.replace(",", ""))
+    money = Money.from_decimal(value, currency)
+    return -money if negative else money
+
+
+def parse_rate(text: str | Decimal | int) -> Decimal:
+    """Parse a rate given as ``0.05``, ``5%``; returns a Decimal fraction."""
+    s = str(text).strip()
+    try:
+        if s.endswith("%"):
+            return Decimal(s[:-1].strip()) / 100
+        return Decimal(s)
+    except InvalidOperation:
+        raise InputError(f"{text!r} is not a rate (use 0.05 or 5%).") from None
+
+
+def rate_str(rate: Decimal | None) -> str | None:
+    """A rate as a plain decimal string without exponent or trailing zeros (``"0.05"``)."""
+    if rate is None:
+        return None
+    text = format(rate.normalize(), "f")
+    return text if text not in ("-0",) else "0"

@@ -1,0 +1,80 @@
+"""Times: the store keeps UTC ISO 8601; display and supplier wall clocks use a timezone."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from .errors import InputError
+
+_RELATIVE = re.compile(r"^(\d+)\s*([smhdw])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_utc_iso(moment: datetime) -> str:
+    """UTC ISO 8601 with offset, second precision: ``2026-11-26T02:00:00+00:00``."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime")
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def from_iso(text: str) -> datetime:
+    """Parse a stored ISO time (always has an offset)."""
+    return datetime.fromisoformat(text)
+
+
+def local_iso(text_or_dt: str | datetime | None, tz: str) -> str | None:
+    """A stored UTC time shown in ``tz`` with its offset (``2026-11-26T10:00:00+08:00``)."""
+    if text_or_dt is None:
+        return None
+    moment = from_iso(text_or_dt) if isinstance(text_or_dt, str) else text_or_dt
+    return moment.astimezone(ZoneInfo(tz)).isoformat()
+
+
+def parse_when(text: str, tz: str, *, now: datetime | None = None) -> datetime:
+    """Parse ``90m``, ``12h``, ``7d`` (ago), an ISO date, or an ISO time (no offset = ``tz``)."""
+    s = text.strip()
+    now = now or utcnow()
+    m = _RELATIVE.match(s)
+    if m:
+        return now - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+    try:
+        if re.match(r"^\d{4}-\d{2}-\d{2}$", s):
+            d = date.fromisoformat(s)
+            return datetime(d.year, d.month, d.day, tzinfo=ZoneInfo(tz)).astimezone(UTC)
+        moment = datetime.fromisoformat(s.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"{text!r} is not a time: use an ISO date/time or 90m, 12h, 7d.") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(tz))
+    return moment.astimezone(UTC)
+
+
+def parse_local(text: str, tz: str) -> datetime:
+    """Parse an ISO time from a file; no offset means the configured ``tz``. Returns UTC."""
+    s = text.strip().replace("/", "-")
+    try:
+        moment = datetime.fromisoformat(s.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"{text!r} is not an ISO 8601 time.") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(tz))
+    return moment.astimezone(UTC)
+
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def china_wall_clock(moment: datetime) -> str:
+    """``yyyy-MM-dd HH:mm:ss`` in GMT+8, as JD and Taobao expect."""
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def parse_china_wall_clock(text: str) -> datetime:
+    """A JD/Taobao ``yyyy-MM-dd HH:mm:ss`` (GMT+8) as an aware UTC datetime."""
+    return datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=CHINA).astimezone(UTC)

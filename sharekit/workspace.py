@@ -1,0 +1,84 @@
+"""A Workspace is one home folder opened: its paths, its config and (lazily) its store."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import STARTER_CONFIG, Config, load_config, write_config
+from .db import open_db
+from .home import Paths, ensure_home, resolve_home
+
+
+@dataclass
+class Workspace:
+    """The home folder, its config and its database connection."""
+
+    paths: Paths
+    config: Config
+    _db: sqlite3.Connection | None = field(default=None, repr=False)
+
+    @classmethod
+    def open(cls, home: str | os.PathLike[str] | Path | None = None, *, create: bool = False) -> Workspace:
+        """Open the home (``--home`` > ``$SHAREKIT_HOME`` > platform dir); create it if asked."""
+        root = ensure_home(resolve_home(home), create=create)
+        paths = Paths(root)
+        return cls(paths=paths, config=load_config(paths.config))
+
+    @property
+    def home(self) -> Path:
+        return self.paths.home
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            self._db = open_db(self.paths.db)
+        return self._db
+
+    def reload_config(self) -> Config:
+        self.config = load_config(self.paths.config)
+        return self.config
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class InitResult:
+    home: str
+    config_created: bool
+    db_created: bool
+    migrations: list[str]
+
+
+def init_home(home: str | os.PathLike[str] | Path | None = None) -> InitResult:
+    """Create the home, config.toml (0600) and sharekit.db; running it again changes nothing."""
+    from .db import migrate
+
+    root = ensure_home(resolve_home(home), create=True)
+    paths = Paths(root)
+    config_created = False
+    if not paths.config.exists():
+        write_config(paths.config, STARTER_CONFIG)
+        config_created = True
+    else:
+        load_config(paths.config)  # a broken file is reported, not overwritten
+    db_created = not paths.db.exists()
+    conn = open_db(paths.db, migrate_schema=False)
+    try:
+        applied = migrate(conn, paths.db)
+    finally:
+        conn.close()
+    for folder in (paths.cache, paths.posters):
+        folder.mkdir(exist_ok=True)
+    return InitResult(str(root), config_created, db_created, applied)
