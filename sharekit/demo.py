@@ -8,7 +8,7 @@ from typing import Any
 
 from .workspace import Workspace, init_home
 
-EXAMPLES = Path(__file__).parent / "examples"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"  # the repo's examples/ folder
 
 
 def run_demo(home: Path, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
