@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from ..money import Money
-from ..workspace import Workspace
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: `sharekit --help` must not load the store or rich
     from rich.console import Console
+
+    from ..money import Money
+    from ..workspace import Workspace
 
 _out: Console | None = None
 _err: Console | None = None
@@ -45,8 +46,15 @@ def err() -> Console:
 
 def workspace(ctx: typer.Context, *, create: bool = False) -> Workspace:
     """The Workspace named by ``--home`` / ``$SHAREKIT_HOME`` / the platform dir."""
+    from ..workspace import Workspace
+
     state = ctx.find_root().obj
     return Workspace.open(getattr(state, "home", None), create=create)
+
+
+def home_option(ctx: typer.Context) -> str | None:
+    """The ``--home`` given on the command line (or ``$SHAREKIT_HOME``), else None."""
+    return getattr(ctx.find_root().obj, "home", None)
 
 
 def print_json(data: Any) -> None:
@@ -56,16 +64,29 @@ def print_json(data: Any) -> None:
 
 
 def _json_default(value: Any) -> Any:
+    from decimal import Decimal
+    from pathlib import PurePath
+
+    from ..money import Money
+
     if isinstance(value, Money):
         return value.to_json()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    if isinstance(value, set):
+    if isinstance(value, set | frozenset):
         return sorted(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")  # decimal strings, never floats
+    if isinstance(value, PurePath):
+        return str(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 def fmt_money(value: Money | dict[str, Any] | None) -> str:
+    from ..money import Money
+
     if value is None:
         return "-"
     if isinstance(value, dict):

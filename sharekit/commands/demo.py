@@ -6,8 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ..demo import run_demo
-from ._common import out, print_json
+from ._common import home_option, out, print_json
 
 
 def register(app: typer.Typer) -> None:
@@ -20,10 +19,12 @@ def demo(ctx: typer.Context,
 
     Example: sharekit demo
     """
-    state = ctx.find_root().obj
-    home = Path(state.home) if getattr(state, "home", None) else Path.cwd() / "sharekit-demo"
+    from ..demo import run_demo
+
+    given = home_option(ctx)
+    home = Path(given) if given else Path.cwd() / "sharekit-demo"
     con = out()
-    report = run_demo(home, progress=None if json_out else lambda msg: con.print(f"• {msg}"))
+    report = run_demo(home, progress=None if json_out else lambda msg: con.print(f"• {msg}", markup=False))
     if json_out:
         print_json(report)
     else:
