@@ -116,7 +116,10 @@ def migrate(conn: sqlite3.Connection, path: Path) -> list[str]:
     for name, fn in ordered():
         if name in applied:
             continue
-        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise friendly_error(path, exc) from None
         try:
             # another process may have migrated while we waited for the write lock
             if name in _applied(conn):
@@ -128,9 +131,11 @@ def migrate(conn: sqlite3.Connection, path: Path) -> list[str]:
             count = conn.execute("SELECT count(*) FROM _migrations").fetchone()[0]
             conn.execute(f"PRAGMA user_version = {int(count)}")
             conn.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise friendly_error(path, exc) from None
             raise
         done.append(name)
     return done
