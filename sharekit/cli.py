@@ -99,7 +99,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     ctx: typer.Context,
-    home: str = typer.Option(None, "--home", envvar="SHAREKIT_HOME", show_envvar=True,
+    home: str = typer.Option(None, "--home", envvar="SHAREKIT_HOME", show_envvar=True, metavar="DIR",
                              help="Home folder (config, database, cache, posters)."),
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,

@@ -359,3 +359,21 @@ def test_backup_while_another_thread_keeps_writing_is_a_consistent_db(cli, home,
 def test_backup_into_a_missing_folder_is_refused(ws, tmp_path):
     with pytest.raises(StoreError, match="does not exist"):
         backup_db(ws.paths.db, tmp_path / "nope" / "b.db")
+
+
+def test_backup_during_an_open_write_transaction_copies_only_committed_rows(ws, tmp_path):
+    writer = open_db(ws.paths.db)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # a write in progress: a product whose price row is not in yet
+        writer.execute("INSERT INTO products (id, source, native_id, title, currency, first_seen_at, updated_at,"
+                       " seen_at) VALUES ('feed:1', 'feed', '1', 't', 'CNY', ?, ?, ?)", (NOW, NOW, NOW))
+        dest = backup_db(ws.paths.db, tmp_path / "mid-write.db")
+        writer.execute("INSERT INTO price_history (product_id, currency, price_minor, recorded_at)"
+                       " VALUES ('feed:1', 'CNY', 1990, ?)", (NOW,))
+        writer.execute("COMMIT")
+    finally:
+        writer.close()
+    copy = check_db(dest)
+    assert copy.ok and copy.tables["products"] == copy.tables["price_history"] == 0
+    after = check_db(backup_db(ws.paths.db, tmp_path / "after.db"))
+    assert after.tables["products"] == after.tables["price_history"] == 1
