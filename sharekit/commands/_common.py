@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +58,8 @@ def home_option(ctx: typer.Context) -> str | None:
 
 def print_json(data: Any) -> None:
     """Write ``data`` as JSON to stdout (UTF-8, no ASCII escapes), one document."""
+    import json
+
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default) + "\n")
     sys.stdout.flush()
 
