@@ -25,9 +25,10 @@ COMMAND_MODULES = (
 class State:
     """Global options, shared with every command through ``ctx.obj``."""
 
-    def __init__(self, home: str | None, debug: bool) -> None:
-        self.home = home
+    def __init__(self, home: str | None, debug: bool, home_given: bool = False) -> None:
+        self.home = home  # --home, else $SHAREKIT_HOME, else None (the platform dir)
         self.debug = debug
+        self.home_given = home_given  # True only when --home was typed on the command line
 
 
 def _print_error(message: str) -> None:
@@ -106,7 +107,8 @@ def _root(
                                  help="Print the version and exit."),
 ) -> None:
     """sharekit: the reseller's toolkit, from supplier API to WeChat poster to commission."""
-    ctx.obj = State(home, debug)
+    source = ctx.get_parameter_source("home")
+    ctx.obj = State(home, debug, home_given=getattr(source, "name", "") == "COMMANDLINE")
 
 
 for _name in COMMAND_MODULES:

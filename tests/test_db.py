@@ -377,3 +377,16 @@ def test_backup_during_an_open_write_transaction_copies_only_committed_rows(ws, 
     assert copy.ok and copy.tables["products"] == copy.tables["price_history"] == 0
     after = check_db(backup_db(ws.paths.db, tmp_path / "after.db"))
     assert after.tables["products"] == after.tables["price_history"] == 1
+
+
+def test_schema_has_the_core_tables_with_integer_money_columns(ws):
+    conn = ws.db
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"products", "price_history", "links", "clicks", "orders", "order_status_history", "channels",
+            "sync_checkpoints"} <= tables
+    for table in sorted(tables):
+        columns = {r["name"]: r["type"] for r in conn.execute(f'PRAGMA table_info("{table}")')}
+        money = [c for c in columns if c.endswith("_minor")]
+        assert all(columns[c] == "INTEGER" for c in money), (table, columns)
+        if money and table != "order_status_history":  # history rows take the currency of their order line
+            assert any("currency" in c for c in columns), table

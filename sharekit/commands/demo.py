@@ -21,8 +21,10 @@ def demo(ctx: typer.Context,
     """
     from ..demo import run_demo
 
-    given = home_option(ctx)
-    home = Path(given) if given else Path.cwd() / "sharekit-demo"
+    # only an explicit --home: $SHAREKIT_HOME may be the user's real home, which the demo must not fill
+    state = ctx.find_root().obj
+    given = home_option(ctx) if getattr(state, "home_given", False) else None
+    home = Path(given).expanduser().absolute() if given else Path.cwd() / "sharekit-demo"
     con = out()
     report = run_demo(home, progress=None if json_out else lambda msg: con.print(f"• {msg}", markup=False))
     if json_out:
