@@ -43,6 +43,22 @@ def _connect(path: Path, *, readonly: bool = False, timeout_ms: int | None = Non
     return conn
 
 
+class StoreLockedError(StoreError, sqlite3.OperationalError):
+    """Raised when another process holds the write lock past the busy timeout.
+
+    Still a ``sqlite3.OperationalError``, so code written to catch SQLite's own error keeps working.
+    """
+
+
+def db_path(conn: sqlite3.Connection) -> str | None:
+    """The file behind ``conn`` (None for an in-memory database)."""
+    try:
+        row = conn.execute("PRAGMA database_list").fetchone()
+    except sqlite3.Error:
+        return None
+    return (row[2] or None) if row else None
+
+
 def friendly_error(path: Path | str | None, exc: sqlite3.Error) -> StoreError:
     """A one-line StoreError for a raw sqlite3 error (``path`` names the file when known)."""
     text = str(exc)
@@ -50,7 +66,7 @@ def friendly_error(path: Path | str | None, exc: sqlite3.Error) -> StoreError:
     if "not a database" in text or "file is encrypted" in text:
         return StoreError(f"{where} is not a SQLite database.", hint="Move it aside or pick another --home.")
     if "locked" in text or "busy" in text:
-        return StoreError(f"{where} is locked by another process (a long write is running).",
+        return StoreLockedError(f"{where} is locked by another process (a long write is running).",
                           hint="Wait for it to finish and retry.")
     if "unable to open" in text or "readonly" in text:
         return StoreError(f"Cannot open {where} for writing.", hint="Check the home folder's permissions.")
@@ -184,7 +200,12 @@ def transaction(conn: sqlite3.Connection, *, immediate: bool = True) -> Iterator
     if conn.in_transaction:  # nested: join the outer transaction
         yield conn
         return
-    conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    try:
+        conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            raise
+        raise friendly_error(db_path(conn), exc) from None
     try:
         yield conn
     except BaseException:

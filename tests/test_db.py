@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import typer
 
 from sharekit import migrations
 from sharekit.db import BUSY_TIMEOUT_MS, backup_db, check_db, migrate, open_db, transaction
@@ -390,3 +391,48 @@ def test_schema_has_the_core_tables_with_integer_money_columns(ws):
         assert all(columns[c] == "INTEGER" for c in money), (table, columns)
         if money and table != "order_status_history":  # history rows take the currency of their order line
             assert any("currency" in c for c in columns), table
+
+
+def test_a_command_writing_while_another_process_holds_the_lock_gets_one_line(cli, home, monkeypatch):
+    import sqlite3 as sqlite
+
+    from sharekit.cli import app
+    from sharekit.commands._common import workspace
+    from sharekit.db import StoreLockedError
+
+    def write_test(ctx: typer.Context) -> None:
+        """Write one channel.
+
+        Example: sharekit write-test
+        """
+        ws = workspace(ctx)
+        with transaction(ws.db):
+            ws.db.execute("INSERT INTO channels (name, created_at) VALUES ('mine', 'now')")
+
+    assert cli(["init"]).exit_code == 0
+    path = home / "sharekit.db"
+    monkeypatch.setenv("SHAREKIT_BUSY_TIMEOUT_MS", "200")
+    app.command("write-test")(write_test)
+    added = app.registered_commands[-1]
+    try:
+        with subprocess.Popen([sys.executable, "-c", LOCKER, str(path)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True) as locker:
+            try:
+                assert locker.stdout.readline().strip() == "locked"
+                result = cli(["write-test"])
+                assert result.exit_code == 1, result.output
+                assert one_line(result.stderr).startswith(f"Error: {path} is locked by another process")
+                conn = open_db(path, busy_timeout_ms=100)
+                try:  # library callers can still catch SQLite's own error class
+                    with pytest.raises(sqlite.OperationalError) as info, transaction(conn):
+                        pass
+                    assert isinstance(info.value, StoreLockedError)
+                finally:
+                    conn.close()
+            finally:
+                locker.stdin.write("\n")
+                locker.stdin.close()
+                locker.wait(timeout=30)
+        assert cli(["write-test"]).exit_code == 0
+    finally:
+        app.registered_commands.remove(added)
