@@ -140,6 +140,19 @@ def _pattern_for(dotted: str) -> tuple[type, ...] | None:
     return None
 
 
+def _typed_env_value(env_key: str, raw: str, types: tuple[type, ...] | None) -> Any:
+    """An override from the environment: a string, or a number for keys typed as numbers."""
+    if types is None or str in types:
+        return raw
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    if not _type_matches(value, types):
+        raise ConfigError(f"${env_key}: {raw!r} must be {_type_names(types)}.")
+    return value
+
+
 def _walk(data: Mapping[str, Any], prefix: str = ""):
     for key, value in data.items():
         dotted = f"{prefix}{key}"
@@ -201,7 +214,8 @@ class Config:
         prefix = "SHAREKIT_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper() + "_"
         for env_key, env_value in os.environ.items():
             if env_key.startswith(prefix) and env_value:
-                settings[env_key[len(prefix):].lower()] = env_value
+                key = env_key[len(prefix):].lower()
+                settings[key] = _typed_env_value(env_key, env_value, _pattern_for(f"sources.{name}.{key}"))
         return settings
 
     def line_of(self, key: str) -> int | None:

@@ -14,10 +14,12 @@ def test_init_json_reports_what_it_created_then_that_it_kept_everything(cli, hom
     assert data["migrations"][0] == "m001_initial"
     assert stat.S_IMODE((home / "config.toml").stat().st_mode) == 0o600
     assert (home / "cache").is_dir() and (home / "posters").is_dir()
-    config_before = (home / "config.toml").read_bytes()
+    before = {name: ((home / name).read_bytes(), (home / name).stat().st_mtime_ns)
+              for name in ("config.toml", "sharekit.db")}
     again = json.loads(cli(["init", "--json"]).stdout)
     assert again == {"home": str(home), "config_created": False, "db_created": False, "migrations": []}
-    assert (home / "config.toml").read_bytes() == config_before
+    after = {name: ((home / name).read_bytes(), (home / name).stat().st_mtime_ns) for name in before}
+    assert after == before  # a second init changes nothing on disk
 
 
 def test_home_option_beats_the_environment(cli, home, tmp_path):

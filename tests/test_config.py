@@ -164,3 +164,16 @@ def test_library_set_value_round_trips(tmp_path):
     config = set_value(config, "sources.shop.endpoint", "http://127.0.0.1:9/")
     assert config.get("sources.shop.endpoint") == "http://127.0.0.1:9/"
     assert stat.S_IMODE(config.path.stat().st_mode) == 0o600
+
+
+def test_numeric_source_settings_from_the_environment_are_numbers(tmp_path, monkeypatch):
+    path = tmp_path / "config.toml"
+    path.write_text('[sources.jd]\nkind = "jd"\n')
+    monkeypatch.setenv("SHAREKIT_JD_RATE_LIMIT", "2.5")
+    monkeypatch.setenv("SHAREKIT_JD_RETRIES", "3")
+    monkeypatch.setenv("SHAREKIT_JD_APP_KEY", "000123")
+    settings = load_config(path).source("jd")
+    assert settings["rate_limit"] == 2.5 and settings["retries"] == 3 and settings["app_key"] == "000123"
+    monkeypatch.setenv("SHAREKIT_JD_TIMEOUT", "soon")
+    with pytest.raises(ConfigError, match=r"\$SHAREKIT_JD_TIMEOUT: 'soon' must be an integer or a number"):
+        load_config(path).source("jd")

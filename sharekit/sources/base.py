@@ -21,6 +21,7 @@ messages that never include a secret.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -112,7 +113,7 @@ class Source:
         if missing:
             raise ConfigError(
                 f"Source `{name}` ({self.kind}) is missing {', '.join(missing)}.",
-                hint=f"Set them in [sources.{name}] or as SHAREKIT_{name.upper()}_<KEY>.",
+                hint=f"Set them in [sources.{name}] or as SHAREKIT_{re.sub(r'[^A-Za-z0-9]', '_', name).upper()}_<KEY>.",
             )
         self._own_client = client is None
         self.client = client or make_client()
