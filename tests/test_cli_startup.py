@@ -56,3 +56,9 @@ def test_the_public_names_resolve():
         assert "no_such_name" in str(exc)
     else:
         raise AssertionError("unknown names must raise AttributeError")
+
+
+def test_the_source_interface_can_be_imported_without_httpx():
+    # command modules import it at the top; httpx comes with the first source actually built
+    modules = loaded_after("import sharekit.sources, sharekit.sources.base, sharekit.workspace, sharekit.orders")
+    assert not {m for m in modules if m.split(".")[0] in HEAVY}
