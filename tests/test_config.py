@@ -177,3 +177,10 @@ def test_numeric_source_settings_from_the_environment_are_numbers(tmp_path, monk
     monkeypatch.setenv("SHAREKIT_JD_TIMEOUT", "soon")
     with pytest.raises(ConfigError, match=r"\$SHAREKIT_JD_TIMEOUT: 'soon' must be an integer or a number"):
         load_config(path).source("jd")
+
+
+def test_set_in_a_new_home_creates_it_with_a_private_config(cli, home):
+    result = cli(["config", "set", "sources.shop.kind", "feed"])
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE((home / "config.toml").stat().st_mode) == 0o600
+    assert load_config(home / "config.toml").data == {"sources": {"shop": {"kind": "feed"}}}

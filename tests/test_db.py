@@ -222,7 +222,7 @@ def test_a_db_locked_by_another_process_is_a_one_line_error(cli, home, monkeypat
 
 
 @pytest.mark.parametrize("argv", [["config", "show"], ["config", "get", "brand.name"],
-                                  ["config", "set", "brand.name", "x"], ["db", "check"],
+                                  ["db", "check"],
                                   ["db", "backup", "/tmp/never-written.db"]])
 def test_a_missing_home_is_a_one_line_error_and_nothing_is_created(cli, home, argv):
     result = cli(argv)

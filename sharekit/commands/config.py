@@ -77,13 +77,13 @@ def get(ctx: typer.Context, key: str = typer.Argument(..., help="Dotted key, e.g
 def set_(ctx: typer.Context, key: str = typer.Argument(..., help="Dotted key, e.g. sources.jd.app_key."),
          value: str = typer.Argument(..., help="Value: numbers and true/false are typed; else a string. "
                                      "Use ${VAR} to read a secret from the environment.")) -> None:
-    """Set one value in config.toml (written with mode 0600; ${VAR} is kept as written).
+    """Set one value in config.toml (written with mode 0600; ${VAR} is kept as written). Creates the home if needed.
 
     Example: sharekit config set brand.name "小王好物"
     """
     from ..config import MASK, is_secret_key, parse_cli_value, set_value
 
-    ws = workspace(ctx)
+    ws = workspace(ctx, create=True)  # like `init`, it may start a new home (with only config.toml)
     set_value(ws.config, key, parse_cli_value(value, key))
     shown = MASK if is_secret_key(key) and "${" not in value else value
     out().print(f"{key} = {shown}", markup=False)
