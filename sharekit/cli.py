@@ -42,7 +42,12 @@ def _print_error(message: str) -> None:
 def _as_store_error(exc: BaseException) -> StoreError | None:
     """A raw sqlite3 error escaping a command (e.g. "database is locked") as a StoreError."""
     sqlite3 = sys.modules.get("sqlite3")  # only loaded when a command opened the store
-    if sqlite3 is None or not isinstance(exc, sqlite3.Error):
+    if sqlite3 is None or not isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError):
+        return None
+    text = str(exc)
+    # conditions of the file or the machine; a bad statement ("no such table") is a bug: traceback
+    if not any(word in text for word in ("locked", "busy", "not a database", "file is encrypted", "unable to open",
+                                          "readonly", "malformed", "corrupt", "disk is full", "disk I/O")):
         return None
     from .db import friendly_error
 

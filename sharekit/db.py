@@ -63,13 +63,18 @@ def friendly_error(path: Path | str | None, exc: sqlite3.Error) -> StoreError:
     """A one-line StoreError for a raw sqlite3 error (``path`` names the file when known)."""
     text = str(exc)
     where = str(path) if path else "The database"
+    name = str(path) if path else "the database"
     if "not a database" in text or "file is encrypted" in text:
         return StoreError(f"{where} is not a SQLite database.", hint="Move it aside or pick another --home.")
     if "locked" in text or "busy" in text:
         return StoreLockedError(f"{where} is locked by another process (a long write is running).",
                           hint="Wait for it to finish and retry.")
     if "unable to open" in text or "readonly" in text:
-        return StoreError(f"Cannot open {where} for writing.", hint="Check the home folder's permissions.")
+        return StoreError(f"Cannot open {name} for writing.", hint="Check the home folder's permissions.")
+    if "disk is full" in text:
+        return StoreError(f"No disk space left to write {name}.", hint="Free some disk space and retry.")
+    if "disk I/O" in text:
+        return StoreError(f"{where}: the disk reported an I/O error.", hint="Check the disk, then `sharekit db check`.")
     if "malformed" in text or "corrupt" in text:
         return StoreError(f"{where} is damaged ({text}).", hint="Restore a backup (`sharekit db backup` makes them).")
     return StoreError(f"{where}: {text}.")

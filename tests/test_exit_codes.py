@@ -56,6 +56,8 @@ def one_line(text: str) -> str:
         (sqlite3.OperationalError("database is locked"),
          "Error: The database is locked by another process (a long write is running). "
          "Wait for it to finish and retry."),
+        (sqlite3.OperationalError("database or disk is full"),
+         "Error: No disk space left to write the database. Free some disk space and retry."),
         (PermissionError(13, "Permission denied", "/srv/out.jpg"),
          "Error: Permission denied (/srv/out.jpg). Run with --debug for details."),
     ],
@@ -80,11 +82,13 @@ def test_ctrl_c_exits_130(cli):
     assert result.exit_code == 130
 
 
-def test_a_bug_is_not_disguised_as_a_user_error(cli):
-    with temporary_command(_raise(RuntimeError("a bug"))):
+@pytest.mark.parametrize("bug", [RuntimeError("a bug"), sqlite3.OperationalError("no such table: prodcts"),
+                                 sqlite3.IntegrityError("UNIQUE constraint failed: links.code")])
+def test_a_bug_is_not_disguised_as_a_user_error(cli, bug):
+    with temporary_command(_raise(bug)):
         result = cli(["boom-test"])
     assert result.exit_code == 1
-    assert isinstance(result.exception, RuntimeError)
+    assert result.exception is bug
 
 
 def test_debug_lets_the_library_error_through(cli):
