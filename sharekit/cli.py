@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sys
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
 from . import __version__
-from .errors import ExitCode, SharekitError
+from .errors import ExitCode, SharekitError, StoreError
+
+if TYPE_CHECKING:
+    import click
 
 # One module per command group, in help order; each exposes ``register(app)``.
 COMMAND_MODULES = (
@@ -23,40 +25,61 @@ COMMAND_MODULES = (
 class State:
     """Global options, shared with every command through ``ctx.obj``."""
 
-    def __init__(self, home: str | None, debug: bool) -> None:
-        self.home = home
+    def __init__(self, home: str | None, debug: bool, home_given: bool = False) -> None:
+        self.home = home  # --home, else $SHAREKIT_HOME, else None (the platform dir)
         self.debug = debug
+        self.home_given = home_given  # True only when --home was typed on the command line
+
+
+def _print_error(message: str) -> None:
+    """One plain line on stderr (Rich is imported only when there is an error to show)."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]Error:[/] {escape(message)}")
+
+
+def _as_store_error(exc: BaseException) -> StoreError | None:
+    """A raw sqlite3 error escaping a command (e.g. "database is locked") as a StoreError."""
+    sqlite3 = sys.modules.get("sqlite3")  # only loaded when a command opened the store
+    if sqlite3 is None or not isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError):
+        return None
+    text = str(exc)
+    # conditions of the file or the machine; a bad statement ("no such table") is a bug: traceback
+    if not any(word in text for word in ("locked", "busy", "not a database", "file is encrypted", "unable to open",
+                                          "readonly", "malformed", "corrupt", "disk is full", "disk I/O")):
+        return None
+    from .db import friendly_error
+
+    return friendly_error(None, exc)
 
 
 class BoundaryGroup(TyperGroup):
-    """Maps SharekitError to a one-line message and exit 1; --debug shows the traceback."""
+    """The one error boundary: SharekitError (and OSError, sqlite3.Error) become a one-line
+    message on stderr and exit 1; ``--debug`` re-raises so the traceback shows; Ctrl-C is 130.
+    Anything else is a bug and keeps its traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except SharekitError as exc:
-            state = ctx.obj if isinstance(ctx.obj, State) else None
-            if state is not None and state.debug:
-                raise
-            from rich.console import Console
-            from rich.markup import escape
-
-            err = Console(stderr=True, highlight=False, soft_wrap=True)
-            err.print(f"[bold red]Error:[/] {escape(str(exc))}")
-            raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
-        except OSError as exc:
+        except Exception as exc:
             state = ctx.obj if isinstance(ctx.obj, State) else None
             if state is not None and state.debug:
                 raise
-            from rich.console import Console
-            from rich.markup import escape
-
-            where = f" ({exc.filename})" if exc.filename else ""
-            Console(stderr=True, highlight=False, soft_wrap=True).print(
-                f"[bold red]Error:[/] {escape((exc.strerror or str(exc)) + where)}. Run with --debug for details.")
-            raise typer.Exit(int(ExitCode.ERROR)) from None
+            if isinstance(exc, SharekitError):
+                _print_error(str(exc))
+                raise typer.Exit(int(exc.exit_code)) from None
+            store_error = _as_store_error(exc)
+            if store_error is not None:
+                _print_error(str(store_error))
+                raise typer.Exit(int(store_error.exit_code)) from None
+            if isinstance(exc, OSError):
+                where = f" ({exc.filename})" if exc.filename else ""
+                _print_error(f"{exc.strerror or exc}{where}. Run with --debug for details.")
+                raise typer.Exit(int(ExitCode.ERROR)) from None
+            raise
 
 
 app = typer.Typer(
@@ -82,14 +105,15 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     ctx: typer.Context,
-    home: str = typer.Option(None, "--home", envvar="SHAREKIT_HOME", show_envvar=True,
+    home: str = typer.Option(None, "--home", envvar="SHAREKIT_HOME", show_envvar=True, metavar="DIR",
                              help="Home folder (config, database, cache, posters)."),
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Print the version and exit."),
 ) -> None:
     """sharekit: the reseller's toolkit, from supplier API to WeChat poster to commission."""
-    ctx.obj = State(home, debug)
+    source = ctx.get_parameter_source("home")
+    ctx.obj = State(home, debug, home_given=getattr(source, "name", "") == "COMMANDLINE")
 
 
 for _name in COMMAND_MODULES:

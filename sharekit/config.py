@@ -63,6 +63,15 @@ def is_secret_key(key: str) -> bool:
     return any(word in last for word in SECRET_WORDS)
 
 
+def mask_secrets(value: Any, key: str = "") -> Any:
+    """``value`` (found at dotted ``key``) with every secret inside it masked."""
+    if isinstance(value, Mapping):
+        return {k: mask_secrets(v, f"{key}.{k}" if key else str(k)) for k, v in value.items()}
+    if key and is_secret_key(key) and value not in (None, ""):
+        return MASK
+    return value
+
+
 def _resolve_env(value: Any) -> Any:
     if isinstance(value, str):
         return _ENV_REF.sub(lambda m: os.environ.get(m.group(1), ""), value)
@@ -81,6 +90,15 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
         else:
             out[key] = copy.deepcopy(value)
     return out
+
+
+def _lookup(data: Mapping[str, Any], parts: list[str]) -> Any:
+    node: Any = data
+    for part in parts:
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
 
 
 def find_key_line(text: str, dotted: str) -> int | None:
@@ -120,6 +138,19 @@ def _pattern_for(dotted: str) -> tuple[type, ...] | None:
         if len(pp) == len(parts) and all(a == "*" or a == b for a, b in zip(pp, parts, strict=True)):
             return types
     return None
+
+
+def _typed_env_value(env_key: str, raw: str, types: tuple[type, ...] | None) -> Any:
+    """An override from the environment: a string, or a number for keys typed as numbers."""
+    if types is None or str in types:
+        return raw
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    if not _type_matches(value, types):
+        raise ConfigError(f"${env_key}: {raw!r} must be {_type_names(types)}.")
+    return value
 
 
 def _walk(data: Mapping[str, Any], prefix: str = ""):
@@ -183,23 +214,21 @@ class Config:
         prefix = "SHAREKIT_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper() + "_"
         for env_key, env_value in os.environ.items():
             if env_key.startswith(prefix) and env_value:
-                settings[env_key[len(prefix):].lower()] = env_value
+                key = env_key[len(prefix):].lower()
+                settings[key] = _typed_env_value(env_key, env_value, _pattern_for(f"sources.{name}.{key}"))
         return settings
 
     def line_of(self, key: str) -> int | None:
         return find_key_line(self.text, key)
 
-    def masked(self) -> dict[str, Any]:
-        """The merged config with every secret replaced by a mask (for display)."""
+    def masked(self, *, resolve: bool = True) -> dict[str, Any]:
+        """The merged config with every secret replaced by a mask (for display).
 
-        def mask(node: Any, prefix: str) -> Any:
-            if isinstance(node, Mapping):
-                return {k: mask(v, f"{prefix}{k}.") for k, v in node.items()}
-            if is_secret_key(prefix[:-1]) and node not in (None, ""):
-                return MASK
-            return node
-
-        return mask(self.merged, "")
+        ``${VAR}`` references are resolved (unless ``resolve`` is false) before masking, so a
+        secret never shows, and a plain value shows what sharekit will actually use.
+        """
+        merged = self.merged
+        return mask_secrets(_resolve_env(merged) if resolve else merged)
 
     def validate(self) -> None:
         """Check the types of well-known keys; a ConfigError names the file and line."""
@@ -245,8 +274,20 @@ def load_config(path: Path) -> Config:
     return config
 
 
-def parse_cli_value(raw: str) -> Any:
-    """Turn a `config set` value into a TOML value: numbers, booleans, arrays; else a string."""
+def parse_cli_value(raw: str, key: str | None = None) -> Any:
+    """Turn a `config set` value into a TOML value: numbers, booleans, arrays; else a string.
+
+    With ``key``, a value for a key known to be a string, a secret, or a source setting that
+    looks like a number (account ids, app keys: ``123456``) stays the string that was typed.
+    """
+    if key is not None:
+        types = _pattern_for(key)
+        if types is not None and str in types and not any(t in types for t in (int, float, list, bool)):
+            return raw
+        if is_secret_key(key):
+            return raw
+        if types is None and key.startswith("sources.") and re.fullmatch(r"[+-]?\d+", raw.strip()):
+            return raw
     try:
         return tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
@@ -276,7 +317,7 @@ def set_value(config: Config, key: str, value: Any) -> Config:
     types = _pattern_for(key)
     if types and not _type_matches(value, types):
         wanted = _type_names(types)
-        raise ConfigError(f"`{key}` must be {wanted}, not {type(value).__name__}.")
+        raise ConfigError(f"{config.path}: `{key}` must be {wanted}, not {type(value).__name__}.")
     data = copy.deepcopy(config.data)
     node = data
     parts = key.split(".")
@@ -285,6 +326,9 @@ def set_value(config: Config, key: str, value: Any) -> Config:
         if not isinstance(child, dict):
             raise ConfigError(f"`{key}`: `{part}` is a value, not a table.")
         node = child
+    current = node.get(parts[-1], _lookup(DEFAULTS, parts))
+    if isinstance(current, Mapping) and not isinstance(value, Mapping):
+        raise ConfigError(f"`{key}` is a table; set one of its keys (e.g. `{key}.NAME`).")
     node[parts[-1]] = value
     candidate = Config(path=config.path, data=data, text="")
     candidate.validate()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .errors import InputError
@@ -25,6 +25,26 @@ _SYMBOL_TO_CODE: dict[str, str] = {
     "CA$": "CAD", "C$": "CAD", "S$": "SGD", "JP¥": "JPY",
 }
 _CODE = re.compile(r"^[A-Z]{3}$")
+
+
+class CurrencyMismatchError(InputError, ValueError):
+    """Raised when two amounts of different currencies are added, subtracted or compared."""
+
+
+def _round_half_up(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` rounded half away from zero, in exact integer arithmetic."""
+    if denominator < 0:
+        numerator, denominator = -numerator, -denominator
+    quotient, remainder = divmod(abs(numerator), denominator)
+    if 2 * remainder >= denominator:
+        quotient += 1
+    return -quotient if numerator < 0 else quotient
+
+
+def _scaled_minor(value: Decimal, exp: int) -> int:
+    """``value`` major units as minor units (``10**exp`` per unit), exact at any size."""
+    numerator, denominator = value.as_integer_ratio()
+    return _round_half_up(numerator * 10**exp, denominator)
 
 
 def exponent(currency: str) -> int:
@@ -62,8 +82,7 @@ class Money:
             raise InputError(f"{amount!r} is not a number.") from None
         if not value.is_finite():
             raise InputError(f"{amount!r} is not a finite amount.")
-        scaled = (value * (Decimal(10) ** exponent(code))).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-        return cls(int(scaled), code)
+        return cls(_scaled_minor(value, exponent(code)), code)
 
     @classmethod
     def zero(cls, currency: str) -> Money:
@@ -115,7 +134,8 @@ class Money:
         if not isinstance(other, Money):
             raise TypeError(f"cannot combine Money with {type(other).__name__}")
         if other.currency != self.currency:
-            raise ValueError(f"cannot combine {self.currency} with {other.currency}")
+            raise CurrencyMismatchError(
+                f"Cannot combine {self.currency} with {other.currency}: amounts in different currencies.")
         return other
 
     def __add__(self, other: Money) -> Money:
@@ -147,10 +167,16 @@ class Money:
 
     def times(self, rate: Decimal | int | str) -> Money:
         """Multiply by an exact rate (``Decimal("0.05")``), rounding half up."""
-        if isinstance(rate, float):
+        if isinstance(rate, float) or isinstance(rate, bool):
             raise TypeError("rates must be Decimal, int or str, never float")
-        scaled = (Decimal(self.minor) * Decimal(str(rate))).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-        return Money(int(scaled), self.currency)
+        try:
+            exact = rate if isinstance(rate, Decimal) else Decimal(str(rate).strip())
+        except InvalidOperation:
+            raise InputError(f"{rate!r} is not a rate.") from None
+        if not exact.is_finite():
+            raise InputError(f"{rate!r} is not a finite rate.")
+        numerator, denominator = exact.as_integer_ratio()  # exact: no context rounding, no float
+        return Money(_round_half_up(self.minor * numerator, denominator), self.currency)
 
     def allocate(self, parts: int) -> list[Money]:
         """Split into ``parts`` amounts that differ by at most one minor unit and sum exactly."""
@@ -201,10 +227,12 @@ def parse_money(text: str, default_currency: str | None = None) -> Money:
             s = s[: -len(sym)].strip()
             break
     if s.startswith("-"):
-        negative, s = not negative, s[1:].strip()
+        if negative:
+            raise InputError(f"{raw!r} is not a price.")
+        negative, s = True, s[1:].strip()
     if currency == "RMB":
         currency = "CNY"
-    if not s or not _NUMBER.match(s) or s in ("+", "-", "."):
+    if not s or not _NUMBER.match(s) or s[-1:] in ("+", "-", ".") or (negative and s.startswith(("+", "-"))):
         raise InputError(f"{raw!r} is not a price.")
     currency = currency or (default_currency.upper() if default_currency else None)
     if currency is None:
@@ -218,11 +246,12 @@ def parse_rate(text: str | Decimal | int) -> Decimal:
     """Parse a rate given as ``0.05``, ``5%``; returns a Decimal fraction."""
     s = str(text).strip()
     try:
-        if s.endswith("%"):
-            return Decimal(s[:-1].strip()) / 100
-        return Decimal(s)
+        rate = Decimal(s[:-1].strip()).scaleb(-2) if s.endswith("%") else Decimal(s)
     except InvalidOperation:
         raise InputError(f"{text!r} is not a rate (use 0.05 or 5%).") from None
+    if not rate.is_finite():
+        raise InputError(f"{text!r} is not a rate (use 0.05 or 5%).")
+    return rate
 
 
 def rate_str(rate: Decimal | None) -> str | None:

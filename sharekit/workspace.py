@@ -62,23 +62,27 @@ class InitResult:
 
 
 def init_home(home: str | os.PathLike[str] | Path | None = None) -> InitResult:
-    """Create the home, config.toml (0600) and sharekit.db; running it again changes nothing."""
+    """Create the home, config.toml (0600) and sharekit.db; running it again changes nothing.
+
+    Everything that can refuse (a broken config.toml, a file that is not SQLite, a newer
+    schema, a locked database) is checked before the first write to an existing file.
+    """
     from .db import migrate
 
     root = ensure_home(resolve_home(home), create=True)
     paths = Paths(root)
-    config_created = False
-    if not paths.config.exists():
-        write_config(paths.config, STARTER_CONFIG)
-        config_created = True
-    else:
+    if paths.config.exists():
         load_config(paths.config)  # a broken file is reported, not overwritten
-    db_created = not paths.db.exists()
-    conn = open_db(paths.db, migrate_schema=False)
+    db_created = not paths.db.exists() or paths.db.stat().st_size == 0
+    conn = open_db(paths.db, migrate_schema=False)  # refuses non-SQLite / newer files untouched
     try:
         applied = migrate(conn, paths.db)
     finally:
         conn.close()
+    config_created = False
+    if not paths.config.exists():
+        write_config(paths.config, STARTER_CONFIG)
+        config_created = True
     for folder in (paths.cache, paths.posters):
         folder.mkdir(exist_ok=True)
     return InitResult(str(root), config_created, db_created, applied)

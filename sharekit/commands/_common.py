@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import sys
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from ..money import Money
-from ..workspace import Workspace
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: `sharekit --help` must not load the store or rich
     from rich.console import Console
+
+    from ..money import Money
+    from ..workspace import Workspace
 
 _out: Console | None = None
 _err: Console | None = None
@@ -39,33 +39,55 @@ def err() -> Console:
     if _err is None:
         from rich.console import Console
 
-        _err = Console(stderr=True, highlight=False)
+        _err = Console(stderr=True, highlight=False, soft_wrap=True)  # errors stay one line
     return _err
 
 
 def workspace(ctx: typer.Context, *, create: bool = False) -> Workspace:
     """The Workspace named by ``--home`` / ``$SHAREKIT_HOME`` / the platform dir."""
+    from ..workspace import Workspace
+
     state = ctx.find_root().obj
     return Workspace.open(getattr(state, "home", None), create=create)
 
 
+def home_option(ctx: typer.Context) -> str | None:
+    """The ``--home`` given on the command line (or ``$SHAREKIT_HOME``), else None."""
+    return getattr(ctx.find_root().obj, "home", None)
+
+
 def print_json(data: Any) -> None:
     """Write ``data`` as JSON to stdout (UTF-8, no ASCII escapes), one document."""
+    import json
+
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default) + "\n")
     sys.stdout.flush()
 
 
 def _json_default(value: Any) -> Any:
+    from decimal import Decimal
+    from pathlib import PurePath
+
+    from ..money import Money
+
     if isinstance(value, Money):
         return value.to_json()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    if isinstance(value, set):
+    if isinstance(value, set | frozenset):
         return sorted(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")  # decimal strings, never floats
+    if isinstance(value, PurePath):
+        return str(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 def fmt_money(value: Money | dict[str, Any] | None) -> str:
+    from ..money import Money
+
     if value is None:
         return "-"
     if isinstance(value, dict):

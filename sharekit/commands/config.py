@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from ..config import MASK, is_secret_key, parse_cli_value, set_value
-from ..errors import NotFoundError
 from ._common import out, print_json, sub_app, workspace
 
 config_app = sub_app("Show and change config.toml (dotted keys, secrets masked).")
@@ -24,9 +22,17 @@ def _flatten(node: object, prefix: str = "") -> list[tuple[str, object]]:
     return [(prefix[:-1], node)]
 
 
+def _toml_text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 @config_app.command("show")
 def show(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
-    """Show every setting, defaults included, with secrets masked.
+    """Show every setting, defaults included, ${VAR} references resolved and secrets masked.
 
     Example: sharekit config show --json
     """
@@ -41,38 +47,43 @@ def show(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help
     table.add_column("key")
     table.add_column("value")
     for key, value in _flatten(data):
-        table.add_row(key, repr(value) if not isinstance(value, str) else value)
+        table.add_row(key, _toml_text(value) if isinstance(value, str | bool | int) else repr(value))
     out().print(table)
 
 
 @config_app.command("get")
 def get(ctx: typer.Context, key: str = typer.Argument(..., help="Dotted key, e.g. brand.name."),
-        reveal: bool = typer.Option(False, "--reveal", help="Print a secret in clear (for scripts).")) -> None:
+        reveal: bool = typer.Option(False, "--reveal", help="Print secrets in clear (for scripts).")) -> None:
     """Print one value (env references resolved; secrets masked unless --reveal).
 
     Example: sharekit config get brand.name
     """
+    from ..config import mask_secrets
+    from ..errors import NotFoundError
+
     ws = workspace(ctx)
     value = ws.config.get(key)
     if value is None:
         raise NotFoundError(f"`{key}` is not set in {ws.paths.config}.")
-    if is_secret_key(key) and not reveal and value != "":
-        value = MASK
+    if not reveal:
+        value = mask_secrets(value, key)
     if isinstance(value, dict | list):
         print_json(value)
     else:
-        typer.echo(value if isinstance(value, str) else repr(value).lower() if isinstance(value, bool) else value)
+        typer.echo(_toml_text(value))
 
 
 @config_app.command("set")
 def set_(ctx: typer.Context, key: str = typer.Argument(..., help="Dotted key, e.g. sources.jd.app_key."),
          value: str = typer.Argument(..., help="Value: numbers and true/false are typed; else a string. "
                                      "Use ${VAR} to read a secret from the environment.")) -> None:
-    """Set one value in config.toml (written with mode 0600).
+    """Set one value in config.toml (written with mode 0600; ${VAR} is kept as written). Creates the home if needed.
 
     Example: sharekit config set brand.name "小王好物"
     """
-    ws = workspace(ctx, create=True)
-    set_value(ws.config, key, parse_cli_value(value))
-    shown = MASK if is_secret_key(key) else value
-    out().print(f"{key} = {shown}")
+    from ..config import MASK, is_secret_key, parse_cli_value, set_value
+
+    ws = workspace(ctx, create=True)  # like `init`, it may start a new home (with only config.toml)
+    set_value(ws.config, key, parse_cli_value(value, key))
+    shown = MASK if is_secret_key(key) and "${" not in value else value
+    out().print(f"{key} = {shown}", markup=False)

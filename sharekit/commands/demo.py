@@ -6,8 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ..demo import run_demo
-from ._common import out, print_json
+from ._common import home_option, out, print_json
 
 
 def register(app: typer.Typer) -> None:
@@ -20,10 +19,14 @@ def demo(ctx: typer.Context,
 
     Example: sharekit demo
     """
+    from ..demo import run_demo
+
+    # only an explicit --home: $SHAREKIT_HOME may be the user's real home, which the demo must not fill
     state = ctx.find_root().obj
-    home = Path(state.home) if getattr(state, "home", None) else Path.cwd() / "sharekit-demo"
+    given = home_option(ctx) if getattr(state, "home_given", False) else None
+    home = Path(given).expanduser().absolute() if given else Path.cwd() / "sharekit-demo"
     con = out()
-    report = run_demo(home, progress=None if json_out else lambda msg: con.print(f"• {msg}"))
+    report = run_demo(home, progress=None if json_out else lambda msg: con.print(f"• {msg}", markup=False))
     if json_out:
         print_json(report)
     else:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ..workspace import init_home
-from ._common import out, print_json
+from ._common import home_option, out, print_json
 
 
 def register(app: typer.Typer) -> None:
@@ -17,8 +16,9 @@ def init(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help
 
     Example: sharekit --home ~/shop init
     """
-    state = ctx.find_root().obj
-    result = init_home(getattr(state, "home", None))
+    from ..workspace import init_home
+
+    result = init_home(home_option(ctx))
     if json_out:
         print_json(result.__dict__)
         return

@@ -21,17 +21,18 @@ messages that never include a secret.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, ClassVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import ConfigError
-from ..http import RetryingClient, make_client
 from ..money import Money
+
+if TYPE_CHECKING:  # httpx loads when a source is built, so command modules may import this at top
+    import httpx
 
 
 @dataclass
@@ -112,8 +113,10 @@ class Source:
         if missing:
             raise ConfigError(
                 f"Source `{name}` ({self.kind}) is missing {', '.join(missing)}.",
-                hint=f"Set them in [sources.{name}] or as SHAREKIT_{name.upper()}_<KEY>.",
+                hint=f"Set them in [sources.{name}] or as SHAREKIT_{re.sub(r'[^A-Za-z0-9]', '_', name).upper()}_<KEY>.",
             )
+        from ..http import RetryingClient, make_client
+
         self._own_client = client is None
         self.client = client or make_client()
         kwargs: dict[str, Any] = {

@@ -1,0 +1,44 @@
+"""`sharekit init` and `sharekit demo` from the command line."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+
+def test_init_json_reports_what_it_created_then_that_it_kept_everything(cli, home):
+    first = cli(["init", "--json"])
+    assert first.exit_code == 0, first.output
+    data = json.loads(first.stdout)
+    assert data["home"] == str(home) and data["config_created"] and data["db_created"]
+    assert data["migrations"][0] == "m001_initial"
+    assert stat.S_IMODE((home / "config.toml").stat().st_mode) == 0o600
+    assert (home / "cache").is_dir() and (home / "posters").is_dir()
+    before = {name: ((home / name).read_bytes(), (home / name).stat().st_mtime_ns)
+              for name in ("config.toml", "sharekit.db")}
+    again = json.loads(cli(["init", "--json"]).stdout)
+    assert again == {"home": str(home), "config_created": False, "db_created": False, "migrations": []}
+    after = {name: ((home / name).read_bytes(), (home / name).stat().st_mtime_ns) for name in before}
+    assert after == before  # a second init changes nothing on disk
+
+
+def test_home_option_beats_the_environment(cli, home, tmp_path):
+    other = tmp_path / "elsewhere"
+    result = cli(["--home", str(other), "init"])
+    assert result.exit_code == 0, result.output
+    assert (other / "config.toml").exists() and not home.exists()
+
+
+def test_demo_uses_its_own_folder_not_the_home_from_the_environment(cli, home, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli(["demo"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "sharekit-demo" / "sharekit.db").exists()
+    assert not home.exists()  # $SHAREKIT_HOME may be someone's real shop: the demo never fills it
+
+
+def test_demo_with_an_explicit_home(cli, tmp_path):
+    target = tmp_path / "demo-home"
+    result = cli(["--home", str(target), "demo", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["home"] == str(target)
