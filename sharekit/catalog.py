@@ -20,12 +20,14 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .db import transaction
 from .errors import NotFoundError, SharekitError
-from .money import Money, rate_str
+from .money import rate_str
 from .timeutil import local_iso, to_utc_iso, utcnow
 
 if TYPE_CHECKING:
@@ -130,19 +132,42 @@ _HISTORY = (
 )
 
 
-def _minor(money: Money | None) -> int | None:
-    return None if money is None else money.minor
+# The import's hot path: json.dumps builds an encoder per call, so strings are encoded directly.
+_encode_extra = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str).encode
+
+
+def _json_list(urls: list[str]) -> str:
+    if all(type(u) is str for u in urls):
+        return "[" + ",".join(map(encode_basestring, urls)) + "]"
+    return _encode_extra(urls)
+
+
+def _json_extra(extra: dict[str, Any]) -> str:
+    if all(type(v) is str for v in extra.values()) and all(type(k) is str for k in extra):
+        pairs = [encode_basestring(k) + ":" + encode_basestring(v) for k, v in sorted(extra.items())]
+        return "{" + ",".join(pairs) + "}"
+    return _encode_extra(extra)
+
+
+@lru_cache(maxsize=4096)
+def _rate_text(rate: Decimal) -> str | None:
+    return rate_str(rate)
 
 
 def _row_values(p: Product) -> tuple[Any, ...]:
     """(title, description, brand, currency, price, original, coupon, coupon_url, rate, url,
     image_urls JSON, available, extra JSON, content hash)."""
     rate = p.commission_rate
-    rate_text = None if rate is None else (rate_str(rate) if isinstance(rate, Decimal) else str(rate))
-    images = json.dumps(p.image_urls, ensure_ascii=False) if p.image_urls else "[]"
-    extra = json.dumps(p.extra, ensure_ascii=False, sort_keys=True, default=str) if p.extra else "{}"
-    values = (p.title, p.description, p.brand, p.currency, _minor(p.price), _minor(p.original_price),
-              _minor(p.coupon), p.coupon_url, rate_text, p.url, images, 1 if p.available else 0, extra)
+    rate_text = None if rate is None else (_rate_text(rate) if isinstance(rate, Decimal) else str(rate))
+    price, original, coupon = p.price, p.original_price, p.coupon
+    values = (p.title, p.description, p.brand, p.currency,
+              None if price is None else price.minor,
+              None if original is None else original.minor,
+              None if coupon is None else coupon.minor,
+              p.coupon_url, rate_text, p.url,
+              _json_list(p.image_urls) if p.image_urls else "[]",
+              1 if p.available else 0,
+              _json_extra(p.extra) if p.extra else "{}")
     digest = hashlib.blake2b("\x1f".join(map(str, values)).encode(), digest_size=16).hexdigest()
     return values + (digest,)
 
@@ -214,8 +239,11 @@ def upsert_products(conn: sqlite3.Connection, source_name: str, products: Iterab
                     result.price_changes += 1
                     history.append((pid, values[3], values[4], values[5], values[6], now))
             if first_image and want_images:
-                old_urls = json.loads(old[6]) if old[6] and old[6] != "[]" else []
-                same_image = bool(old_urls) and old_urls[0] == first_image
+                if old[6] == values[10]:
+                    same_image = True
+                else:
+                    old_urls = json.loads(old[6]) if old[6] and old[6] != "[]" else []
+                    same_image = bool(old_urls) and old_urls[0] == first_image
                 if not (same_image and old[7] and (image_ok is None or image_ok(old[7]))):
                     result.image_jobs.append((pid, first_image))
         if inserts:

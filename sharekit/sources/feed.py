@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -132,9 +133,42 @@ def sniff_format(text: str) -> str:
     return "tsv" if "\t" in first else "csv"
 
 
+_known_codes: set[str] = set()
+_new_object = object.__new__
+_set_attr = object.__setattr__
+
+
+def _money(minor: int, code: str) -> Money:
+    """Money without re-validating a currency code already seen (the import's hot path)."""
+    if code not in _known_codes:
+        try:
+            Money(0, code)
+        except InputError as exc:
+            raise BadRow(str(exc).rstrip(".")) from None
+        _known_codes.add(code)
+    money = _new_object(Money)
+    _set_attr(money, "minor", minor)
+    _set_attr(money, "currency", code)
+    return money
+
+
+_scales: dict[str, tuple[int, int]] = {}
+
+
 def parse_price(text: str, currency: str | None) -> Money:
-    """``19.90``, ``15.00 USD``, ``¥19.9``, ``USD 15``: a fast path for plain numbers, else parse_money."""
+    """``19.90``, ``15.00 USD``, ``¥19.9``, ``USD 15``: fast paths for plain numbers, else parse_money."""
     s = text.strip()
+    if currency is not None:
+        scale = _scales.get(currency)
+        if scale is None:
+            _money(0, currency)  # validates the code (BadRow)
+            exp = exponent(currency)
+            scale = _scales[currency] = (exp, 10**exp)
+        whole, dot, frac = s.partition(".")
+        if whole.isdigit() and (not frac or frac.isdigit()) and len(frac) <= scale[0]:
+            exp = scale[0]
+            minor = int(whole) * scale[1] + (int(frac) * 10 ** (exp - len(frac)) if frac else 0)
+            return _money(minor, currency)
     m = _FAST_PRICE.fullmatch(s)
     if m:
         code = m.group(3) or currency
@@ -143,13 +177,14 @@ def parse_price(text: str, currency: str | None) -> Money:
             frac = m.group(2) or ""
             if len(frac) <= exp:
                 minor = int(m.group(1)) * 10**exp + (int(frac.ljust(exp, "0")) if exp else 0)
-                return Money(minor, code)
+                return _money(minor, code)
     try:
         return parse_money(s, currency)
     except InputError as exc:
         raise BadRow(str(exc).rstrip(".")) from None
 
 
+@lru_cache(maxsize=1024)
 def parse_commission(text: str) -> Decimal:
     """``0.05``, ``5%``, or ``5`` (a number above 1 is read as percent, as suppliers show it)."""
     s = text.strip()
@@ -181,6 +216,8 @@ class FeedParser:
     def __init__(self, ctx: _Context) -> None:
         self.ctx = ctx
         self.ids: dict[str, int] = {}
+        self.extra_attrs: tuple[str, ...] = EXTRA_ATTRS   # narrowed to the header's columns for CSV/TSV
+        self._coupons: dict[tuple[str, str], tuple[Money | None, Money | None]] = {}
 
     # records ---------------------------------------------------------------------------------
     def records(self, text: str, fmt: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -213,6 +250,7 @@ class FeedParser:
             elif all(a != attr for a, _ in columns):
                 columns.append((attr, index))
         found = {a for a, _ in columns}
+        self.extra_attrs = tuple(a for a in EXTRA_ATTRS if a in found)
         if "id" not in found or "title" not in found:
             missing = " and ".join(a for a in ("id", "title") if a not in found)
             raise InputError(f"{self.ctx.where}, line 1: the header has no {missing} column "
@@ -227,7 +265,7 @@ class FeedParser:
                     continue
                 if len(row) < width:
                     row = row + [""] * (width - len(row))
-                rec: dict[str, Any] = {attr: row[i] for attr, i in columns}
+                rec: dict[str, Any] = {attr: row[i].strip() for attr, i in columns}
                 if multi:
                     rec["additional_image_link"] = [u for i in multi for u in re.split(r"[,\s]+", row[i]) if u]
                 yield start, rec
@@ -262,14 +300,15 @@ class FeedParser:
                     amount = value.get("value", value.get("amount", ""))
                     value = f"{amount} {value.get('currency', '')}".strip()
                 if attr == "additional_image_link":
-                    rec[attr] = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+                    values = value if isinstance(value, list) else [value]
+                    rec[attr] = [str(v).strip() for v in values if str(v).strip()]
                 elif attr == "image_link" and isinstance(value, list):
-                    rec[attr] = str(value[0]) if value else ""
-                    rec.setdefault("additional_image_link", [str(v) for v in value[1:]])
-                elif isinstance(value, bool):
-                    rec[attr] = "in_stock" if value else "out_of_stock" if attr == "availability" else str(value)
+                    rec[attr] = str(value[0]).strip() if value else ""
+                    rec.setdefault("additional_image_link", [str(v).strip() for v in value[1:]])
+                elif isinstance(value, bool) and attr == "availability":
+                    rec[attr] = "in_stock" if value else "out_of_stock"
                 else:
-                    rec[attr] = str(value)
+                    rec[attr] = str(value).strip()
             yield line, rec
 
     def _xml(self, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -277,21 +316,31 @@ class FeedParser:
 
     # products --------------------------------------------------------------------------------
     def product(self, line: int, rec: dict[str, Any]) -> Product:
-        """The Product for one record; BadRow names the reason it cannot be one."""
+        """The Product for one record (values already stripped); BadRow names why it cannot be one.
+
+        This is the import's hot path: keep it free of avoidable calls.
+        """
+        get = rec.get
         if "__bad__" in rec:
             raise BadRow(rec["__bad__"])
-        native_id = (rec.get("id") or "").strip()
+        native_id = get("id")
         if not native_id:
             raise BadRow("no id")
-        title = (rec.get("title") or "").strip()
+        title = get("title")
         if not title:
             raise BadRow("no title")
         first = self.ids.get(native_id)
         if first is not None:
             raise BadRow(f"duplicate id {native_id!r} (first on line {first})")
-        currency = (rec.get("currency") or "").strip().upper() or self.ctx.currency
-        raw_price = (rec.get("price") or "").strip()
-        raw_sale = (rec.get("sale_price") or "").strip()
+        currency = get("currency")
+        if currency:
+            currency = currency.upper()
+            if currency in ("RMB", "元"):
+                currency = "CNY"
+        else:
+            currency = self.ctx.currency
+        raw_price = get("price")
+        raw_sale = get("sale_price")
         if not raw_price and not raw_sale:
             raise BadRow("no price")
         try:
@@ -299,70 +348,77 @@ class FeedParser:
             sale = parse_price(raw_sale, currency) if raw_sale else None
         except BadRow as exc:
             raise BadRow(f"price: {exc}") from None
-        if list_price is not None and sale is not None and list_price.currency != sale.currency:
-            raise BadRow(f"price is {list_price.currency} but sale_price is {sale.currency}")
-        base = sale if sale is not None else list_price
+        if sale is None:
+            base = list_price
+        else:
+            base = sale
+            if list_price is not None and list_price.currency != sale.currency:
+                raise BadRow(f"price is {list_price.currency} but sale_price is {sale.currency}")
         assert base is not None
         if base.minor < 0:
             raise BadRow(f"price {raw_sale or raw_price!r} is negative")
         coupon = None
         extra: dict[str, Any] = {}
-        raw_coupon = (rec.get("coupon") or "").strip()
         pay = base
+        raw_coupon = get("coupon")
         if raw_coupon:
-            threshold = None
-            rule = _COUPON_RULE.search(raw_coupon)
-            try:
-                if rule:
-                    threshold = parse_price(rule.group(1), base.currency)
-                    coupon = parse_price(rule.group(2), base.currency)
-                else:
-                    coupon = parse_price(raw_coupon, base.currency)
-            except BadRow as exc:
-                raise BadRow(f"coupon: {exc}") from None
-            if coupon.currency != base.currency or coupon.minor < 0:
-                raise BadRow(f"coupon {raw_coupon!r} does not fit a {base.currency} price")
+            threshold, coupon = self._coupon(raw_coupon, base.currency)
             if threshold is not None:
                 extra["coupon_threshold"] = threshold.to_json()
-            if coupon.minor and (threshold is None or threshold.minor <= base.minor):
-                pay = Money(max(0, base.minor - coupon.minor), base.currency)
-            if not coupon.minor:
-                coupon = None
+            if coupon is not None and (threshold is None or threshold.minor <= base.minor):
+                pay = _money(max(0, base.minor - coupon.minor), base.currency)
         original = list_price if list_price is not None and list_price.minor != pay.minor else None
-        raw_rate = (rec.get("commission_rate") or "").strip()
+        raw_rate = get("commission_rate")
         rate = parse_commission(raw_rate) if raw_rate else None
-        raw_avail = (rec.get("availability") or "").strip()
+        raw_avail = get("availability")
         if raw_avail:
-            available = AVAILABLE.get(raw_avail.lower())
+            available = AVAILABLE.get(raw_avail) if raw_avail in AVAILABLE else AVAILABLE.get(raw_avail.lower())
             if available is None:
                 raise BadRow(f"availability {raw_avail!r} is not in_stock, out_of_stock, preorder or backorder")
         else:
             available = True
-        images: list[str] = []
-        main = (rec.get("image_link") or "").strip()
-        if main:
-            images.append(self.resolve(main))
-        for more in rec.get("additional_image_link") or ():
-            more = more.strip()
-            if more:
-                images.append(self.resolve(more))
-        link = (rec.get("link") or "").strip()
+        main = get("image_link")
+        images = [self.resolve(main)] if main else []
+        more = get("additional_image_link")
+        if more:
+            images.extend(self.resolve(u) for u in more if u)
+        link = get("link") or None
         if link and self.ctx.base_url and not _HAS_SCHEME.match(link):
             link = urljoin(self.ctx.base_url, link)
-        for attr in EXTRA_ATTRS:
-            value = rec.get(attr)
+        for attr in self.extra_attrs:
+            value = get(attr)
             if value:
-                extra[attr] = value.strip()
-        coupon_url = (rec.get("coupon_link") or "").strip() or None
-        description = (rec.get("description") or "").strip() or None
-        brand = (rec.get("brand") or "").strip() or None
+                extra[attr] = value
         self.ids[native_id] = line
-        return Product(native_id, title, pay.currency, pay, original, coupon, coupon_url, rate, link or None,
-                       images, available, description, brand, extra)
+        return Product(native_id, title, pay.currency, pay, original, coupon, get("coupon_link") or None, rate,
+                       link, images, available, get("description") or None, get("brand") or None, extra)
+
+    def _coupon(self, raw: str, currency: str) -> tuple[Money | None, Money | None]:
+        """(threshold, discount) of a coupon cell (``10``, ``¥10``, ``满99减10``); cached, cells repeat."""
+        key = (raw, currency)
+        cached = self._coupons.get(key)
+        if cached is not None:
+            return cached
+        threshold = None
+        rule = _COUPON_RULE.search(raw)
+        try:
+            if rule:
+                threshold = parse_price(rule.group(1), currency)
+                coupon = parse_price(rule.group(2), currency)
+            else:
+                coupon = parse_price(raw, currency)
+        except BadRow as exc:
+            raise BadRow(f"coupon: {exc}") from None
+        if coupon.currency != currency or coupon.minor < 0:
+            raise BadRow(f"coupon {raw!r} does not fit a {currency} price")
+        result = (threshold, coupon if coupon.minor else None)
+        if len(self._coupons) < 10_000:
+            self._coupons[key] = result
+        return result
 
     def resolve(self, link: str) -> str:
         """An image link as a URL: absolute URLs as given, paths against the feed's folder or URL."""
-        if _HAS_SCHEME.match(link):
+        if link.startswith(("https://", "http://")) or _HAS_SCHEME.match(link):
             return link
         if self.ctx.base_url:
             return urljoin(self.ctx.base_url, link)
@@ -452,7 +508,8 @@ def parse_rss_items(text: str, where: str) -> list[tuple[int, dict[str, Any]]]:
                 attr = ALIASES.get(normalise_header(state["field"]))
                 value = "".join(state["buf"]).strip()
                 if attr == "additional_image_link":
-                    item.setdefault(attr, []).append(value)
+                    if value:
+                        item.setdefault(attr, []).append(value)
                 elif attr and attr not in item:
                     item[attr] = value
                 state["field"] = None
@@ -561,7 +618,8 @@ class FeedSource(Source):
         data, content_type = self._read()
         text = decode_bytes(data, self.where, self.settings.get("encoding"))
         fmt = self._format_for(text, content_type)
-        ctx = _Context(where=self.where, currency=(self.settings.get("currency") or None),
+        currency = str(self.settings.get("currency") or "").strip().upper() or None
+        ctx = _Context(where=self.where, currency=currency,
                        base_dir=self.path.parent.resolve() if self.path is not None else None,
                        base_url=self.url)
         return text, FeedParser(ctx), fmt

@@ -1,0 +1,99 @@
+"""Benchmark: import a generated CSV feed with `pull` against parsing it with csv.DictReader alone.
+
+    python benchmarks/pull.py            # 100,000 rows
+    python benchmarks/pull.py --rows 5000
+
+Prints rows/s for the bare parse (the baseline, same file, same run) and for the first import
+into a fresh store (no images), the ratio import/parse (goal: at most 3x), and the time of a
+second import of the unchanged file (every row unchanged, nothing rewritten).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+WORDS = ["保温杯", "电动牙刷", "每日坚果", "四件套", "跑步鞋", "口红", "电饭煲", "瓜子", "充电器", "洗衣液",
+         "复印纸", "湿巾", "Stainless", "Wireless", "Organic", "Portable", "Classic", "Pro", "Mini", "Max"]
+BRANDS = ["象印", "米家", "三只松鼠", "南极人", "安踏", "完美日记", "苏泊尔", "洽洽", "Anker", "蓝月亮"]
+
+
+def make_feed(path: Path, rows: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "title", "description", "link", "image_link", "price", "sale_price", "coupon",
+                         "commission_rate", "availability", "brand", "gtin"])
+        for i in range(rows):
+            price = rng.randint(990, 99900)
+            sale = price - rng.randint(0, price // 3)
+            title = " ".join(rng.choice(WORDS) for _ in range(4)) + f" {i}"
+            writer.writerow([
+                f"SKU{i:07d}", title, f"{title}，品质保证，假一赔十。", f"https://m.example-shop.cn/p/SKU{i:07d}",
+                f"https://img.example-shop.cn/{i % 997}/{i}.jpg", f"{price / 100:.2f}", f"{sale / 100:.2f}",
+                str(rng.choice([0, 5, 10, 20])), f"{rng.randint(1, 30)}%",
+                "in_stock" if rng.random() > 0.05 else "out_of_stock", rng.choice(BRANDS),
+                f"69{rng.randint(10**10, 10**11 - 1)}",
+            ])
+
+
+def bare_parse(path: Path) -> tuple[int, float]:
+    start = time.perf_counter()
+    with open(path, newline="", encoding="utf-8") as fh:
+        count = sum(1 for _ in csv.DictReader(fh))
+    return count, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=100_000, help="rows in the generated feed (default 100000)")
+    args = parser.parse_args()
+
+    from sharekit import Workspace, init_home
+    from sharekit.catalog import pull
+    from sharekit.config import set_value
+
+    with tempfile.TemporaryDirectory(prefix="sharekit-bench-") as tmp:
+        root = Path(tmp)
+        feed = root / "feed.csv"
+        make_feed(feed, args.rows)
+        size_mb = feed.stat().st_size / 1e6
+        home = root / "home"
+        init_home(home)
+        with Workspace.open(home) as ws:
+            set_value(ws.config, "sources.bench", {"kind": "feed", "path": str(feed), "currency": "CNY"})
+            ws.reload_config()
+            pull(ws, "bench", limit=1, images=False)  # warm imports; not timed
+            ws.db.execute("DELETE FROM price_history")
+            ws.db.execute("DELETE FROM products")
+
+            count, parse_s = bare_parse(feed)
+            start = time.perf_counter()
+            first = pull(ws, "bench", images=False)
+            first_s = time.perf_counter() - start
+            start = time.perf_counter()
+            second = pull(ws, "bench", images=False)
+            second_s = time.perf_counter() - start
+            count2, parse2_s = bare_parse(feed)
+            parse_s = min(parse_s, parse2_s)
+
+        print(f"feed: {count:,} rows, {size_mb:.1f} MB CSV (no images)")
+        print(f"baseline csv.DictReader parse: {parse_s:8.3f} s  {count / parse_s:12,.0f} rows/s")
+        print(f"sharekit pull, first import:   {first_s:8.3f} s  {first.fetched / first_s:12,.0f} rows/s  "
+              f"(added {first.added:,}, skipped {first.skipped})")
+        print(f"sharekit pull, unchanged:      {second_s:8.3f} s  {second.fetched / second_s:12,.0f} rows/s  "
+              f"(unchanged {second.unchanged:,}, updated {second.updated})")
+        ratio = first_s / parse_s
+        print(f"ratio first import / bare parse: {ratio:.2f}x (goal <= 3x) {'OK' if ratio <= 3 else 'OVER'}")
+        print(f"ratio unchanged import / bare parse: {second_s / parse_s:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
