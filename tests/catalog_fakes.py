@@ -23,9 +23,9 @@ class Reply:
     declared_length: int | None = None   # a Content-Length larger than the body: a cut-short download
 
     @classmethod
-    def json(cls, data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
+    def json(cls, data: Any, status: int = 200, headers: dict[str, str] | None = None, delay: float = 0.0) -> Reply:
         return cls(status, json.dumps(data, ensure_ascii=False).encode(),
-                   {"Content-Type": "application/json; charset=UTF-8", **(headers or {})})
+                   {"Content-Type": "application/json; charset=UTF-8", **(headers or {})}, delay)
 
     @classmethod
     def html(cls, title: str, status: int = 200) -> Reply:
