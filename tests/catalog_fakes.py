@@ -108,7 +108,8 @@ class FakeServer:
 
 
 # images -------------------------------------------------------------------------------------
-def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (64, 48), color: tuple[int, int, int] = (200, 40, 40)) -> bytes:
+def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (64, 48),
+                color: tuple[int, int, int] = (200, 40, 40)) -> bytes:
     from PIL import Image, ImageDraw
 
     image = Image.new("RGB", size, color)
@@ -127,7 +128,8 @@ def shopify_product(pid: int, title: str, price: str, *, compare: str | None = N
     if extra_variant:
         variants.append({"id": pid * 10 + 2, "title": "Big", "sku": f"SKU-{pid}-B", "price": extra_variant[0],
                          "compare_at_price": None, "available": extra_variant[1], "product_id": pid})
-    return {"id": pid, "title": title, "handle": title.lower().replace(" ", "-"), "body_html": f"<p>{title} &amp; more</p>",
+    return {"id": pid, "title": title, "handle": title.lower().replace(" ", "-"),
+            "body_html": f"<p>{title} &amp; more</p>",
             "vendor": "Acme", "product_type": "Office", "tags": ["desk", "oak"],
             "published_at": "2024-01-02T10:00:00-05:00", "created_at": "2024-01-01T10:00:00-05:00",
             "updated_at": "2024-01-03T10:00:00-05:00", "variants": variants,
