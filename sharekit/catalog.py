@@ -154,6 +154,11 @@ def _rate_text(rate: Decimal) -> str | None:
     return rate_str(rate)
 
 
+# The 13 stored content fields, unit-separated. Each position has a fixed type (text or integer,
+# or NULL), so %s is unambiguous enough and much cheaper than repr on CJK text.
+_HASH_FORMAT = "\x1f".join(["%s"] * 13)
+
+
 def _row_values(p: Product) -> tuple[Any, ...]:
     """(title, description, brand, currency, price, original, coupon, coupon_url, rate, url,
     image_urls JSON, available, extra JSON, content hash)."""
@@ -168,7 +173,7 @@ def _row_values(p: Product) -> tuple[Any, ...]:
               _json_list(p.image_urls) if p.image_urls else "[]",
               1 if p.available else 0,
               _json_extra(p.extra) if p.extra else "{}")
-    digest = hashlib.blake2b("\x1f".join(map(str, values)).encode(), digest_size=16).hexdigest()
+    digest = hashlib.blake2b((_HASH_FORMAT % values).encode(), digest_size=16).hexdigest()
     return values + (digest,)
 
 
@@ -187,7 +192,8 @@ def _existing(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, sqlite3
 
 def upsert_products(conn: sqlite3.Connection, source_name: str, products: Iterable[Product], *,
                     now: str | None = None, seen: set[str] | None = None,
-                    want_images: bool = True, image_ok: Callable[[str | None], bool] | None = None) -> UpsertResult:
+                    want_images: bool = True, image_ok: Callable[[str | None], bool] | None = None,
+                    assume_new: bool = False) -> UpsertResult:
     """Store ``products`` of ``source_name`` in ONE transaction and say what changed.
 
     New products are inserted with a first price-history row; changed ones are updated, with
@@ -195,7 +201,8 @@ def upsert_products(conn: sqlite3.Connection, source_name: str, products: Iterab
     (same content hash) only get ``seen_at``. Ids already in ``seen`` (earlier pages of the same
     pull) are counted as duplicates and ignored; ``seen`` is updated. With ``want_images``,
     products whose first image is not cached yet (or changed, or whose file ``image_ok(path)``
-    says is gone) are returned in ``image_jobs``.
+    says is gone) are returned in ``image_jobs``. ``assume_new`` skips looking up stored rows
+    (the caller knows the source had none when the pull began).
     """
     now = now or to_utc_iso(utcnow())
     seen = seen if seen is not None else set()
@@ -211,12 +218,25 @@ def upsert_products(conn: sqlite3.Connection, source_name: str, products: Iterab
         page.append((pid, product))
     if not page:
         return result
+    try:
+        return _store_page(conn, source_name, page, result, now, want_images, image_ok, assume_new)
+    except sqlite3.IntegrityError:
+        if not assume_new:
+            raise
+        # Another process stored some of these meanwhile: the page was rolled back; look them up.
+        fresh = UpsertResult(duplicates=result.duplicates)
+        return _store_page(conn, source_name, page, fresh, now, want_images, image_ok, False)
+
+
+def _store_page(conn: sqlite3.Connection, source_name: str, page: list[tuple[str, Product]], result: UpsertResult,
+                now: str, want_images: bool, image_ok: Callable[[str | None], bool] | None,
+                assume_new: bool) -> UpsertResult:
     inserts: list[tuple[Any, ...]] = []
     updates: list[tuple[Any, ...]] = []
     touched: list[tuple[str, str]] = []
     history: list[tuple[Any, ...]] = []
     with transaction(conn):
-        existing = _existing(conn, [pid for pid, _ in page])
+        existing = {} if assume_new else _existing(conn, [pid for pid, _ in page])
         for pid, product in page:
             values = _row_values(product)
             old = existing.get(pid)
@@ -332,12 +352,14 @@ def pull(ws: Workspace, source_name: str, query: str | None = None, ids: str | S
     def image_ok(relative: str | None) -> bool:
         return bool(relative) and (cache_root / str(relative)).is_file()
 
+    # A source with nothing stored yet (a first import) needs no look-ups of stored rows.
+    empty = conn.execute("SELECT 1 FROM products WHERE source = ? LIMIT 1", (source_name,)).fetchone() is None
     with open_source(ws, source_name, client=client, sleep=sleep, strict=strict) as source:
         full = query is None and id_list is None and limit is None
         summary = PullSummary(source=source_name, kind=source.kind, full_listing=full, images_enabled=images)
         for page in source.iter_products(query=query, ids=id_list, limit=limit):
             result = upsert_products(conn, source_name, page, now=now, seen=seen, want_images=images,
-                                     image_ok=image_ok)
+                                     image_ok=image_ok, assume_new=empty)
             summary.pages += 1
             summary.fetched += len(page)
             summary.added += result.added

@@ -199,3 +199,10 @@ def test_pull_ids_accepts_native_and_prefixed_ids(cli, ws, tmp_path):
     configure(ws, "shop", feed)
     result = cli(["pull", "shop", "--ids", "A1,shop:A3", "--json", "--no-images"])
     assert json.loads(result.stdout)["added"] == 2
+
+
+def test_assume_new_falls_back_to_lookups_when_rows_exist(ws):
+    p = Product("1", "a", "CNY", Money(100, "CNY"))
+    upsert_products(ws.db, "s", [p])
+    again = upsert_products(ws.db, "s", [p, Product("2", "b", "CNY", Money(5, "CNY"))], assume_new=True)
+    assert (again.added, again.unchanged) == (1, 1)

@@ -28,6 +28,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -257,6 +258,9 @@ class FeedParser:
                              f"(found: {', '.join(h.strip() for h in header[:12])}).")
         width = len(header)
         line = 1
+        attrs = [a for a, _ in columns]
+        pick = itemgetter(*[i for _, i in columns])   # >= 2 columns (id, title): always a tuple
+        strip = str.strip
         try:
             for row in reader:
                 start = line + 1
@@ -265,7 +269,7 @@ class FeedParser:
                     continue
                 if len(row) < width:
                     row = row + [""] * (width - len(row))
-                rec: dict[str, Any] = {attr: row[i].strip() for attr, i in columns}
+                rec: dict[str, Any] = dict(zip(attrs, map(strip, pick(row)), strict=True))
                 if multi:
                     rec["additional_image_link"] = [u for i in multi for u in re.split(r"[,\s]+", row[i]) if u]
                 yield start, rec
