@@ -137,16 +137,21 @@ _encode_extra = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort
 
 
 def _json_list(urls: list[str]) -> str:
-    if all(type(u) is str for u in urls):
+    try:  # encode_basestring raises TypeError on anything but str
         return "[" + ",".join(map(encode_basestring, urls)) + "]"
-    return _encode_extra(urls)
+    except TypeError:
+        return _encode_extra(urls)
 
 
 def _json_extra(extra: dict[str, Any]) -> str:
-    if all(type(v) is str for v in extra.values()) and all(type(k) is str for k in extra):
-        pairs = [encode_basestring(k) + ":" + encode_basestring(v) for k, v in sorted(extra.items())]
-        return "{" + ",".join(pairs) + "}"
-    return _encode_extra(extra)
+    try:
+        if len(extra) == 1:
+            ((key, value),) = extra.items()
+            return "{" + encode_basestring(key) + ":" + encode_basestring(value) + "}"
+        return "{" + ",".join([encode_basestring(k) + ":" + encode_basestring(v)
+                               for k, v in sorted(extra.items())]) + "}"
+    except TypeError:
+        return _encode_extra(extra)
 
 
 @lru_cache(maxsize=4096)
