@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from .workspace import Workspace
 
 _CHUNK = 500  # ids per IN (...) query
+PULL_CACHE_KIB = -65536  # SQLite page cache during a pull: up to 64 MB (negative = KiB)
 
 
 @dataclass(frozen=True)
@@ -359,33 +360,39 @@ def pull(ws: Workspace, source_name: str, query: str | None = None, ids: str | S
 
     # A source with nothing stored yet (a first import) needs no look-ups of stored rows.
     empty = conn.execute("SELECT 1 FROM products WHERE source = ? LIMIT 1", (source_name,)).fetchone() is None
-    with open_source(ws, source_name, client=client, sleep=sleep, strict=strict) as source:
-        full = query is None and id_list is None and limit is None
-        summary = PullSummary(source=source_name, kind=source.kind, full_listing=full, images_enabled=images)
-        for page in source.iter_products(query=query, ids=id_list, limit=limit):
-            result = upsert_products(conn, source_name, page, now=now, seen=seen, want_images=images,
-                                     image_ok=image_ok, assume_new=empty)
-            summary.pages += 1
-            summary.fetched += len(page)
-            summary.added += result.added
-            summary.updated += result.updated
-            summary.unchanged += result.unchanged
-            summary.price_changes += result.price_changes
-            for pid, url in result.image_jobs:
-                jobs.setdefault(url, []).append(pid)
-            if progress is not None:
-                total = getattr(source, "total", None)
-                progress(PullProgress("products", summary.fetched, total if isinstance(total, int) else None,
-                                      summary.added, summary.updated, summary.unchanged,
-                                      len(getattr(source, "skipped", ()) or ())))
-        skipped: list[Skipped] = list(getattr(source, "skipped", ()) or ())
-        summary.skipped_rows = skipped
-        summary.skipped = len(skipped)
-        if full:
-            # Rows skipped for bad data still exist upstream: do not call them gone.
-            listed = seen | {f"{source_name}:{s.native_id}" for s in skipped if s.native_id}
-            summary.unavailable = mark_unlisted(conn, source_name, listed, now=now)
-        allow_files = bool(getattr(source, "local_images", False))
+    # A big listing touches every index page: let SQLite keep them in memory for this pull.
+    cache_size = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = {PULL_CACHE_KIB}")
+    try:
+        with open_source(ws, source_name, client=client, sleep=sleep, strict=strict) as source:
+            full = query is None and id_list is None and limit is None
+            summary = PullSummary(source=source_name, kind=source.kind, full_listing=full, images_enabled=images)
+            for page in source.iter_products(query=query, ids=id_list, limit=limit):
+                result = upsert_products(conn, source_name, page, now=now, seen=seen, want_images=images,
+                                         image_ok=image_ok, assume_new=empty)
+                summary.pages += 1
+                summary.fetched += len(page)
+                summary.added += result.added
+                summary.updated += result.updated
+                summary.unchanged += result.unchanged
+                summary.price_changes += result.price_changes
+                for pid, url in result.image_jobs:
+                    jobs.setdefault(url, []).append(pid)
+                if progress is not None:
+                    total = getattr(source, "total", None)
+                    progress(PullProgress("products", summary.fetched, total if isinstance(total, int) else None,
+                                          summary.added, summary.updated, summary.unchanged,
+                                          len(getattr(source, "skipped", ()) or ())))
+            skipped: list[Skipped] = list(getattr(source, "skipped", ()) or ())
+            summary.skipped_rows = skipped
+            summary.skipped = len(skipped)
+            if full:
+                # Rows skipped for bad data still exist upstream: do not call them gone.
+                listed = seen | {f"{source_name}:{s.native_id}" for s in skipped if s.native_id}
+                summary.unavailable = mark_unlisted(conn, source_name, listed, now=now)
+            allow_files = bool(getattr(source, "local_images", False))
+    finally:
+        conn.execute(f"PRAGMA cache_size = {int(cache_size)}")
     if images and jobs:
         batch = _cache_images(ws, jobs, allow_files, progress, image_client)
         summary.images_downloaded = batch.downloaded

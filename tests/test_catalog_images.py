@@ -153,3 +153,33 @@ def test_local_image_over_the_cap_is_refused_without_reading_it(tmp_path):
     with ImageCache(tmp_path / "cache", allow_files=True, max_bytes=1024) as cache:
         with pytest.raises(ImageError, match="over the 1 KB cap"):
             cache.fetch(str(path))
+
+
+def test_remote_feed_resolves_relative_image_links_against_its_url(ws, serve, client):
+    csv_text = "id,title,price,image_link\nR1,远程商品,9.90,img/r1.jpg\nR2,Two,1,/abs/r2.png\n"
+
+    def app(request):
+        if request.path == "/feeds/products.csv":
+            return Reply(200, csv_text.encode("gb18030"), {"Content-Type": "text/csv"})
+        if request.path == "/feeds/img/r1.jpg":
+            return Reply(200, GOOD, {"Content-Type": "image/jpeg"})
+        if request.path == "/abs/r2.png":
+            return Reply(200, SAME, {"Content-Type": "image/png"})
+        return Reply.html("Not Found", 404)
+
+    server = serve(app)
+    set_value(ws.config, "sources.remote", {"kind": "feed", "url": f"{server.url}/feeds/products.csv",
+                                            "currency": "CNY", "rate_limit": 0})
+    ws.reload_config()
+    summary = pull(ws, "remote", client=client, image_client=client)
+    assert (summary.added, summary.images_failed) == (2, 0)
+    row = ws.db.execute("SELECT title, image_urls, image_path FROM products WHERE id = 'remote:R1'").fetchone()
+    assert row["title"] == "远程商品"
+    assert row["image_urls"] == f'["{server.url}/feeds/img/r1.jpg"]' and row["image_path"]
+
+
+def test_feed_path_relative_to_the_home_folder(ws, home):
+    (home / "mine.csv").write_text("id,title,price\nH1,Home,1\n", encoding="utf-8")
+    set_value(ws.config, "sources.local", {"kind": "feed", "path": "mine.csv"})
+    ws.reload_config()
+    assert pull(ws, "local").added == 1
