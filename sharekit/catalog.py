@@ -62,7 +62,6 @@ class UpsertResult:
     unchanged: int = 0
     price_changes: int = 0
     duplicates: int = 0
-    ids: list[str] = field(default_factory=list)
     # (product id, first image URL) of products whose image is missing from the cache
     image_jobs: list[tuple[str, str]] = field(default_factory=list)
 
@@ -243,27 +242,26 @@ def _store_page(conn: sqlite3.Connection, source_name: str, page: list[tuple[str
     history: list[tuple[Any, ...]] = []
     with transaction(conn):
         existing = {} if assume_new else _existing(conn, [pid for pid, _ in page])
+        get_old = existing.get
         for pid, product in page:
             values = _row_values(product)
-            old = existing.get(pid)
-            first_image = product.image_urls[0] if product.image_urls else None
-            result.ids.append(pid)
+            old = get_old(pid)
             if old is None:
-                result.added += 1
-                inserts.append((pid, source_name, product.native_id) + values + (now, now, now))
-                history.append((pid, values[3], values[4], values[5], values[6], now))
-                if first_image and want_images:
-                    result.image_jobs.append((pid, first_image))
+                inserts.append((pid, source_name, product.native_id, *values, now, now, now))
+                history.append((pid, *values[3:7], now))
+                if want_images and product.image_urls:
+                    result.image_jobs.append((pid, product.image_urls[0]))
                 continue
             if old[1] is not None and old[1] == values[-1]:
                 result.unchanged += 1
                 touched.append((now, pid))
             else:
                 result.updated += 1
-                updates.append(values + (now, now, pid))
-                if (old[2], old[3], old[4], old[5]) != (values[3], values[4], values[5], values[6]):
+                updates.append((*values, now, now, pid))
+                if (old[2], old[3], old[4], old[5]) != values[3:7]:
                     result.price_changes += 1
-                    history.append((pid, values[3], values[4], values[5], values[6], now))
+                    history.append((pid, *values[3:7], now))
+            first_image = product.image_urls[0] if product.image_urls else None
             if first_image and want_images:
                 if old[6] == values[10]:
                     same_image = True
@@ -273,6 +271,7 @@ def _store_page(conn: sqlite3.Connection, source_name: str, page: list[tuple[str
                 if not (same_image and old[7] and (image_ok is None or image_ok(old[7]))):
                     result.image_jobs.append((pid, first_image))
         if inserts:
+            result.added += len(inserts)
             conn.executemany(_INSERT, inserts)
         if updates:
             conn.executemany(_UPDATE, updates)
@@ -384,6 +383,9 @@ def pull(ws: Workspace, source_name: str, query: str | None = None, ids: str | S
                                           summary.added, summary.updated, summary.unchanged,
                                           len(getattr(source, "skipped", ()) or ())))
             skipped: list[Skipped] = list(getattr(source, "skipped", ()) or ())
+            if progress is not None:  # the listing is complete: its total is now known exactly
+                progress(PullProgress("products", summary.fetched, summary.fetched, summary.added, summary.updated,
+                                      summary.unchanged, len(skipped)))
             summary.skipped_rows = skipped
             summary.skipped = len(skipped)
             if full:

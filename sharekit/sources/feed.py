@@ -643,12 +643,15 @@ class FeedSource(Source):
     def iter_products(self, query: str | None = None, ids: list[str] | None = None,
                       limit: int | None = None) -> Iterator[list[Product]]:
         self.skipped = []
+        self.total = None
         text, parser, fmt = self.parse()
         if self.strict:  # refuse the whole file before the first page is stored
             for _ in self._products(text, parser, fmt, strict=True):
                 pass
             self.total = len(parser.ids)
             text, parser, fmt = self.parse()
+        if self.total is None and fmt in ("csv", "tsv") and not (ids or query or limit):
+            self.total = max(0, text.count("\n") - 1)  # an estimate for progress (quoted newlines)
         wanted = {i.split(":", 1)[1] if i.startswith(f"{self.name}:") else i for i in ids} if ids else None
         needle = query.casefold() if query else None
         page: list[Product] = []
