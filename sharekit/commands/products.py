@@ -94,7 +94,7 @@ def show(
 ) -> None:
     """Show one product's details and its price history.
 
-    Example: sharekit products show demo:CUP-001
+    Example: sharekit products show demo:SK1001
     """
     from ..catalog import show_product
 

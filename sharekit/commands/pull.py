@@ -20,7 +20,8 @@ def register(app: typer.Typer) -> None:
 
 def pull(
     ctx: typer.Context,
-    source: str = typer.Argument(..., help="A configured source name ([sources.NAME] in config.toml)."),
+    source: str = typer.Argument(..., metavar="SOURCE",
+                                 help="A configured source name ([sources.NAME] in config.toml)."),
     query: str | None = typer.Option(None, "--query", "-q", help="Search text: pull matching products only."),
     ids: str | None = typer.Option(None, "--ids", help="Comma-separated product ids (NATIVE_ID or SOURCE:ID)."),
     limit: int | None = typer.Option(None, "--limit", "-n", min=1, help="Pull at most N products."),

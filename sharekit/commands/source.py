@@ -53,7 +53,7 @@ def list_(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", hel
 
 @source_app.command("check")
 def check(ctx: typer.Context,
-          name: str = typer.Argument(..., help="A configured source name."),
+          name: str = typer.Argument(..., metavar="NAME", help="A configured source name."),
           json_out: bool = typer.Option(False, "--json", help="Print the result as JSON.")) -> None:
     """Make one cheap call to a source and say whether its endpoint and credentials work.
 
