@@ -649,7 +649,7 @@ class FeedSource(Source):
             for _ in self._products(text, parser, fmt, strict=True):
                 pass
             self.total = len(parser.ids)
-            text, parser, fmt = self.parse()
+            parser = FeedParser(parser.ctx)
         if self.total is None and fmt in ("csv", "tsv") and not (ids or query or limit):
             self.total = max(0, text.count("\n") - 1)  # an estimate for progress (quoted newlines)
         wanted = {i.split(":", 1)[1] if i.startswith(f"{self.name}:") else i for i in ids} if ids else None
@@ -669,6 +669,8 @@ class FeedSource(Source):
                 page = []
             if limit is not None and count >= limit:
                 break
+        if wanted is not None:  # a partial pull by id reports only the rows it asked for
+            self.skipped = [s for s in self.skipped if s.native_id in wanted]
         if page:
             yield page
 
