@@ -203,8 +203,9 @@ def upsert_products(conn: sqlite3.Connection, source_name: str, products: Iterab
 
     New products are inserted with a first price-history row; changed ones are updated, with
     a history row only when price, original price, coupon or currency changed; unchanged ones
-    (same content hash) only get ``seen_at``. Ids already in ``seen`` (earlier pages of the same
-    pull) are counted as duplicates and ignored; ``seen`` is updated. With ``want_images``,
+    (same content hash) are not written at all (``seen_at`` is the last pull that stored the
+    row). Ids already in ``seen`` (earlier pages of the same pull) are counted as duplicates
+    and ignored; ``seen`` is updated. With ``want_images``,
     products whose first image is not cached yet (or changed, or whose file ``image_ok(path)``
     says is gone) are returned in ``image_jobs``. ``assume_new`` skips looking up stored rows
     (the caller knows the source had none when the pull began).
@@ -238,7 +239,6 @@ def _store_page(conn: sqlite3.Connection, source_name: str, page: list[tuple[str
                 assume_new: bool) -> UpsertResult:
     inserts: list[tuple[Any, ...]] = []
     updates: list[tuple[Any, ...]] = []
-    touched: list[tuple[str, str]] = []
     history: list[tuple[Any, ...]] = []
     with transaction(conn):
         existing = {} if assume_new else _existing(conn, [pid for pid, _ in page])
@@ -253,8 +253,7 @@ def _store_page(conn: sqlite3.Connection, source_name: str, page: list[tuple[str
                     result.image_jobs.append((pid, product.image_urls[0]))
                 continue
             if old[1] is not None and old[1] == values[-1]:
-                result.unchanged += 1
-                touched.append((now, pid))
+                result.unchanged += 1   # not rewritten: an unchanged re-pull writes nothing per row
             else:
                 result.updated += 1
                 updates.append((*values, now, now, pid))
@@ -275,8 +274,6 @@ def _store_page(conn: sqlite3.Connection, source_name: str, page: list[tuple[str
             conn.executemany(_INSERT, inserts)
         if updates:
             conn.executemany(_UPDATE, updates)
-        if touched:
-            conn.executemany("UPDATE products SET seen_at=? WHERE id=?", touched)
         if history:
             conn.executemany(_HISTORY, history)
     return result
@@ -406,6 +403,12 @@ def pull(ws: Workspace, source_name: str, query: str | None = None, ids: str | S
             summary.image_problems.append({"where": where, "reason": f"image: {problem.reason}",
                                            "id": products[0] if products else None, "url": problem.url})
     summary.seconds = time.monotonic() - started
+    with transaction(conn):
+        conn.execute(
+            "INSERT INTO catalog_pulls (source, started_at, finished_at, full_listing, fetched, added, updated,"
+            " unchanged, unavailable, skipped, images_failed) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (source_name, now, to_utc_iso(utcnow()), int(full), summary.fetched, summary.added, summary.updated,
+             summary.unchanged, summary.unavailable, summary.skipped, summary.images_failed))
     return summary
 
 
@@ -432,11 +435,11 @@ class ConfiguredSource:
     installed: bool            # the kind is known to this installation
     products: int
     available: int
-    last_seen: str | None      # newest seen_at (local ISO)
+    last_pull: str | None      # when the last pull finished (local ISO)
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "kind": self.kind, "location": self.location, "installed": self.installed,
-                "products": self.products, "available": self.available, "last_seen": self.last_seen}
+                "products": self.products, "available": self.available, "last_pull": self.last_pull}
 
 
 @dataclass(frozen=True)
@@ -480,6 +483,9 @@ def list_sources(ws: Workspace) -> SourcesReport:
             "SELECT source, count(*), sum(available), max(seen_at) FROM products GROUP BY source"
         ):
             counts[row[0]] = (row[1], row[2] or 0, row[3])
+        for row in ws.db.execute("SELECT source, max(finished_at) FROM catalog_pulls GROUP BY source"):
+            total, available, _seen = counts.get(row[0], (0, 0, None))
+            counts[row[0]] = (total, available, row[1])
     configured: list[ConfiguredSource] = []
     raw_sources = ws.config.data.get("sources") or {}
     for name in ws.config.source_names():

@@ -100,6 +100,7 @@ def test_source_list_json_shows_configured_sources_and_installed_kinds(cli, stoc
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     (shop,) = data["sources"]
+    assert shop["last_pull"].endswith("+08:00")
     assert (shop["name"], shop["kind"], shop["installed"], shop["products"], shop["available"]) == (
         "shop", "feed", True, 3, 2)
     kinds = {k["name"]: k for k in data["kinds"]}

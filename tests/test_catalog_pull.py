@@ -206,3 +206,15 @@ def test_assume_new_falls_back_to_lookups_when_rows_exist(ws):
     upsert_products(ws.db, "s", [p])
     again = upsert_products(ws.db, "s", [p, Product("2", "b", "CNY", Money(5, "CNY"))], assume_new=True)
     assert (again.added, again.unchanged) == (1, 1)
+
+
+def test_an_unchanged_pull_writes_no_product_rows_and_logs_the_pull(ws, tmp_path):
+    feed = tmp_path / "p.csv"
+    write_feed(feed, ROWS)
+    configure(ws, "shop", feed)
+    pull(ws, "shop", images=False)
+    before = ws.db.total_changes
+    pull(ws, "shop", images=False)
+    assert ws.db.total_changes - before == 1  # only the catalog_pulls row
+    log = ws.db.execute("SELECT full_listing, fetched, added, unchanged FROM catalog_pulls ORDER BY id").fetchall()
+    assert [tuple(r) for r in log] == [(1, 3, 3, 0), (1, 3, 0, 3)]

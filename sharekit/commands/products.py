@@ -125,7 +125,7 @@ def show(
         ("cached image", p["image_path"] or "-"),
         ("first seen", p["first_seen_at"] or "-"),
         ("updated", p["updated_at"] or "-"),
-        ("last seen", p["seen_at"] or "-"),
+        ("last stored", p["seen_at"] or "-"),
     ]
     for key, value in rows:
         facts.add_row(key, escape(str(value)))

@@ -32,12 +32,12 @@ def list_(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", hel
     con = out()
     if report.sources:
         table = Table(title="configured sources", title_justify="left")
-        for name in ("name", "kind", "location", "products", "available", "last seen"):
+        for name in ("name", "kind", "location", "products", "available", "last pull"):
             table.add_column(name, justify="right" if name in ("products", "available") else "left")
         for s in report.sources:
             kind = s.kind if s.installed else f"[red]{escape(s.kind)} (not installed)[/]"
             table.add_row(escape(s.name), kind, escape(s.location), str(s.products), str(s.available),
-                          (s.last_seen or "-")[:16].replace("T", " "))
+                          (s.last_pull or "-")[:16].replace("T", " "))
         con.print(table)
     else:
         con.print("No sources configured. Add one, e.g. "
