@@ -71,7 +71,7 @@ def main() -> None:
     from sharekit.sources.feed import FeedSource
 
     results: dict[str, list[tuple[float, float, object]]] = {"base": [], "parsed": [], "first": [], "second": []}
-    with tempfile.TemporaryDirectory(prefix="sharekit-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="sharekit-catalog-pull-") as tmp:
         root = Path(tmp)
         feed = root / "feed.csv"
         make_feed(feed, args.rows)

@@ -34,7 +34,7 @@ DEFAULT_MAX_BYTES = 15 * 1024 * 1024
 DEFAULT_TIMEOUT = 20.0
 DEFAULT_MAX_PIXELS = 40_000_000      # far above any product photo, below Pillow's own 89 MP warning
 DEFAULT_WORKERS = 8
-EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP": "bmp"}
+EXTENSIONS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP": "bmp"}  # MPO: phone JPEGs
 
 _open_lock = threading.Lock()   # warnings.catch_warnings is process-global: one header parse at a time
 
