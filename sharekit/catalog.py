@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 _CHUNK = 500  # ids per IN (...) query
 PULL_CACHE_KIB = -65536  # SQLite page cache during a pull: up to 64 MB (negative = KiB)
 PULL_CHECKPOINT_PAGES = 16384  # WAL pages between checkpoints during a pull (~64 MB)
+IMAGE_PATH_BATCH = 200  # cached image paths stored per transaction while downloads run
 
 
 @dataclass(frozen=True)
@@ -421,15 +422,25 @@ def pull(ws: Workspace, source_name: str, query: str | None = None, ids: str | S
 
 def _cache_images(ws: Workspace, jobs: dict[str, list[str]], allow_files: bool,
                   progress: Callable[[PullProgress], None] | None, client: httpx.Client | None) -> ImageBatch:
-    from .images import ImageCache, image_settings
+    from .images import CachedImage, ImageCache, image_settings
 
     def step(done: int, total: int) -> None:
         if progress is not None:
             progress(PullProgress("images", done, total))
 
+    pending: list[tuple[str, str]] = []
+
+    def cached(image: CachedImage) -> None:  # store paths as they arrive: an interrupted run keeps them
+        pending.extend((image.path, pid) for pid in jobs[image.url])
+        if len(pending) >= IMAGE_PATH_BATCH:
+            set_image_paths(ws.db, pending)
+            pending.clear()
+
     with ImageCache(ws.paths.cache, client=client, allow_files=allow_files, **image_settings(ws.config)) as cache:
-        batch = cache.fetch_many(list(jobs), progress=step)
-    set_image_paths(ws.db, [(cached.path, pid) for url, cached in batch.cached.items() for pid in jobs[url]])
+        try:
+            batch = cache.fetch_many(list(jobs), progress=step, on_cached=cached)
+        finally:
+            set_image_paths(ws.db, pending)
     return batch
 
 

@@ -241,8 +241,13 @@ class ImageCache:
         return CachedImage(url, relative, digest, fmt, width, height, len(data), reused)
 
     # many images -----------------------------------------------------------------------------
-    def fetch_many(self, urls: Iterable[str], progress: Callable[[int, int], None] | None = None) -> ImageBatch:
-        """Fetch distinct ``urls`` in parallel; never raises for an image, returns the problems."""
+    def fetch_many(self, urls: Iterable[str], progress: Callable[[int, int], None] | None = None,
+                   on_cached: Callable[[CachedImage], None] | None = None) -> ImageBatch:
+        """Fetch distinct ``urls`` in parallel; never raises for an image, returns the problems.
+
+        ``progress(done, total)`` and ``on_cached(image)`` run in the calling thread, as results
+        arrive (so a caller can store paths as it goes, e.g. in its own database connection).
+        """
         unique = list(dict.fromkeys(u for u in urls if u))
         batch = ImageBatch()
         total = len(unique)
@@ -256,6 +261,8 @@ class ImageCache:
                 result = future.result()
                 if isinstance(result, CachedImage):
                     batch.cached[url] = result
+                    if on_cached is not None:
+                        on_cached(result)
                 else:
                     batch.problems.append(ImageProblem(url, result))
                 done += 1
