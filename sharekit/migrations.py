@@ -194,3 +194,32 @@ def m001_initial(db: sqlite3.Connection) -> None:
         );
         """
     )
+
+
+@migration
+def m041_catalog_pulls(db: sqlite3.Connection) -> None:
+    """One row per finished `pull`: when, what kind of listing, and what it changed.
+
+    Unchanged products are not rewritten by a pull (no write per row), so "when did this source
+    last list its products" lives here rather than in products.seen_at.
+    """
+    run_script(
+        db,
+        """
+        CREATE TABLE catalog_pulls (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            started_at TEXT NOT NULL,            -- UTC ISO 8601
+            finished_at TEXT NOT NULL,
+            full_listing INTEGER NOT NULL,       -- 1 = no query/ids/limit: unlisted products were marked
+            fetched INTEGER NOT NULL,
+            added INTEGER NOT NULL,
+            updated INTEGER NOT NULL,
+            unchanged INTEGER NOT NULL,
+            unavailable INTEGER NOT NULL,
+            skipped INTEGER NOT NULL,
+            images_failed INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX catalog_pulls_by_source ON catalog_pulls(source, finished_at);
+        """,
+    )

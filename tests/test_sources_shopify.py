@@ -1,0 +1,130 @@
+"""The Shopify kind against a real storefront fake on 127.0.0.1."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from catalog_fakes import FakeServer, Reply, shopify_app, shopify_product
+
+from sharekit.errors import SourceAuthError, SourceError
+from sharekit.money import Money
+from sharekit.sources.shopify import ShopifySource
+
+
+@pytest.fixture
+def serve():
+    servers: list[FakeServer] = []
+
+    def start(app):
+        server = FakeServer(app).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture
+def client():
+    with httpx.Client(trust_env=False) as c:
+        yield c
+
+
+def make(server, client, sleeps=None, **settings):
+    config = {"store": server.url, "currency": "USD", "page_size": 2, "retries": 2, "rate_limit": 0, **settings}
+    return ShopifySource("shop", config, client=client, sleep=(sleeps.append if sleeps is not None else None))
+
+
+CATALOG = [
+    shopify_product(1, "Desk Tray", "24.00", compare="30.00"),
+    shopify_product(2, "Oak Lamp", "80.00", extra_variant=("60.00", False)),
+    shopify_product(3, "Pen", "2.50", available=False),
+    shopify_product(4, "Ink", "5.00"),
+    shopify_product(5, "Notebook", "7.25", image="https://cdn.test/n.jpg"),
+]
+
+
+def test_pages_until_a_short_page_and_normalises_products(serve, client):
+    server = serve(shopify_app(CATALOG))
+    pages = list(make(server, client).iter_products())
+    assert [[p.native_id for p in page] for page in pages] == [["1", "2"], ["3", "4"], ["5"]]
+    assert [r.query for r in server.requests] == [{"limit": "2", "page": str(n)} for n in (1, 2, 3)]
+    tray, lamp, pen, _, notebook = [p for page in pages for p in page]
+    assert tray.price == Money(2400, "USD") and tray.original_price == Money(3000, "USD")
+    assert tray.url == f"{server.url}/products/desk-tray"
+    assert tray.description == "Desk Tray & more" and tray.brand == "Acme"
+    assert lamp.price == Money(8000, "USD")  # the cheaper variant is sold out
+    assert pen.available is False
+    assert notebook.image_urls == ["https://cdn.test/n.jpg"]
+
+
+def test_a_store_that_repeats_its_last_page_is_deduplicated_and_ends(serve, client):
+    server = serve(shopify_app(CATALOG[:4], repeat_pages=True))
+    ids = [p.native_id for page in make(server, client).iter_products() for p in page]
+    assert ids == ["1", "2", "3", "4"]
+    assert server.hits("/products.json") == 3  # page 3 repeated page 2: nothing new, stop
+
+
+def test_duplicate_products_inside_pages_are_dropped(serve, client):
+    dupes = [CATALOG[0], CATALOG[1], CATALOG[1], CATALOG[2]]
+    server = serve(shopify_app(dupes))
+    ids = [p.native_id for page in make(server, client).iter_products() for p in page]
+    assert ids == ["1", "2", "3"]
+
+
+def test_query_ids_and_limit_filter_here(serve, client):
+    server = serve(shopify_app(CATALOG))
+    source = make(server, client)
+    assert [p.native_id for page in source.iter_products(query="LAMP") for p in page] == ["2"]
+    assert [p.native_id for page in source.iter_products(ids=["shop:4"]) for p in page] == ["4"]
+    assert [p.native_id for page in source.iter_products(limit=3) for p in page] == ["1", "2", "3"]
+
+
+def test_password_protected_store_is_an_auth_error_naming_the_source(serve, client):
+    server = serve(shopify_app([], override=lambda r, n: Reply.html("Enter store password", 401)))
+    with pytest.raises(SourceAuthError) as info:
+        list(make(server, client).iter_products())
+    message = str(info.value)
+    assert message.startswith("shop: GET /products.json?limit=2&page=1 answered HTTP 401")
+    assert "password-protected" in message and "\n" not in message
+
+
+def test_missing_store_is_a_404_error(serve, client):
+    server = serve(shopify_app([], override=lambda r, n: Reply.html("Page not found", 404)))
+    with pytest.raises(SourceError, match=r"shop: .* answered HTTP 404 \(an HTML page \('Page not found'\)\)"):
+        list(make(server, client).iter_products())
+
+
+def test_html_page_where_json_was_expected_is_a_one_line_error(serve, client):
+    server = serve(shopify_app([], override=lambda r, n: Reply.html("Store unavailable")))
+    with pytest.raises(SourceError) as info:
+        list(make(server, client).iter_products())
+    assert str(info.value) == ("shop: GET /products.json?limit=2&page=1 answered an HTML page "
+                               "('Store unavailable') where JSON was expected (HTTP 200).")
+
+
+def test_429_with_retry_after_is_honoured_then_succeeds(serve, client):
+    def throttle(request, n):
+        return Reply.json({"errors": "Too Many Requests"}, 429, {"Retry-After": "7"}) if n == 1 else None
+
+    server = serve(shopify_app(CATALOG[:1], override=throttle))
+    sleeps: list[float] = []
+    ids = [p.native_id for page in make(server, client, sleeps).iter_products() for p in page]
+    assert ids == ["1"]
+    assert sleeps == [7.0]
+    assert server.hits("/products.json") == 2
+
+
+def test_slow_store_hits_the_timeout_and_says_so(serve, client):
+    server = serve(shopify_app(CATALOG, override=lambda r, n: Reply.json({"products": []}, delay=1.0)))
+    sleeps: list[float] = []
+    with pytest.raises(SourceError, match=r"shop: GET /products.json.* failed after 2 tries: timed out after 0.2s"):
+        list(make(server, client, sleeps, timeout=0.2, retries=1).iter_products())
+    assert len(sleeps) == 1  # one backoff between the two tries, injected
+
+
+def test_check_makes_one_small_request(serve, client):
+    server = serve(shopify_app(CATALOG))
+    assert "answers" in make(server, client).check()
+    assert [r.query for r in server.requests] == [{"limit": "1", "page": "1"}]
