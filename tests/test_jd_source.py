@@ -7,12 +7,12 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from fakes import GatewayServer
+from fakes.jd_gateway import JdGateway, make_order_rows
 
 from sharekit.errors import SourceAuthError, SourceError, SourceThrottled
 from sharekit.money import Money
 from sharekit.sources.jd import JdSource, jd_status
-from fakes import GatewayServer
-from fakes.jd_gateway import JdGateway, make_order_rows
 
 
 @pytest.fixture

@@ -134,7 +134,8 @@ class JdGateway:
         self.fail_after_order_calls = None
 
     # protocol ------------------------------------------------------------------------------
-    def handle(self, method: str, path: str, query: str, body: bytes, headers: dict[str, str]) -> tuple[int, str, bytes]:
+    def handle(self, method: str, path: str, query: str, body: bytes,
+               headers: dict[str, str]) -> tuple[int, str, bytes]:
         with self._lock:
             self.requests += 1
         params = dict(parse_qsl(query, keep_blank_values=True))

@@ -101,7 +101,8 @@ class PddGateway:
         self.fail_after_order_calls = None
 
     # protocol ------------------------------------------------------------------------------
-    def handle(self, method: str, path: str, query: str, body: bytes, headers: dict[str, str]) -> tuple[int, str, bytes]:
+    def handle(self, method: str, path: str, query: str, body: bytes,
+               headers: dict[str, str]) -> tuple[int, str, bytes]:
         ctype = headers.get("Content-Type", "") or headers.get("content-type", "")
         if method != "POST" or "x-www-form-urlencoded" not in ctype:
             return self._error(10000, "参数错误: 请使用 POST application/x-www-form-urlencoded")
