@@ -20,8 +20,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar
 
 import httpx
@@ -66,13 +66,30 @@ CONFIRMED_CODES = frozenset({17})
 INVALID_CODES = frozenset({2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 14, 19, 20, 21, 22, 23, 25, 26, 27, 28, 29, 30})
 
 
+_CENT = Decimal(1)
+GMT8 = timezone(timedelta(hours=8))  # China has no DST; a fixed offset is exact and fast
+
+
 def yuan(value: Any) -> Money | None:
     """A JD yuan amount (Decimal/int from the JSON text, or a string) as exact Money."""
     if value is None or value == "":
         return None
     if isinstance(value, float):  # never produced by our parser; refuse to guess
         raise TypeError("JD amounts must be parsed as Decimal, not float")
-    return Money.from_decimal(Decimal(str(value)), CURRENCY)
+    if isinstance(value, int):
+        return Money(value * 100, CURRENCY)
+    amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    if not amount.is_finite():
+        raise SourceError("jd", f"amount {value!r} is not a number")
+    return Money(int((amount * 100).quantize(_CENT, rounding=ROUND_HALF_UP)), CURRENCY)
+
+
+def wall_clock(text: str) -> datetime:
+    """A JD ``yyyy-MM-dd HH:mm:ss`` (GMT+8) as an aware UTC datetime (fast path of timeutil's)."""
+    try:
+        return datetime.fromisoformat(text.strip()[:19]).replace(tzinfo=GMT8).astimezone(UTC)
+    except ValueError:
+        return parse_china_wall_clock(text)
 
 
 def pay_month_date(value: Any) -> date | None:
@@ -386,7 +403,7 @@ class JdSource(Source):
         commission = yuan(r.get("actualFee") if finished else r.get("estimateFee")) or Money(0, CURRENCY)
         quantity = int(r.get("skuNum") or 1)
         unit = yuan(r.get("price"))
-        ordered_at = parse_china_wall_clock(str(r["orderTime"]))
+        ordered_at = wall_clock(str(r["orderTime"]))
         modified = str(r.get("modifyTime") or "").strip()
         paid_on = pay_month_date(r.get("payMonth"))
         returned, frozen = int(r.get("skuReturnNum") or 0), int(r.get("skuFrozenNum") or 0)
@@ -405,7 +422,7 @@ class JdSource(Source):
             amount=amount,
             commission=commission,
             ordered_at=ordered_at,
-            updated_at=parse_china_wall_clock(modified) if modified else ordered_at,
+            updated_at=wall_clock(modified) if modified else ordered_at,
             product_native_id=str(r["skuId"]) if r.get("skuId") is not None else None,
             product_title=r.get("skuName") or None,
             channel=str(r.get("subUnionId") or ""),
