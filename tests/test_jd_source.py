@@ -205,3 +205,36 @@ def test_amounts_are_never_parsed_as_float():
                           client=client)
         [[product]] = list(source.iter_products(limit=1))
     assert (product.original_price.minor, product.price.minor) == (435, 29)
+
+
+def test_a_stale_clock_is_reported_as_a_timestamp_problem(server):
+    source = JdSource("jd", {"app_key": "testkey", "app_secret": "testsecret", "site_id": "61866",
+                             "endpoint": server.url, "rate_limit": 0},
+                      clock=lambda: datetime.now(UTC) - timedelta(minutes=30))
+    try:
+        with pytest.raises(SourceError) as info:
+            source.check()
+    finally:
+        source.close()
+    assert "timestamp" in str(info.value).lower() and "clock" in str(info.value)
+
+
+def test_requests_follow_the_official_sdk_transport(server, gateway):
+    seen = []
+    original = gateway.handle
+
+    def spy(method, path, query, body, headers):
+        seen.append((method, path, query, body))
+        return original(method, path, query, body, headers)
+
+    gateway.handle = spy
+    source = JdSource("jd", {"app_key": "testkey", "app_secret": "testsecret", "site_id": "61866",
+                             "endpoint": server.url, "rate_limit": 0})
+    try:
+        source.check()
+    finally:
+        source.close()
+    [(method, path, query, body)] = seen
+    assert (method, path) == ("POST", "/routerjson")
+    assert "sign=" in query and "app_key=testkey" in query and "360buy_param_json" not in query
+    assert body.startswith(b"360buy_param_json=") and b"&" not in body

@@ -146,3 +146,14 @@ def test_order_status_maps_to_the_normalised_status(code, expected):
 ])
 def test_channel_comes_from_the_sid_of_custom_parameters(custom, channel):
     assert channel_from_custom(custom) == channel
+
+
+def test_a_stale_clock_is_refused_by_the_gateway(server):
+    source = PddSource("pdd", {"client_id": "testclient", "client_secret": "testsecret", "pid": "1_2",
+                               "endpoint": server.url, "rate_limit": 0},
+                       clock=lambda: datetime.now(UTC) - timedelta(minutes=30))
+    try:
+        with pytest.raises(SourceError, match="timestamp"):
+            source.check()
+    finally:
+        source.close()

@@ -165,10 +165,12 @@ def test_rate_limiting_every_third_call_loses_nothing(ws, jd, pdd):
 
 def test_a_failed_source_does_not_stop_the_others(ws, jd, pdd):
     pdd.set_orders(make_orders(4, now() - timedelta(hours=3), timedelta(hours=1)))
-    configure(ws, jd=jd_settings(jd, app_secret="wrong"), pdd=pdd_settings(pdd))
+    configure(ws, jd=jd_settings(jd, app_secret="S3cretWr0ng"), pdd=pdd_settings(pdd))
     results = {r.source: r for r in sync(ws, **NO_WAIT)}
-    assert not results["jd"].ok and "app_secret" in results["jd"].error and "wrong" not in results["jd"].error
+    assert not results["jd"].ok and "app_secret" in results["jd"].error
     assert results["pdd"].ok and stored(ws, "pdd") == 4
+    dump = "\n".join(ws.db.iterdump())
+    assert "jd: " in dump and "S3cretWr0ng" not in dump + results["jd"].error   # never stored or shown
 
 
 def test_unknown_source_name_fails_only_that_source(ws, pdd):

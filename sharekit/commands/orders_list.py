@@ -43,7 +43,8 @@ def list_command(
     rows = rows[:TABLE_CAP] if more else rows
     table = Table(title=f"Orders ({len(rows)}{'+' if more else ''})")
     for col in ("Ordered", "Source", "Order", "Product", "Channel", "Status", "Amount", "Commission"):
-        table.add_column(col, justify="right" if col in ("Amount", "Commission") else "left")
+        table.add_column(col, justify="right" if col in ("Amount", "Commission") else "left",
+                         no_wrap=col in ("Ordered", "Order", "Status", "Amount", "Commission"))
     for r in rows:
         ordered = (local_iso(r.ordered_at, tz) or "")[:16].replace("T", " ")
         table.add_row(ordered, r.source, r.order_id, r.product_title or r.product or "-", r.channel or "-",

@@ -445,15 +445,15 @@ class JdSource(Source):
         now = to_utc_iso(utcnow())
         moved = 0
         with transaction(conn):
+            # payMonth is yyyyMMdd (or "0"): 8-digit strings compare like dates.
             rows = conn.execute(
-                "SELECT id, raw_status, commission_minor, extra FROM orders"
-                " WHERE source = ? AND status = 'confirmed'", (self.name,)).fetchall()
+                "SELECT id, raw_status, commission_minor, json_extract(extra, '$.pay_month') AS pay_month"
+                " FROM orders WHERE source = ? AND status = 'confirmed'"
+                " AND json_extract(extra, '$.pay_month') >= '19000101'"
+                " AND json_extract(extra, '$.pay_month') < ?",
+                (self.name, today.strftime("%Y%m%d"))).fetchall()
             for row in rows:
-                try:
-                    pay_month = json.loads(row["extra"] or "{}").get("pay_month")
-                except ValueError:
-                    continue
-                paid_on = pay_month_date(pay_month)
+                paid_on = pay_month_date(row["pay_month"])
                 if paid_on is None or not paid_on < today:
                     continue
                 settled = to_utc_iso(datetime(paid_on.year, paid_on.month, paid_on.day, tzinfo=CHINA))
