@@ -238,3 +238,27 @@ def test_requests_follow_the_official_sdk_transport(server, gateway):
     assert (method, path) == ("POST", "/routerjson")
     assert "sign=" in query and "app_key=testkey" in query and "360buy_param_json" not in query
     assert body.startswith(b"360buy_param_json=") and b"&" not in body
+
+
+def test_ids_fetch_those_skus_through_goods_query_and_reject_non_numeric_ids(make_source, gateway):
+    from sharekit.errors import InputError
+
+    products = [p for page in make_source().iter_products(ids=["100012043980", "100012043978"]) for p in page]
+    assert {p.native_id for p in products} == {"100012043978", "100012043980"}
+    assert gateway.calls[0]["goodsReqDTO"]["skuIds"] == [100012043980, 100012043978]
+    with pytest.raises(InputError, match="numeric"):
+        list(make_source().iter_products(ids=["abc"]))
+
+
+def test_a_window_with_too_many_rows_is_halved_until_jd_accepts_it(make_source, gateway):
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    gateway.set_rows(make_order_rows(40, start, timedelta(minutes=59)))
+    gateway.max_rows_per_window = 15
+    pages = list(make_source(order_page_size=10).iter_orders(start, start + timedelta(hours=1)))
+    ids = [line.row_id for p in pages for line in p.lines]
+    assert len(set(ids)) == 40
+    assert pages[-1].next_cursor is None
+    assert all("parts" in p.next_cursor for p in pages[:-1])
+    resumed = list(make_source(order_page_size=10).iter_orders(start, start + timedelta(hours=1),
+                                                               pages[1].next_cursor))
+    assert {line.row_id for p in pages[2:] for line in p.lines} <= {line.row_id for p in resumed for line in p.lines}

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from ..errors import ConfigError, SourceAuthError, SourceError
+from ..errors import ConfigError, InputError, SourceAuthError, SourceError
 from ..http import RetryableError
 from ..money import Money
 from ..timeutil import CHINA, china_wall_clock, parse_china_wall_clock, to_utc_iso, utcnow
@@ -68,6 +68,10 @@ INVALID_CODES = frozenset({2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 14, 19, 20, 21, 22, 2
 
 _CENT = Decimal(1)
 GMT8 = timezone(timedelta(hours=8))  # China has no DST; a fixed offset is exact and fast
+
+
+class WindowTooBusy(SourceError):
+    """JD answered 2002452: more than 10,000 rows in one window; the window must shrink."""
 
 
 def yuan(value: Any) -> Money | None:
@@ -218,7 +222,9 @@ class JdSource(Source):
         if code in AUTH_CODES:
             raise SourceAuthError(self.name, f"{method} refused: {AUTH_CODES[code]} (code {code}: {message}).",
                                   hint=self._auth_hint(code))
-        if code in (2002452, 2002453):
+        if code == 2002452:
+            raise WindowTooBusy(self.name, f"{method}: more than 10,000 rows in the window (code {code}).")
+        if code == 2002453:
             raise SourceError(self.name, f"{method}: the time window was refused (code {code}: {message}).")
         raise SourceError(self.name, f"{method} failed with business code {code}: {message or 'no message'}.")
 
@@ -257,6 +263,9 @@ class JdSource(Source):
                       limit: int | None = None) -> Iterator[list[Product]]:
         """Pages of products: goods.query for ids/keywords (when allowed), else goods.jingfen.query."""
         if ids:
+            bad = [i for i in ids if not str(i).strip().isdigit()]
+            if bad:
+                raise InputError(f"JD product ids are numeric skuIds; {', '.join(map(str, bad[:3]))} is not.")
             for start in range(0, len(ids), 20):
                 batch = [int(i) for i in ids[start:start + 20]]
                 result = self.call(GOODS_QUERY, {"skuIds": batch, "pageIndex": 1, "pageSize": len(batch)})
@@ -375,24 +384,47 @@ class JdSource(Source):
     # orders --------------------------------------------------------------------------------
     def iter_orders(self, start: datetime, end: datetime,
                     cursor: dict[str, Any] | None = None) -> Iterator[OrderPage]:
-        """Order rows updated in ``[start, end]`` (≤ 1 h, GMT+8 wall clock), pages while hasMore."""
+        """Order rows updated in ``[start, end]`` (≤ 1 h, GMT+8 wall clock), pages while hasMore.
+
+        When JD answers 2002452 (more than 10,000 rows in the window) the window is halved and
+        the halves read in turn; the cursor then carries the sub-windows still to read.
+        """
         if end - start > timedelta(hours=1):
             raise ValueError("JD order windows are at most one hour")
-        page = int((cursor or {}).get("page", 1))
+        cursor = cursor or {}
+        parts = [(datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in cursor.get("parts", [])]
+        parts = parts or [(start, end)]
+        page = int(cursor.get("page", 1))
         today = self.clock().astimezone(CHINA).date()
-        while True:
+        while parts:
+            part_start, part_end = parts[0]
             req = {"pageIndex": page, "pageSize": self.order_page_size, "type": 3,
-                   "startTime": china_wall_clock(start), "endTime": china_wall_clock(end)}
-            result = self.call(ORDER_ROWS, req)
+                   "startTime": china_wall_clock(part_start), "endTime": china_wall_clock(part_end)}
+            try:
+                result = self.call(ORDER_ROWS, req)
+            except WindowTooBusy:
+                if page != 1 or part_end - part_start <= timedelta(seconds=2):
+                    raise
+                middle = part_start + timedelta(seconds=int((part_end - part_start).total_seconds()) // 2)
+                parts[:1] = [(part_start, middle), (middle, part_end)]
+                continue
             rows = result.get("data") or []
             if isinstance(rows, Mapping):
                 rows = [rows]
             lines = [self.order_line(r, today) for r in rows]
             more = bool(result.get("hasMore")) and bool(rows)
-            yield OrderPage(lines, {"page": page + 1} if more else None)
             if not more:
+                parts.pop(0)
+                page = 1
+            else:
+                page += 1
+            if not parts:
+                yield OrderPage(lines, None)
                 return
-            page += 1
+            nxt: dict[str, Any] = {"page": page}
+            if len(parts) > 1 or parts[0] != (start, end):
+                nxt["parts"] = [[a.isoformat(), b.isoformat()] for a, b in parts]
+            yield OrderPage(lines, nxt)
 
     def order_line(self, r: Mapping[str, Any], today: date) -> OrderLine:
         """A JD order row as an OrderLine (exact yuan, GMT+8 times, subUnionId as channel)."""

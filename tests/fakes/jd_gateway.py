@@ -97,7 +97,8 @@ class JdGateway:
     def __init__(self, app_key: str = "testkey", app_secret: str = "testsecret", *, site_id: str = "61866",
                  rows: Iterable[dict[str, Any]] = (), goods: Iterable[dict[str, Any]] | None = None,
                  throttle_every: int | None = None, fail_after_order_calls: int | None = None,
-                 goods_query_allowed: bool = True, bysubunionid_allowed: bool = True) -> None:
+                 goods_query_allowed: bool = True, bysubunionid_allowed: bool = True,
+                 max_rows_per_window: int = 10_000) -> None:
         self.app_key = app_key
         self.app_secret = app_secret
         self.site_id = site_id
@@ -106,6 +107,7 @@ class JdGateway:
         self.fail_after_order_calls = fail_after_order_calls
         self.goods_query_allowed = goods_query_allowed
         self.bysubunionid_allowed = bysubunionid_allowed
+        self.max_rows_per_window = max_rows_per_window
         self.calls: list[dict[str, Any]] = []      # business JSON of every accepted call
         self.requests = 0
         self.order_calls = 0
@@ -209,6 +211,8 @@ class JdGateway:
             hi = bisect.bisect_right(self._keys, hi_key)
             matched = self._rows[lo:hi]
             chunk = [dict(r) for r in matched[(page - 1) * size: page * size]]
+        if len(matched) > self.max_rows_per_window:
+            return self._result(api, {"code": 2002452, "message": "查询结果超过10000条，请缩小时间范围"})
         return self._result(api, {"code": 200, "message": "success", "hasMore": page * size < len(matched),
                                   "data": chunk})
 
