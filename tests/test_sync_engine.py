@@ -232,3 +232,18 @@ def test_list_orders_filters_by_status_and_channel(ws, pdd):
     settled = list_orders(ws.db, status="settled", source="pdd")
     assert settled and all(r.status == "settled" for r in settled)
     assert len(list_orders(ws.db, limit=3)) == 3
+
+
+def test_demo_step_replays_the_recorded_answers_into_the_store(ws):
+    from pathlib import Path
+
+    from sharekit.sync import demo_step
+
+    said = []
+    report = demo_step(ws, Path(__file__).resolve().parent.parent / "examples", said.append)
+    assert report["done"] and [s["source"] for s in report["sources"]] == ["jd", "pdd"]
+    jd_statuses = report["sources"][0]["statuses"]
+    assert jd_statuses == {"pending": 2, "confirmed": 1, "settled": 1, "invalid": 1, "unknown": 1}
+    assert report["sources"][1]["statuses"] == {"pending": 2, "confirmed": 1, "settled": 1, "invalid": 1}
+    assert ws.db.execute("SELECT commission_minor FROM orders WHERE id = 'jd:415900297816660001'").fetchone()[0] == 29
+    assert any("unknown raw status 18" in line for line in said)
