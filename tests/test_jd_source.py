@@ -1,0 +1,264 @@
+"""JdSource against the local fake JD gateway (a real HTTP server on 127.0.0.1)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import httpx
+import pytest
+from fakes import GatewayServer
+from fakes.jd_gateway import JdGateway, make_order_rows
+
+from sharekit.errors import SourceAuthError, SourceError, SourceThrottled
+from sharekit.money import Money
+from sharekit.sources.jd import JdSource, jd_status
+
+
+@pytest.fixture
+def gateway():
+    return JdGateway()
+
+
+@pytest.fixture
+def server(gateway):
+    with GatewayServer(gateway, "/routerjson") as srv:
+        yield srv
+
+
+@pytest.fixture
+def make_source(server):
+    made = []
+
+    def make(**settings):
+        base = {"kind": "jd", "app_key": "testkey", "app_secret": "testsecret", "site_id": "61866",
+                "endpoint": server.url, "rate_limit": 0}
+        source = JdSource("jd", {**base, **settings}, sleep=lambda _s: None)
+        made.append(source)
+        return source
+
+    yield make
+    for source in made:
+        source.close()
+
+
+def test_jingfen_products_keep_yuan_amounts_exact(make_source):
+    pages = list(make_source().iter_products())
+    products = [p for page in pages for p in page]
+    assert len(products) == 5
+    first = products[0]
+    assert first.native_id == "100012043978"
+    assert first.price == Money(243, "CNY")            # 2.43 after coupon
+    assert first.original_price == Money(435, "CNY")   # 4.35 list price
+    assert first.coupon == Money(192, "CNY")
+    assert first.commission_rate == Decimal("0.125")
+    assert first.url == "https://item.jd.com/100012043978.html"
+    assert first.coupon_url.startswith("https://coupon.m.jd.com/")
+    assert first.extra["commission"] == "0.29"
+    assert products[2].price == Money(29, "CNY") and products[2].coupon is None
+
+
+def test_keyword_uses_goods_query_and_limit_caps_the_page_size(make_source, gateway):
+    products = [p for page in make_source().iter_products(query="保温杯", limit=2) for p in page]
+    assert [p.title for p in products] == ["京东好物 0 保温杯", "京东好物 2 保温杯"]
+    assert gateway.calls[0]["method"] == "jd.union.open.goods.query"
+    assert gateway.calls[0]["goodsReqDTO"]["pageSize"] == 2
+
+
+def test_keyword_without_goods_query_permission_filters_jingfen(make_source, gateway):
+    source = make_source(goods_query=False, elite_id=22)
+    products = [p for page in source.iter_products(query="数据线") for p in page]
+    assert {p.native_id for p in products} == {"100012043979", "100012043981"}
+    assert gateway.calls[0] == {"method": "jd.union.open.goods.jingfen.query",
+                                "goodsReq": {"eliteId": 22, "pageIndex": 1, "pageSize": 50}}
+
+
+def test_goods_query_without_permission_is_an_auth_error_that_says_what_to_fix(make_source, gateway):
+    gateway.goods_query_allowed = False
+    with pytest.raises(SourceAuthError) as info:
+        list(make_source().iter_products(query="杯"))
+    assert "permission" in str(info.value)
+
+
+def test_promotion_link_common_tags_the_channel_as_sub_union_id(make_source, gateway):
+    link = make_source().promotion_link("100012043978", "g1", {"url": "https://item.jd.com/100012043978.html",
+                                                                "coupon_url": "https://coupon.m.jd.com/x"})
+    assert "sub=g1" in link.url and "site61866" in link.url
+    req = gateway.calls[-1]["promotionCodeReq"]
+    assert req == {"materialId": "https://item.jd.com/100012043978.html", "couponUrl": "https://coupon.m.jd.com/x",
+                   "subUnionId": "g1", "siteId": "61866"}
+
+
+def test_promotion_link_bysubunionid_returns_short_url(make_source, gateway):
+    link = make_source(link_api="bysubunionid").promotion_link("100012043978", "moments")
+    assert link.short_url.startswith("https://u.jd.com/")
+    assert "sub=moments" in link.url
+    assert gateway.calls[-1]["method"] == "jd.union.open.promotion.bysubunionid.get"
+    assert gateway.calls[-1]["promotionCodeReq"]["chainType"] == 3
+
+
+def test_wrong_site_id_is_an_auth_error_naming_the_setting(make_source):
+    with pytest.raises(SourceAuthError) as info:
+        make_source(site_id="1").promotion_link("1", "g1")
+    assert "site_id" in str(info.value)
+
+
+def test_bad_secret_is_refused_without_leaking_the_secret(make_source):
+    with pytest.raises(SourceAuthError) as info:
+        make_source(app_secret="wrong-secret-123").check()
+    message = str(info.value)
+    assert "signature" in message and "app_secret" in message
+    assert "wrong-secret-123" not in message
+
+
+def test_bad_app_key_is_refused(make_source):
+    with pytest.raises(SourceAuthError, match="app key"):
+        make_source(app_key="nope").check()
+
+
+def test_throttling_every_second_call_is_retried_transparently(make_source, gateway):
+    gateway.throttle_every = 2
+    products = [p for page in make_source().iter_products(limit=5) for p in page]
+    assert len(products) == 5
+    source = make_source()
+    for _ in range(3):
+        assert source.check().startswith("jd.union.open.goods.jingfen.query answered")
+    assert gateway.throttled >= 1
+
+
+def test_throttling_that_never_ends_raises_source_throttled(make_source, gateway):
+    gateway.throttle_every = 1
+    with pytest.raises(SourceThrottled):
+        make_source(retries=2).check()
+
+
+def _window_rows(gateway, count, start):
+    gateway.set_rows(make_order_rows(count, start, timedelta(minutes=50)))
+
+
+def test_orders_page_while_has_more_and_map_every_field(make_source, gateway):
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    _window_rows(gateway, 7, start)
+    source = make_source(order_page_size=3)
+    pages = list(source.iter_orders(start, start + timedelta(hours=1)))
+    assert [len(p.lines) for p in pages] == [3, 3, 1]
+    assert [p.next_cursor for p in pages] == [{"page": 2}, {"page": 3}, None]
+    line = pages[0].lines[0]
+    assert line.row_id == "415900000000000001"
+    assert line.raw_status == "16" and line.status == "pending"
+    assert line.amount == Money(435, "CNY") and line.commission == Money(243, "CNY")   # 4.35 and 2.43 yuan
+    assert line.channel == "moments"
+    assert line.updated_at == start
+    req = gateway.calls[0]["orderReq"]
+    assert req["type"] == 3 and req["pageSize"] == 3
+    assert len(req["startTime"]) == 19   # yyyy-MM-dd HH:mm:ss, GMT+8
+
+
+def test_orders_resume_from_a_cursor(make_source, gateway):
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    _window_rows(gateway, 7, start)
+    pages = list(make_source(order_page_size=3).iter_orders(start, start + timedelta(hours=1), {"page": 3}))
+    assert [len(p.lines) for p in pages] == [1]
+
+
+def test_orders_window_longer_than_an_hour_is_refused_before_sending(make_source, gateway):
+    start = datetime.now(UTC) - timedelta(hours=3)
+    with pytest.raises(ValueError):
+        list(make_source().iter_orders(start, start + timedelta(hours=2)))
+    assert gateway.calls == []
+
+
+def test_fake_gateway_refuses_a_long_window_with_the_business_code(server):
+    from sharekit.http import RetryingClient
+
+    source = JdSource("jd", {"app_key": "testkey", "app_secret": "testsecret", "site_id": "61866",
+                             "endpoint": server.url, "rate_limit": 0})
+    try:
+        source.http = RetryingClient("jd", source.client, retries=0)
+        now = datetime.now(UTC)
+        with pytest.raises(SourceError, match="2002453"):
+            source.call("jd.union.open.order.row.query",
+                        {"pageIndex": 1, "pageSize": 10, "type": 3,
+                         "startTime": (now - timedelta(hours=3)).strftime("%Y-%m-%d %H:%M:%S"),
+                         "endTime": now.strftime("%Y-%m-%d %H:%M:%S")})
+    finally:
+        source.close()
+
+
+@pytest.mark.parametrize(("code", "pay_month", "expected"), [
+    (15, "0", "pending"), (16, "0", "pending"), (24, "0", "pending"),
+    (17, "0", "confirmed"), (17, "20261120", "confirmed"), (17, "20261119", "settled"),
+    (3, "0", "invalid"), (14, "0", "invalid"), (30, "0", "invalid"),
+    (-1, "0", "unknown"), (18, "0", "unknown"), ("x", "0", "unknown"),
+])
+def test_valid_code_maps_to_the_normalised_status(code, pay_month, expected):
+    assert jd_status(code, pay_month, date(2026, 11, 20)) == expected
+
+
+def test_amounts_are_never_parsed_as_float():
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, text=(
+        '{"jd_union_open_goods_jingfen_query_responce":{"code":"0","queryResult":'
+        '"{\\"code\\":200,\\"totalCount\\":1,\\"data\\":[{\\"skuId\\":1,\\"skuName\\":\\"x\\",'
+        '\\"priceInfo\\":{\\"price\\":4.35,\\"lowestCouponPrice\\":0.29}}]}"}}')))
+    with httpx.Client(transport=transport) as client:
+        source = JdSource("jd", {"app_key": "k", "app_secret": "s", "site_id": "1", "rate_limit": 0},
+                          client=client)
+        [[product]] = list(source.iter_products(limit=1))
+    assert (product.original_price.minor, product.price.minor) == (435, 29)
+
+
+def test_a_stale_clock_is_reported_as_a_timestamp_problem(server):
+    source = JdSource("jd", {"app_key": "testkey", "app_secret": "testsecret", "site_id": "61866",
+                             "endpoint": server.url, "rate_limit": 0},
+                      clock=lambda: datetime.now(UTC) - timedelta(minutes=30))
+    try:
+        with pytest.raises(SourceError) as info:
+            source.check()
+    finally:
+        source.close()
+    assert "timestamp" in str(info.value).lower() and "clock" in str(info.value)
+
+
+def test_requests_follow_the_official_sdk_transport(server, gateway):
+    seen = []
+    original = gateway.handle
+
+    def spy(method, path, query, body, headers):
+        seen.append((method, path, query, body))
+        return original(method, path, query, body, headers)
+
+    gateway.handle = spy
+    source = JdSource("jd", {"app_key": "testkey", "app_secret": "testsecret", "site_id": "61866",
+                             "endpoint": server.url, "rate_limit": 0})
+    try:
+        source.check()
+    finally:
+        source.close()
+    [(method, path, query, body)] = seen
+    assert (method, path) == ("POST", "/routerjson")
+    assert "sign=" in query and "app_key=testkey" in query and "360buy_param_json" not in query
+    assert body.startswith(b"360buy_param_json=") and b"&" not in body
+
+
+def test_ids_fetch_those_skus_through_goods_query_and_reject_non_numeric_ids(make_source, gateway):
+    from sharekit.errors import InputError
+
+    products = [p for page in make_source().iter_products(ids=["100012043980", "100012043978"]) for p in page]
+    assert {p.native_id for p in products} == {"100012043978", "100012043980"}
+    assert gateway.calls[0]["goodsReqDTO"]["skuIds"] == [100012043980, 100012043978]
+    with pytest.raises(InputError, match="numeric"):
+        list(make_source().iter_products(ids=["abc"]))
+
+
+def test_a_window_with_too_many_rows_is_halved_until_jd_accepts_it(make_source, gateway):
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    gateway.set_rows(make_order_rows(40, start, timedelta(minutes=59)))
+    gateway.max_rows_per_window = 15
+    pages = list(make_source(order_page_size=10).iter_orders(start, start + timedelta(hours=1)))
+    ids = [line.row_id for p in pages for line in p.lines]
+    assert len(set(ids)) == 40
+    assert pages[-1].next_cursor is None
+    assert all("parts" in p.next_cursor for p in pages[:-1])
+    resumed = list(make_source(order_page_size=10).iter_orders(start, start + timedelta(hours=1),
+                                                               pages[1].next_cursor))
+    assert {line.row_id for p in pages[2:] for line in p.lines} <= {line.row_id for p in resumed for line in p.lines}
