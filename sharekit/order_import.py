@@ -32,7 +32,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -146,21 +146,34 @@ def _read(path: Path) -> tuple[bytes, str, str]:
     return data, text, encoding
 
 
+_PLAIN_DECIMAL = re.compile(r"-?\d+(\.\d+)?")
+_REPORT_AMOUNT = re.compile(
+    r"(?P<neg>-)?\s*(?:[A-Z]{3}\s*)?(?:US\$|CA\$|C\$|A\$|R\$|[$€£¥₹])?\s*(?P<neg2>-)?"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?)"
+    r"\s*(?:[$€£¥₹]|[A-Z]{3}|zł|kr)?")
+
+
 def _decimal(text: str, what: str) -> Decimal:
+    """A plain decimal string in major units (the generic CSV): ``199.00``, ``-3.5``."""
     raw = (text or "").strip()
-    cleaned = re.sub(r"^[^\d\-+.]+|[^\d.]+$", "", raw.replace("\u00a0", "").replace(" ", ""))
-    if re.fullmatch(r"-?\d+,\d{1,2}", cleaned):      # 19,99 (decimal comma)
-        cleaned = cleaned.replace(",", ".")
-    cleaned = cleaned.replace(",", "")
-    if raw.startswith("(") and raw.endswith(")"):     # (1.20) = negative, accounting style
-        cleaned = "-" + cleaned.lstrip("-")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(f"{what} {raw!r} is not a number") from None
-    if not value.is_finite():
+    if not _PLAIN_DECIMAL.fullmatch(raw):
+        raise ValueError(f"{what} {raw!r} is not a decimal number")
+    return Decimal(raw)
+
+
+def _report_amount(text: str, what: str) -> Decimal:
+    """An amount as report downloads write it: ``$1,299.00``, ``-0.62``, ``(0.62)``, ``19,99 €``."""
+    raw = (text or "").strip().replace("\u00a0", " ")
+    accounting = raw.startswith("(") and raw.endswith(")")  # (0.62) = -0.62
+    inner = raw[1:-1].strip() if accounting else raw
+    m = _REPORT_AMOUNT.fullmatch(inner)
+    if not m:
         raise ValueError(f"{what} {raw!r} is not a number")
-    return value
+    number = m.group("num")
+    number = number.replace(",", ".") if re.fullmatch(r"\d+,\d{1,2}", number) else number.replace(",", "")
+    value = Decimal(number)
+    negative = bool(m.group("neg") or m.group("neg2")) != accounting
+    return -value if negative else value
 
 
 # generic CSV ----------------------------------------------------------------------------------
@@ -377,9 +390,9 @@ def _parse_amazon(ws: Any, conn: sqlite3.Connection, text: str, source: str | No
             occurrence_key = (report, day, tag, asin)
             seen[occurrence_key] = seen.get(occurrence_key, 0) + 1
             row_key = f"{'e' if earnings else 'o'}:{day}:{tag or '-'}:{asin}:{seen[occurrence_key]}"
-            qty = int(_decimal(get("qty"), "quantity")) if get("qty") else 1
-            price = _decimal(get("price"), "price") if get("price") else None
-            revenue = _decimal(get("revenue"), "revenue") if get("revenue") else None
+            qty = int(_report_amount(get("qty"), "quantity")) if get("qty") else 1
+            price = _report_amount(get("price"), "price") if get("price") else None
+            revenue = _report_amount(get("revenue"), "revenue") if get("revenue") else None
             if revenue is None:
                 if price is None:
                     raise ValueError("neither a price nor a revenue column has a value")
@@ -387,8 +400,8 @@ def _parse_amazon(ws: Any, conn: sqlite3.Connection, text: str, source: str | No
             channel = channels.get(tag, tag)
             extra = {"report": report, "tracking_id": tag or None, "asin": asin}
             if earnings:
-                returns = int(_decimal(get("returns"), "returns")) if get("returns") else 0
-                fees = _decimal(get("fees"), "ad fees") if get("fees") else Decimal(0)
+                returns = int(_report_amount(get("returns"), "returns")) if get("returns") else 0
+                fees = _report_amount(get("fees"), "ad fees") if get("fees") else Decimal(0)
                 returned = returns > 0 and returns >= qty
                 status, raw = ("invalid", "returned") if returned else ("confirmed", "shipped")
                 row_id, ordered_at = _match_order_line(conn, src, asin, tag, when, row_key, used)

@@ -81,6 +81,8 @@ def test_search_uses_lower_camel_case_offers_v2_and_the_marketplace_header(api, 
 def test_search_pages_ten_items_at_a_time(api, make_source):
     pages = list(make_source().iter_products(query="usb-c", limit=15))
     assert [len(p) for p in pages] == [10, 5]
+    ids = [p.native_id for page in pages for p in page]
+    assert ids == [f"B0000000{n:02d}" for n in range(15)]  # no page overlaps another
 
 
 def test_get_items_batches_at_most_ten_asins_a_call(api, make_source):

@@ -79,10 +79,11 @@ def test_bad_rows_are_reported_with_line_numbers_and_skipped(ws, tmp_path):
             + "T3,demo:SK003,,pending,abc,1.00,CNY,2026-10-03T10:00:00,\n"
             + "\n"
             + "T4,SK004,,pending,10.00,1.00,CNY,2026-10-03T10:00:00,\n"
-            + "T5,demo:SK005,,pending,10.00,1.00,CNY,yesterday,\n")
+            + "T5,demo:SK005,,pending,10.00,1.00,CNY,yesterday,\n"
+            + "T6,demo:SK006,,pending,12.x,1.00,CNY,2026-10-03T10:00:00,\n")
     result = import_orders(ws, write(tmp_path, "bad.csv", body), "csv")
     assert result.inserted == 2
-    assert [p.line for p in result.skipped] == [4, 6, 7]
+    assert [p.line for p in result.skipped] == [4, 6, 7, 8]
     assert "amount" in result.skipped[0].error and "SOURCE:" in result.skipped[1].error
     assert len(rows(ws)) == 2
 
@@ -145,7 +146,7 @@ def test_cli_import_json_and_human_output(cli, home, tmp_path):
     result = cli(["orders", "import", str(path), "--format", "csv", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["inserted"] == 2 and data["skipped"] == [{"line": 4, "error": "amount 'abc' is not a number"}]
+    assert data["inserted"] == 2 and data["skipped"] == [{"line": 4, "error": "amount 'abc' is not a decimal number"}]
     again = cli(["orders", "import", str(path), "--format", "csv"])
     assert again.exit_code == 0 and "already imported" in again.stdout
 

@@ -83,6 +83,8 @@ def test_search_pages_until_the_limit(gateway, make_source):
     pages = list(make_source(page_size=10).iter_products(query="数据线", limit=23))
     assert [len(p) for p in pages] == [10, 10, 3]
     assert [r["page_no"] for r in gateway.requests] == ["1", "2", "3"]
+    ids = [p.native_id for page in pages for p in page]
+    assert ids == [f"item{n:03d}" for n in range(23)]  # no page overlaps another
 
 
 def test_search_needs_a_query(make_source):

@@ -225,16 +225,19 @@ class AmazonSource(Source):
             raise InputError("Amazon's searchItems needs keywords: use --query (or --ids ASIN,...).")
         fetched = 0
         for page in range(1, MAX_SEARCH_PAGES + 1):
-            count = 10 if limit is None else min(10, limit - fetched)
+            # one itemCount for the whole walk: itemPage * itemCount is the server's offset
+            count = 10 if limit is None else max(1, min(10, limit))
             payload = self.search_items(query, page, count)
             result = payload.get("searchResult") or {}
             items = result.get("items") or []
-            products = [self.to_product(item) for item in items if item.get("asin")][:count]
+            products = [self.to_product(item) for item in items if item.get("asin")]
+            if limit is not None:
+                products = products[: limit - fetched]
             if products:
                 yield products
             fetched += len(products)
             total = int(result.get("totalResultCount") or 0)
-            if not items or (limit is not None and fetched >= limit) or page * 10 >= total:
+            if not items or (limit is not None and fetched >= limit) or page * count >= total:
                 return
 
     def to_product(self, item: Mapping[str, Any]) -> Product:

@@ -207,7 +207,8 @@ class TaobaoSource(Source):
         fetched = 0
         page_no = 1
         while True:
-            size = self.page_size if limit is None else max(1, min(self.page_size, limit - fetched))
+            # one page size for the whole walk: page_no * page_size is the server's offset
+            size = self.page_size if limit is None else max(1, min(self.page_size, limit))
             payload = self.call(SEARCH_METHOD, self._search_params(query, page_no, size))
             items = _unwrap_list(payload.get("result_list"), "map_data")
             products = [self.to_product(item) for item in items if item.get("item_id")]
