@@ -83,8 +83,7 @@ def test_a_redownloaded_earnings_report_with_more_rows_does_not_count_twice(tagg
 
 
 def test_columns_are_found_by_name_in_any_order_and_without_currency_suffix(ws, tmp_path):
-    set_value(ws.config, "sources.amzuk.kind", "amazon")
-    set_value(ws.config, "sources.amzuk.marketplace", "www.amazon.co.uk")
+    set_value(set_value(ws.config, "sources.amzuk.kind", "amazon"), "sources.amzuk.marketplace", "www.amazon.co.uk")
     ws.reload_config()
     text = ("Earnings Report\n"
             "Ad Fees,Tracking ID,Items Shipped,ASIN,Name,Date Shipped,Revenue,Returns,Direct\n"

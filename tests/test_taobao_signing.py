@@ -50,3 +50,14 @@ def test_unknown_sign_method_is_refused():
 
 def test_response_key_drops_the_taobao_prefix():
     assert response_key("taobao.tbk.dg.material.optional.upgrade") == "tbk_dg_material_optional_upgrade_response"
+
+
+def test_with_channels_adds_the_channel_tables_to_the_source_settings(ws):
+    from sharekit.config import set_value
+    from sharekit.sources.taobao import with_channels
+
+    config = set_value(ws.config, "sources.tb.kind", "taobao")
+    config = set_value(config, "channels.moments.taobao_adzone_id", "999")
+    settings = with_channels(config, "tb")
+    assert settings["kind"] == "taobao"
+    assert settings["channels"] == {"moments": {"taobao_adzone_id": "999"}}

@@ -52,6 +52,19 @@ THROTTLE_CODES = {"7", "520", "530"}
 AUTH_CODES = {"11", "12", "22", "25", "26", "27", "28", "29"}
 
 
+def with_channels(config: Any, name: str) -> dict[str, Any]:
+    """``config.source(name)`` plus the ``[channels.*]`` tables under ``channels``.
+
+    Taobao (``taobao_relation_id`` / ``taobao_adzone_id``) and Amazon (``amazon_tag``) tag links
+    and attribute orders per channel from those tables; build them with
+    ``build_source(name, with_channels(ws.config, name))``.
+    """
+    settings = dict(config.source(name))
+    tables = config.get("channels") or {}
+    settings.setdefault("channels", {k: dict(v) for k, v in tables.items() if isinstance(v, Mapping)})
+    return settings
+
+
 def top_sign(params: Mapping[str, Any], secret: str, method: str = "md5") -> str:
     """The TOP signature of ``params`` (every key but ``sign``; empty values skipped), uppercase hex."""
     if method not in SIGN_METHODS:
