@@ -196,6 +196,14 @@ def test_orders_resume_from_a_cursor_mid_window(gateway, make_source):
     assert rest[0].lines[0].row_id == "294159887445060010"
 
 
+def test_a_cursor_from_another_window_is_ignored(gateway, make_source):
+    start, end = _window()
+    gateway.add_order("100000000000000101", start + timedelta(minutes=1))
+    stale = {"window_start": (end + timedelta(hours=5)).isoformat(), "page_no": 3, "position_index": "x"}
+    lines = [ln for page in make_source().iter_orders(start, end, stale) for ln in page.lines]
+    assert [ln.row_id for ln in lines] == ["100000000000000101"]
+
+
 def test_order_statuses_commission_and_refund_tag(gateway, make_source):
     start, end = _window()
     t = start + timedelta(minutes=10)

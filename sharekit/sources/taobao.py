@@ -370,6 +370,10 @@ class TaobaoSource(Source):
         window = self.order_window or timedelta(hours=3)
         cursor = dict(cursor or {})
         resume_at = datetime.fromisoformat(cursor["window_start"]) if cursor.get("window_start") else None
+        if resume_at is None and cursor.get("page_no"):
+            resume_at = start  # a bare {page_no, position_index}: a page of this window
+        if resume_at is not None and not start <= resume_at < end:
+            cursor, resume_at = {}, None  # a cursor from another window: start this one afresh
         lo = start
         while lo < end:
             hi = min(end, lo + window)
