@@ -189,3 +189,10 @@ def test_link_without_a_stored_url_asks_get_items(api, make_source):
 
 def test_with_tag_adds_a_missing_tag():
     assert with_tag("https://www.amazon.com/dp/X", "t-20") == "https://www.amazon.com/dp/X?tag=t-20"
+
+
+def test_an_unknown_credential_version_is_a_config_error(make_source):
+    from sharekit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="credential_version"):
+        make_source(credential_version="9.9", token_endpoint="")

@@ -265,3 +265,17 @@ def test_without_big_sale_config_the_gateway_rejects_a_long_window_in_a_sale(gat
     start, end = _window()
     with pytest.raises(SourceError, match="2007"):
         list(make_source().iter_orders(start, end))
+
+
+def test_an_unknown_sign_method_is_a_config_error(make_source):
+    from sharekit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="sign_method"):
+        make_source(sign_method="sha1")
+
+
+def test_an_unknown_tk_status_is_kept_raw_as_unknown(gateway, make_source):
+    start, end = _window()
+    gateway.add_order("100000000000000101", start + timedelta(minutes=1), tk_status=11)
+    line = next(iter(make_source().iter_orders(start, end))).lines[0]
+    assert (line.status, line.raw_status) == ("unknown", "11")

@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from ..errors import InputError, SourceAuthError, SourceError
+from ..errors import ConfigError, InputError, SourceAuthError, SourceError
 from ..http import RetryableError
 from ..money import Money
 from ..timeutil import china_wall_clock, parse_china_wall_clock, utcnow
@@ -143,8 +143,6 @@ class TaobaoSource(Source):
         self.endpoint = str(self.settings.get("endpoint") or DEFAULT_ENDPOINT)
         self.sign_method = str(self.settings.get("sign_method") or "md5").lower()
         if self.sign_method not in SIGN_METHODS:
-            from ..errors import ConfigError
-
             raise ConfigError(f"Source `{name}`: sign_method must be one of {', '.join(SIGN_METHODS)}, "
                               f"not {self.sign_method!r}.")
         if _truthy(self.settings.get("big_sale")):
