@@ -1,9 +1,57 @@
-"""`sharekit orders` subcommand module: not built yet (its issue replaces this module)."""
+"""`sharekit orders import FILE --format csv|amazon`: order report files into the store."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+from pathlib import Path
+
 import typer
+
+from ._common import out, print_json, warn, workspace
+
+
+class Format(StrEnum):
+    csv = "csv"
+    amazon = "amazon"
 
 
 def register(orders_app: typer.Typer) -> None:
-    """Nothing registered until this subcommand is built."""
+    orders_app.command("import")(import_command)
+
+
+def import_command(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="The order report file (CSV or TSV; UTF-8, GBK or GB18030)."),
+    fmt: Format = typer.Option(..., "--format", "-f", help="csv: the generic order CSV (see DESIGN.md); "
+                               "amazon: an Associates earnings/orders report download."),
+    source: str = typer.Option(None, "--source", "-s", help="Source name for rows whose product has no "
+                               "SOURCE: prefix (csv), or the Amazon source the report belongs to."),
+    strict: bool = typer.Option(False, "--strict", help="Import nothing if any row is bad."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Import an order report file; the same file twice changes nothing, a newer one moves statuses on.
+
+    Example: sharekit orders import earnings.tsv --format amazon
+    """
+    from ..order_import import import_orders
+
+    with workspace(ctx) as ws:
+        result = import_orders(ws, file, fmt.value, strict, source=source)
+    if as_json:
+        print_json(result.to_json())
+        return
+    console = out()
+    if result.already_imported:
+        console.print(f"{file}: already imported (same sha256); nothing changed.")
+        return
+    kind = f" ({result.report} report)" if result.report else ""
+    console.print(
+        f"{file}{kind}: {result.imported} of {result.rows} rows imported — {result.inserted} new, "
+        f"{result.updated} updated, {result.unchanged} unchanged"
+        + (f"; sources: {', '.join(result.sources)}" if result.sources else "") + ".")
+    for problem in result.skipped[:20]:
+        warn(f"line {problem.line}: {problem.error} (skipped)")
+    if len(result.skipped) > 20:
+        warn(f"... and {len(result.skipped) - 20} more bad rows skipped")
+    if result.unknown_statuses:
+        warn(f"statuses not recognised, stored as unknown: {', '.join(result.unknown_statuses)}")

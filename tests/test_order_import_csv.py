@@ -1,0 +1,179 @@
+"""The generic order CSV: idempotent, newer files move statuses on, bad rows, --strict, encodings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sharekit.errors import InputError
+from sharekit.order_import import decode_bytes, demo_step, import_orders
+
+HEADER = "order_id,product,channel,status,amount,commission,currency,ordered_at,updated_at\n"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def write(tmp_path: Path, name: str, body: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes((HEADER + body).encode(encoding))
+    return path
+
+
+def rows(ws):
+    return {r["id"]: dict(r) for r in ws.db.execute("SELECT * FROM orders")}
+
+
+def history(ws, key):
+    return [r["status"] for r in ws.db.execute(
+        "SELECT status FROM order_status_history WHERE order_line = ? ORDER BY id", (key,))]
+
+
+FIRST = (
+    "T1,demo:SK001,wechat_group_a,paid,39.90,3.99,CNY,2026-10-01T10:00:00,2026-10-01T10:05:00\n"
+    "T2,demo:SK002,moments,pending,59.00,2.95,CNY,2026-10-02T11:00:00,2026-10-02T11:00:00\n"
+)
+
+
+def test_import_stores_lines_under_the_product_source_without_needing_products(ws, tmp_path):
+    result = import_orders(ws, write(tmp_path, "a.csv", FIRST), "csv")
+    assert (result.inserted, result.rows, result.sources) == (2, 2, ["demo"])
+    stored = rows(ws)["demo:T1:SK001"]
+    assert stored["product_id"] == "demo:SK001"
+    assert (stored["status"], stored["raw_status"]) == ("pending", "paid")
+    assert (stored["amount_minor"], stored["commission_minor"], stored["currency"]) == (3990, 399, "CNY")
+    assert stored["channel"] == "wechat_group_a"
+    assert stored["ordered_at"] == "2026-10-01T02:00:00+00:00"  # no offset = Asia/Shanghai
+
+
+def test_the_same_file_twice_changes_nothing(ws, tmp_path):
+    path = write(tmp_path, "a.csv", FIRST)
+    import_orders(ws, path, "csv")
+    before = (rows(ws), ws.db.execute("SELECT count(*) FROM order_status_history").fetchone()[0])
+    again = import_orders(ws, path, "csv")
+    assert again.already_imported and again.inserted == 0
+    assert (rows(ws), ws.db.execute("SELECT count(*) FROM order_status_history").fetchone()[0]) == before
+
+
+def test_a_newer_file_moves_statuses_on_and_keeps_history(ws, tmp_path):
+    import_orders(ws, write(tmp_path, "a.csv", FIRST), "csv")
+    newer = write(tmp_path, "b.csv",
+                  "T1,demo:SK001,wechat_group_a,settled,39.90,3.80,CNY,2026-10-01T10:00:00,2026-11-01T10:00:00\n"
+                  "T2,demo:SK002,moments,pending,59.00,2.95,CNY,2026-10-02T11:00:00,2026-10-02T11:00:00\n")
+    result = import_orders(ws, newer, "csv")
+    assert (result.updated, result.unchanged) == (1, 1)
+    assert rows(ws)["demo:T1:SK001"]["status"] == "settled"
+    assert history(ws, "demo:T1:SK001") == ["pending", "settled"]
+
+
+def test_an_older_file_never_moves_a_status_back(ws, tmp_path):
+    import_orders(ws, write(tmp_path, "new.csv",
+                            "T1,demo:SK001,,confirmed,39.90,3.99,CNY,2026-10-01T10:00:00,2026-10-08T10:00:00\n"), "csv")
+    import_orders(ws, write(tmp_path, "old.csv",
+                            "T1,demo:SK001,,pending,39.90,3.99,CNY,2026-10-01T10:00:00,2026-10-01T10:00:00\n"), "csv")
+    assert rows(ws)["demo:T1:SK001"]["status"] == "confirmed"
+
+
+def test_bad_rows_are_reported_with_line_numbers_and_skipped(ws, tmp_path):
+    body = (FIRST
+            + "T3,demo:SK003,,pending,abc,1.00,CNY,2026-10-03T10:00:00,\n"
+            + "\n"
+            + "T4,SK004,,pending,10.00,1.00,CNY,2026-10-03T10:00:00,\n"
+            + "T5,demo:SK005,,pending,10.00,1.00,CNY,yesterday,\n"
+            + "T6,demo:SK006,,pending,12.x,1.00,CNY,2026-10-03T10:00:00,\n")
+    result = import_orders(ws, write(tmp_path, "bad.csv", body), "csv")
+    assert result.inserted == 2
+    assert [p.line for p in result.skipped] == [4, 6, 7, 8]
+    assert "amount" in result.skipped[0].error and "SOURCE:" in result.skipped[1].error
+    assert len(rows(ws)) == 2
+
+
+def test_strict_writes_nothing_when_a_row_is_bad(ws, tmp_path):
+    path = write(tmp_path, "bad.csv", FIRST + "T3,demo:SK003,,pending,abc,1.00,CNY,2026-10-03T10:00:00,\n")
+    with pytest.raises(InputError, match="line 4"):
+        import_orders(ws, path, "csv", strict=True)
+    assert rows(ws) == {}
+    assert ws.db.execute("SELECT count(*) FROM imports").fetchone()[0] == 0
+
+
+def test_source_option_names_the_source_of_bare_product_ids(ws, tmp_path):
+    path = write(tmp_path, "a.csv", "T9,SK009,,confirmed,10.00,1.00,,2026-10-03T10:00:00,\n")
+    result = import_orders(ws, path, "csv", source="shop")
+    assert result.sources == ["shop"]
+    assert rows(ws)["shop:T9:SK009"]["currency"] == "CNY"  # empty currency = the configured one
+
+
+def test_unknown_raw_statuses_are_kept_and_reported(ws, tmp_path):
+    result = import_orders(ws, write(tmp_path, "a.csv",
+                                     "T1,demo:SK001,,on-hold,1.00,0.10,CNY,2026-10-01T10:00:00,\n"), "csv")
+    assert result.unknown_statuses == ["on-hold"]
+    assert rows(ws)["demo:T1:SK001"]["status"] == "unknown"
+
+
+def test_taobao_sources_accept_their_raw_tk_status_codes(ws, tmp_path):
+    from sharekit.config import set_value
+
+    set_value(ws.config, "sources.tb.kind", "taobao")
+    ws.reload_config()
+    import_orders(ws, write(tmp_path, "a.csv", "T1,tb:123,,3,1.00,0.10,CNY,2026-10-01T10:00:00,\n"), "csv")
+    assert rows(ws)["tb:T1:123"]["status"] == "settled"
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8-sig"])
+def test_gbk_gb18030_and_bom_files_are_read(ws, tmp_path, encoding):
+    path = write(tmp_path, "cn.csv", "T1,demo:SK001,,已结算,1.00,0.10,CNY,2026-10-01 10:00:00,\n", encoding)
+    result = import_orders(ws, path, "csv")
+    assert result.inserted == 1 and result.encoding in (encoding, "gbk")
+    stored = rows(ws)["demo:T1:SK001"]
+    assert (stored["status"], stored["raw_status"]) == ("settled", "已结算")
+
+
+def test_decode_bytes_rejects_binary():
+    with pytest.raises(InputError):
+        decode_bytes(b"\x81\x30\xff\xff\x00\x81")
+
+
+def test_a_header_without_required_columns_is_an_input_error(ws, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("id,amount\n1,2\n")
+    with pytest.raises(InputError, match="order_id"):
+        import_orders(ws, path, "csv")
+
+
+def test_cli_import_json_and_human_output(cli, home, tmp_path):
+    assert cli(["init"]).exit_code == 0
+    path = write(tmp_path, "a.csv", FIRST + "T3,demo:SK003,,pending,abc,1.00,CNY,2026-10-03T10:00:00,\n")
+    result = cli(["orders", "import", str(path), "--format", "csv", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["inserted"] == 2 and data["skipped"] == [{"line": 4, "error": "amount 'abc' is not a decimal number"}]
+    again = cli(["orders", "import", str(path), "--format", "csv"])
+    assert again.exit_code == 0 and "already imported" in again.stdout
+
+
+def test_cli_strict_exits_1_and_writes_nothing(cli, home, tmp_path):
+    assert cli(["init"]).exit_code == 0
+    path = write(tmp_path, "a.csv", "T3,demo:SK003,,pending,abc,1.00,CNY,2026-10-03T10:00:00,\n")
+    result = cli(["orders", "import", str(path), "--format", "csv", "--strict"])
+    assert result.exit_code == 1
+    assert "line 2" in result.output
+
+
+def test_cli_missing_file_and_bad_format(cli, home):
+    assert cli(["init"]).exit_code == 0
+    assert cli(["orders", "import", "nope.csv", "--format", "csv"]).exit_code == 1
+    assert cli(["orders", "import", "nope.csv", "--format", "xlsx"]).exit_code == 2
+
+
+def test_demo_step_imports_the_bundled_example_once(ws):
+    said = []
+    first = demo_step(ws, EXAMPLES, said.append)
+    assert first["inserted"] == 30
+    statuses = {r[0] for r in ws.db.execute("SELECT DISTINCT status FROM orders")}
+    assert statuses == {"pending", "confirmed", "settled", "invalid"}
+    channels = {r[0] for r in ws.db.execute("SELECT DISTINCT channel FROM orders")}
+    assert {"wechat_group_a", "moments", "friend_lili"} <= channels
+    products = {r[0] for r in ws.db.execute("SELECT DISTINCT product_id FROM orders")}
+    assert products <= {f"demo:SK{n:03d}" for n in range(1, 13)}
+    second = demo_step(ws, EXAMPLES, said.append)
+    assert second["already_imported"] and len(said) == 2
