@@ -362,7 +362,7 @@ def make_posters(ws: Any, product_ids: Iterable[str] = (), *, all_products: bool
 
 
 def demo_step(ws: Any, examples: Path, say: Callable[[str], None]) -> dict[str, Any]:
-    """Posters for every product in the demo home, into its posters/ folder (all three templates once)."""
+    """Posters for every product in the demo home into its posters/ folder; the first also in the other templates."""
     from ..config import write_config
 
     count = ws.db.execute("SELECT COUNT(*) FROM products WHERE available = 1").fetchone()[0]
@@ -380,7 +380,9 @@ def demo_step(ws: Any, examples: Path, say: Callable[[str], None]) -> dict[str, 
     jobs = min(2, os.cpu_count() or 1)
     result = make_posters(ws, all_products=True, template="moments", jobs=jobs)
     first = ws.db.execute("SELECT id FROM products WHERE available = 1 ORDER BY id LIMIT 1").fetchone()[0]
-    extra = [make_posters(ws, [first], template=name, jobs=1) for name in ("square", "card")]
+    names = ["square", "card"] + ([str(examples / "posters" / "sale.toml")]
+                                  if (examples / "posters" / "sale.toml").is_file() else [])
+    extra = [make_posters(ws, [first], template=name, jobs=1) for name in names]
     rendered = result.rendered + sum(r.rendered for r in extra)
     failed = len(result.failed) + sum(len(r.failed) for r in extra)
     say(f"posters: {rendered} rendered, {result.skipped} up to date, {failed} failed, in {result.out_dir}")

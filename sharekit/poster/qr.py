@@ -58,8 +58,7 @@ def qr_image(data: str, max_side: int, logo: Image.Image | None = None) -> tuple
     if px < 1:
         raise InputError(f"A QR block of {max_side}px cannot hold a {n}-module code.",
                          hint="Make the template's qr size bigger or use a short link.")
-    small = Image.new("L", (n, n))
-    small.putdata([0 if cell else 255 for row in matrix for cell in row])
+    small = Image.frombytes("L", (n, n), bytes(0 if cell else 255 for row in matrix for cell in row))
     img = small.resize((n * px, n * px), Image.Resampling.NEAREST)
     symbol_px = (n - 2 * QUIET_ZONE) * px
     logo_px = 0

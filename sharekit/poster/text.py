@@ -161,7 +161,8 @@ class FontChain:
         user = [_parse_font_spec(s) for s in (user_fonts or []) if s]
         for face in user:
             if not Path(face.path).is_file():
-                raise ConfigError(f"[poster] font: {face.path} does not exist.", hint="Fix `poster.font` in config.toml.")
+                raise ConfigError(f"[poster] font: {face.path} does not exist.",
+                                  hint="Fix `poster.font` in config.toml.")
             _coverage(face.path, face.index)  # a broken file fails here, named
         regular = (*user, Face(str(BUNDLED_REGULAR)))
         bold = (*(Face(f.path, f.index, True) for f in user), Face(str(BUNDLED_BOLD)))
@@ -307,8 +308,12 @@ def _hard_split(piece: str, width: float, measure: Callable[[str], float]) -> li
     cur = ""
     for ch in piece:
         if cur and measure(cur + ch) > width:
-            parts.append(cur)
-            cur = ch
+            if ch in NO_LINE_START and len(cur) > 1:  # take the character before down with it
+                parts.append(cur[:-1])
+                cur = cur[-1] + ch
+            else:
+                parts.append(cur)
+                cur = ch
         else:
             cur += ch
     if cur:
