@@ -15,7 +15,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +81,8 @@ class BatchResult:
 
     @property
     def warnings(self) -> list[str]:
-        return [w for o in self.outcomes for w in o.warnings]
+        """Every distinct warning once (a missing logo would otherwise repeat per poster)."""
+        return list(dict.fromkeys(w for o in self.outcomes for w in o.warnings))
 
     def to_json(self) -> dict[str, Any]:
         return {"out_dir": self.out_dir, "rendered": self.rendered, "skipped": self.skipped,
@@ -301,11 +302,15 @@ def select_products(ws: Any, product_ids: Iterable[str], *, all_products: bool =
     return rows
 
 
-def user_fonts(config: Any) -> tuple[str, ...]:
+def user_fonts(config: Any, home: Path | None = None) -> tuple[str, ...]:
+    """``[poster] font``: one path or a list; relative paths are relative to the home folder."""
     value = config.get("poster.font")
     if not value:
         return ()
-    return (value,) if isinstance(value, str) else tuple(str(v) for v in value)
+    paths = (value,) if isinstance(value, str) else tuple(str(v) for v in value)
+    if home is None:
+        return paths
+    return tuple(p if Path(p).expanduser().is_absolute() else str(home / p) for p in paths)
 
 
 def make_posters(ws: Any, product_ids: Iterable[str] = (), *, all_products: bool = False, source: str | None = None,
@@ -322,7 +327,9 @@ def make_posters(ws: Any, product_ids: Iterable[str] = (), *, all_products: bool
     quality = int(quality or config.get("poster.quality") or 88)
     tpl = load_template(template or str(config.get("poster.template") or "moments"))
     brand = Brand.from_config(config)
-    fonts_cfg = user_fonts(config)
+    if brand.logo and not Path(brand.logo).is_absolute():  # relative to the home folder
+        brand = replace(brand, logo=str(ws.home / brand.logo))
+    fonts_cfg = user_fonts(config, ws.home)
     fonts = FontChain.build(list(fonts_cfg))  # a broken [poster] font fails here, before the batch
     digest = fonts_digest(fonts)
     out_dir = Path(out).expanduser() if out else ws.paths.posters

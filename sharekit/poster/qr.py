@@ -3,6 +3,7 @@ whenever a logo covers the middle (logo side at most 25% of the symbol, on a whi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -43,9 +44,11 @@ def qr_matrix(data: str, level: str) -> list[list[bool]]:
     return code.get_matrix()
 
 
-def qr_image(data: str, max_side: int, logo: Image.Image | None = None) -> tuple[Image.Image, QrInfo]:
+def qr_image(data: str, max_side: int, logo: Image.Image | None = None,
+             fitted: Callable[[int], Image.Image] | None = None) -> tuple[Image.Image, QrInfo]:
     """A QR image (greyscale; RGB with a logo) no wider than ``max_side``, drawn at a whole number of px per module.
 
+    ``fitted(side)`` may supply the logo already scaled to ``side`` (a per-batch cache).
     The matrix is scaled with nearest-neighbour by an integer factor, so every module is an
     exact square of identical pixels (no resampling blur).
     """
@@ -69,7 +72,8 @@ def qr_image(data: str, max_side: int, logo: Image.Image | None = None) -> tuple
         if inner > 8:
             from PIL import ImageOps
 
-            art = ImageOps.contain(logo.convert("RGBA"), (inner, inner), Image.Resampling.LANCZOS)
+            art = fitted(inner) if fitted else ImageOps.contain(logo.convert("RGBA"), (inner, inner),
+                                                                Image.Resampling.LANCZOS)
             plate = Image.new("RGB", (logo_px, logo_px), (255, 255, 255))
             plate.paste(art, ((logo_px - art.width) // 2, (logo_px - art.height) // 2), art)
             img = img.convert("RGB")

@@ -64,6 +64,17 @@ class Renderer:
     def __init__(self, fonts: FontChain | None = None) -> None:
         self.fonts = fonts or FontChain.build()
         self._logos: dict[str, Image.Image | None] = {}
+        self._fitted: dict[tuple[str, int], Image.Image] = {}
+
+    def fitted_logo(self, path: str, side: int, logo: Image.Image) -> Image.Image:
+        """The logo scaled into ``side`` x ``side`` (cached: every poster of a batch reuses it)."""
+        key = (path, side)
+        art = self._fitted.get(key)
+        if art is None:
+            from PIL import Image, ImageOps
+
+            art = self._fitted[key] = ImageOps.contain(logo, (side, side), Image.Resampling.LANCZOS)
+        return art
 
     def logo(self, path: str, warnings: list[str]) -> Image.Image | None:
         if not path:
@@ -175,7 +186,7 @@ class Renderer:
         if not qr_text:
             raise InputError(f"{product.id}: no link to put in the QR code.")
         logo = self.logo(brand.logo, warnings) if block.get("logo", False) else None
-        img, info = qr_image(qr_text, block.w, logo)
+        img, info = qr_image(qr_text, block.w, logo, fitted=lambda side: self.fitted_logo(brand.logo, side, logo))
         if info.module_px < MIN_MODULE_PX:
             warnings.append(f"{product.id}: QR modules are only {info.module_px}px (link of {len(qr_text)} "
                             "characters); phones may not scan it, use a short link")
@@ -193,8 +204,6 @@ class Renderer:
 
     def _draw_brand(self, canvas: Image.Image, draw: ImageDraw.ImageDraw, block: Block, *, brand: Brand,
                     warnings: list[str], **_: Any) -> None:
-        from PIL import Image, ImageOps
-
         fill = rgb(block.get("color", "brand"), brand.color)
         ink = rgb(block.get("text_color", "#FFFFFF"), brand.color)
         draw.rectangle((block.x, block.y, block.x + block.w - 1, block.y + block.h - 1), fill=fill)
@@ -208,7 +217,7 @@ class Renderer:
             # A white rounded plate keeps a logo in the brand colour visible on the bar.
             draw.rounded_rectangle((x, top, x + side - 1, top + side - 1), radius=side // 5, fill=(255, 255, 255))
             inner = side - 2 * max(4, side // 10)
-            art = ImageOps.contain(logo, (inner, inner), Image.Resampling.LANCZOS)
+            art = self.fitted_logo(brand.logo, inner, logo)
             canvas.paste(art, (x + (side - art.width) // 2, top + (side - art.height) // 2), art)
             x += side + 28
         name, _ = self.fonts.clean(brand.name)
@@ -243,7 +252,7 @@ def encode(image: Image.Image, fmt: str = "jpg", quality: int = DEFAULT_QUALITY)
         raise InputError(f"Unknown poster format {fmt!r} (use jpg, png or webp).")
     buf = io.BytesIO()
     if kind == "JPEG":
-        image.save(buf, "JPEG", quality=quality, optimize=True, progressive=False, subsampling="4:2:0")
+        image.save(buf, "JPEG", quality=quality, progressive=False, subsampling="4:2:0")
     elif kind == "PNG":
         image.save(buf, "PNG", compress_level=6)
     else:
