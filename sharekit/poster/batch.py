@@ -1,0 +1,399 @@
+"""Batch rendering: products from the store to poster files, in a process pool.
+
+The main process reads the store and makes the links (``ensure_link``), then hands each worker
+a small self-contained job. Workers load fonts once (pool initializer) and templates once per
+file, render, and write ``{product}-{channel}-{template}.{ext}`` plus the share text
+``….txt`` beside it. A hidden ``.{name}.inputs`` file beside the output records the hash of
+everything that went into it; a re-run with the same hash skips the poster (``force``
+re-renders). A failing product is reported, never stops the batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError, NotFoundError, SharekitError
+from ..money import Money
+from .price import coupon_text, short_money
+from .render import FORMATS, Brand, ProductRecord, Renderer, encode
+from .templates import Template, load_template
+from .text import FontChain
+
+RENDER_VERSION = "1"  # bump when drawing changes, so old posters are re-rendered
+DEFAULT_SHARE_TEXT = "{title}\n【在售价】{original_price}\n【券后价】{price}\n{coupon_line}\n{share_text}\n{link}"
+
+
+@dataclass(frozen=True)
+class PosterJob:
+    """Everything one poster needs; picklable, no store access."""
+
+    product: ProductRecord
+    channel: str
+    qr_text: str
+    share_text: str
+    template: str  # path of the template file
+    out_path: str
+    fmt: str
+    quality: int
+    brand: Brand
+    input_hash: str
+
+
+@dataclass(frozen=True)
+class PosterOutcome:
+    product: str
+    channel: str
+    template: str
+    path: str
+    status: str  # rendered | skipped | failed
+    warnings: tuple[str, ...] = ()
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["warnings"] = list(self.warnings)
+        return data
+
+
+@dataclass
+class BatchResult:
+    out_dir: str
+    outcomes: list[PosterOutcome] = field(default_factory=list)
+
+    @property
+    def rendered(self) -> int:
+        return sum(o.status == "rendered" for o in self.outcomes)
+
+    @property
+    def skipped(self) -> int:
+        return sum(o.status == "skipped" for o in self.outcomes)
+
+    @property
+    def failed(self) -> list[PosterOutcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def warnings(self) -> list[str]:
+        """Every distinct warning once (a missing logo would otherwise repeat per poster)."""
+        return list(dict.fromkeys(w for o in self.outcomes for w in o.warnings))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"out_dir": self.out_dir, "rendered": self.rendered, "skipped": self.skipped,
+                "failed": len(self.failed), "posters": [o.to_json() for o in self.outcomes]}
+
+
+# -- naming, share text, hashing ----------------------------------------------------------------
+
+
+def safe_name(text: str) -> str:
+    """``jd:100012043978`` -> ``jd_100012043978``: safe on every filesystem."""
+    return re.sub(r"[^0-9A-Za-z._\-\u4e00-\u9fff]", "_", text).strip("._") or "_"
+
+
+def output_name(product_id: str, channel: str, template: str, fmt: str) -> str:
+    ext = "jpg" if fmt.lower() in ("jpg", "jpeg") else fmt.lower()
+    parts = [safe_name(product_id)] + ([safe_name(channel)] if channel else []) + [safe_name(template)]
+    return "-".join(parts) + "." + ext
+
+
+def qr_text_for(link: Any) -> str:
+    """A short link carries ``?s=q`` so the server counts a poster scan apart from a click."""
+    return f"{link.short_url}?s=q" if getattr(link, "short_url", None) else link.target_url
+
+
+def share_text(product: ProductRecord, link_url: str, link_share_text: str | None, brand: Brand,
+               template: str | None = None) -> str:
+    """The copy posted with the image: title, prices, coupon, 淘口令 (when any) and the link."""
+    values = {
+        "title": product.title,
+        "price": short_money(product.price) if product.price else "",
+        "original_price": short_money(product.original_price) if product.original_price else "",
+        "coupon": coupon_text(product.coupon) if product.coupon else "",
+        "coupon_line": f"【优惠券】{short_money(product.coupon)}" if product.coupon else "",
+        "share_text": link_share_text or "",
+        "link": link_url,
+        "brand": brand.name,
+        "slogan": brand.slogan,
+    }
+    text = template or DEFAULT_SHARE_TEXT
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    lines = [line.rstrip() for line in text.splitlines()]
+    # Drop lines whose value was empty ("【在售价】" with no price) and blank runs.
+    kept = [line for line in lines if line and not re.fullmatch(r"【[^】]*】\s*", line)]
+    return "\n".join(kept) + "\n"
+
+
+def _file_stamp(path: str | None) -> list[Any]:
+    if not path:
+        return [None]
+    try:
+        st = os.stat(path)
+    except OSError:
+        return [path, None]
+    return [path, st.st_size, st.st_mtime_ns]
+
+
+def input_hash(product: ProductRecord, qr_text: str, share: str, template: Template, brand: Brand, fmt: str,
+               quality: int, fonts_digest: str) -> str:
+    payload = {
+        "v": RENDER_VERSION,
+        "product": [product.id, product.title, _money(product.price), _money(product.original_price),
+                    _money(product.coupon), _file_stamp(product.image_path)],
+        "qr": qr_text, "share": share, "template": template.digest, "fmt": fmt, "quality": quality,
+        "brand": [brand.name, brand.color, brand.slogan, _file_stamp(brand.logo or None)],
+        "fonts": fonts_digest,
+    }
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def fonts_digest(fonts: FontChain) -> str:
+    return hashlib.sha256(json.dumps([_file_stamp(p) for p in fonts.files]).encode()).hexdigest()
+
+
+def _money(value: Money | None) -> list[Any] | None:
+    return [value.minor, value.currency] if value else None
+
+
+def hash_path(out_path: str | Path) -> Path:
+    p = Path(out_path)
+    return p.with_name(f".{p.name}.inputs")
+
+
+def up_to_date(job: PosterJob) -> bool:
+    out = Path(job.out_path)
+    try:
+        recorded = hash_path(out).read_text(encoding="utf-8").strip()
+    except OSError:
+        return False
+    return recorded == job.input_hash and out.is_file() and out.with_suffix(".txt").is_file()
+
+
+# -- the worker -----------------------------------------------------------------------------------
+
+_RENDERER: Renderer | None = None
+_TEMPLATES: dict[str, Template] = {}
+
+
+def init_worker(user_fonts: tuple[str, ...] | None) -> None:
+    """Pool initializer: fonts loaded once per worker process."""
+    global _RENDERER
+    _RENDERER = Renderer(FontChain.build(list(user_fonts or ())))
+    _TEMPLATES.clear()
+
+
+def _template(path: str) -> Template:
+    tpl = _TEMPLATES.get(path)
+    if tpl is None:
+        tpl = _TEMPLATES[path] = load_template(path)
+    return tpl
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def run_job(job: PosterJob) -> PosterOutcome:
+    """Render and write one poster (in a worker); never raises for a product's own failure."""
+    assert _RENDERER is not None, "init_worker() first"
+    base = dict(product=job.product.id, channel=job.channel, template=Path(job.template).stem, path=job.out_path)
+    try:
+        rendered = _RENDERER.render(job.product, job.qr_text, _template(job.template), job.brand)
+        data = encode(rendered.image, job.fmt, job.quality)
+        out = Path(job.out_path)
+        _write_atomic(out, data)
+        _write_atomic(out.with_suffix(".txt"), job.share_text.encode("utf-8"))
+        _write_atomic(hash_path(out), (job.input_hash + "\n").encode())
+        return PosterOutcome(**base, status="rendered", warnings=tuple(rendered.warnings))
+    except SharekitError as exc:
+        return PosterOutcome(**base, status="failed", error=str(exc))
+    except Exception as exc:  # one broken product never stops the batch
+        return PosterOutcome(**base, status="failed", error=f"{type(exc).__name__}: {exc}")
+
+
+def run_jobs(jobs: list[PosterJob], workers: int, user_fonts: tuple[str, ...] = (),
+             progress: Callable[[int, int], None] | None = None) -> Iterator[PosterOutcome]:
+    """Outcomes in job order; ``workers`` > 1 uses a process pool with bounded in-flight work."""
+    total = len(jobs)
+    done = 0
+    if workers <= 1 or total <= 1:
+        init_worker(user_fonts)
+        for job in jobs:
+            outcome = run_job(job)
+            done += 1
+            if progress:
+                progress(done, total)
+            yield outcome
+        return
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    # forkserver: clean, fast-starting workers without fork()'s threads-and-locks hazards.
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    window = workers * 4  # bounded queue: memory stays flat for 10,000 posters
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init_worker,
+                             initargs=(user_fonts,)) as pool:
+        pending: deque[Any] = deque()
+        it = iter(jobs)
+        for job in it:
+            pending.append(pool.submit(run_job, job))
+            if len(pending) >= window:
+                break
+        while pending:
+            outcome = pending.popleft().result()
+            nxt = next(it, None)
+            if nxt is not None:
+                pending.append(pool.submit(run_job, nxt))
+            done += 1
+            if progress:
+                progress(done, total)
+            yield outcome
+
+
+# -- from the store ---------------------------------------------------------------------------------
+
+
+def product_record(row: Any, cache_dir: Path) -> ProductRecord:
+    """A store row (products table) as the renderer's plain record."""
+    def money(minor: int | None) -> Money | None:
+        return Money(int(minor), row["currency"]) if minor is not None else None
+
+    image = str(cache_dir / row["image_path"]) if row["image_path"] else None
+    return ProductRecord(id=row["id"], title=row["title"], price=money(row["price_minor"]),
+                         original_price=money(row["original_price_minor"]), coupon=money(row["coupon_minor"]),
+                         image_path=image)
+
+
+def select_products(ws: Any, product_ids: Iterable[str], *, all_products: bool = False,
+                    source: str | None = None) -> list[Any]:
+    """Rows for the named products (in the given order), or every available one (``all_products``)."""
+    conn = ws.db
+    ids = list(dict.fromkeys(product_ids))
+    if all_products:
+        sql, args = "SELECT * FROM products WHERE available = 1", []
+        if source:
+            sql, args = sql + " AND source = ?", [source]
+        rows = conn.execute(sql + " ORDER BY id", args).fetchall()
+        if source and not rows:
+            raise NotFoundError(f"No products from source `{source}` in the store.",
+                                hint=f"Run `sharekit pull {source}` first.")
+        return rows
+    if not ids:
+        raise InputError("Name at least one product (SOURCE:ID) or pass --all.")
+    rows = []
+    for pid in ids:
+        row = conn.execute("SELECT * FROM products WHERE id = ?", (pid,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"No product {pid} in the store.", hint="See `sharekit products list`.")
+        if source and row["source"] != source:
+            raise InputError(f"Product {pid} is not from source `{source}`.")
+        rows.append(row)
+    return rows
+
+
+def user_fonts(config: Any, home: Path | None = None) -> tuple[str, ...]:
+    """``[poster] font``: one path or a list; relative paths are relative to the home folder."""
+    value = config.get("poster.font")
+    if not value:
+        return ()
+    paths = (value,) if isinstance(value, str) else tuple(str(v) for v in value)
+    if home is None:
+        return paths
+    return tuple(p if Path(p).expanduser().is_absolute() else str(home / p) for p in paths)
+
+
+def make_posters(ws: Any, product_ids: Iterable[str] = (), *, all_products: bool = False, source: str | None = None,
+                 template: str | None = None, channels: Iterable[str] = ("",), out: str | Path | None = None,
+                 fmt: str | None = None, quality: int | None = None, jobs: int | None = None, force: bool = False,
+                 progress: Callable[[int, int], None] | None = None) -> BatchResult:
+    """Render posters (and share texts) for products and channels; the one call behind `sharekit poster`."""
+    from ..links import ensure_link
+
+    config = ws.config
+    fmt = (fmt or str(config.get("poster.format") or "jpg")).lower()
+    if fmt not in FORMATS:
+        raise InputError(f"Unknown poster format {fmt!r} (use jpg, png or webp).")
+    quality = int(quality or config.get("poster.quality") or 88)
+    tpl = load_template(template or str(config.get("poster.template") or "moments"))
+    brand = Brand.from_config(config)
+    if brand.logo and not Path(brand.logo).is_absolute():  # relative to the home folder
+        brand = replace(brand, logo=str(ws.home / brand.logo))
+    fonts_cfg = user_fonts(config, ws.home)
+    fonts = FontChain.build(list(fonts_cfg))  # a broken [poster] font fails here, before the batch
+    digest = fonts_digest(fonts)
+    out_dir = Path(out).expanduser() if out else ws.paths.posters
+    out_dir.mkdir(parents=True, exist_ok=True)
+    text_template = config.get("poster.share_text") or None
+    rows = select_products(ws, product_ids, all_products=all_products, source=source)
+    channel_list = list(dict.fromkeys(channels)) or [""]
+    result = BatchResult(out_dir=str(out_dir))
+    todo: list[PosterJob] = []
+    for row in rows:
+        product = product_record(row, ws.paths.cache)
+        for channel in channel_list:
+            path = out_dir / output_name(product.id, channel, tpl.name, fmt)
+            try:
+                link = ensure_link(ws, product.id, channel)
+            except SharekitError as exc:
+                result.outcomes.append(PosterOutcome(product.id, channel, tpl.name, str(path), "failed",
+                                                     error=str(exc)))
+                continue
+            qr = qr_text_for(link)
+            share = share_text(product, link.share_url, link.share_text, brand, text_template)
+            job = PosterJob(product, channel, qr, share, tpl.path, str(path), fmt, quality, brand,
+                            input_hash(product, qr, share, tpl, brand, fmt, quality, digest))
+            if not force and up_to_date(job):
+                result.outcomes.append(PosterOutcome(product.id, channel, tpl.name, str(path), "skipped"))
+            else:
+                todo.append(job)
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    already = len(result.outcomes)
+    total = already + len(todo)
+    if progress and already:
+        progress(already, total)
+    for outcome in run_jobs(todo, workers, fonts_cfg,
+                            (lambda done, _t: progress(already + done, total)) if progress else None):
+        result.outcomes.append(outcome)
+    return result
+
+
+def demo_step(ws: Any, examples: Path, say: Callable[[str], None]) -> dict[str, Any]:
+    """Posters for every product in the demo home into its posters/ folder; the first also in the other templates."""
+    from ..config import write_config
+
+    count = ws.db.execute("SELECT COUNT(*) FROM products WHERE available = 1").fetchone()[0]
+    if not count:
+        say("posters: no products in the store yet (the catalog step pulls them); skipped")
+        return {"step": "posters", "done": False, "rendered": 0}
+    logo = examples / "posters" / "logo.png"
+    if not ws.config.get("brand.logo") and logo.is_file():
+        data = dict(ws.config.data)
+        data["brand"] = {**dict(data.get("brand") or {}), "logo": str(logo)}
+        if not data["brand"].get("slogan"):
+            data["brand"]["slogan"] = "每日精选 · 放心购"
+        write_config(ws.paths.config, data)
+        ws.reload_config()
+    jobs = min(2, os.cpu_count() or 1)
+    result = make_posters(ws, all_products=True, template="moments", jobs=jobs)
+    first = ws.db.execute("SELECT id FROM products WHERE available = 1 ORDER BY id LIMIT 1").fetchone()[0]
+    names = ["square", "card"] + ([str(examples / "posters" / "sale.toml")]
+                                  if (examples / "posters" / "sale.toml").is_file() else [])
+    extra = [make_posters(ws, [first], template=name, jobs=1) for name in names]
+    rendered = result.rendered + sum(r.rendered for r in extra)
+    failed = len(result.failed) + sum(len(r.failed) for r in extra)
+    say(f"posters: {rendered} rendered, {result.skipped} up to date, {failed} failed, in {result.out_dir}")
+    for warning in result.warnings[:5]:
+        say(f"  warning: {warning}")
+    return {"step": "posters", "done": failed == 0, "rendered": rendered, "skipped": result.skipped,
+            "failed": failed, "out_dir": result.out_dir}
