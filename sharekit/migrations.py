@@ -194,3 +194,16 @@ def m001_initial(db: sqlite3.Connection) -> None:
         );
         """
     )
+
+
+@migration
+def m081_click_indexes(db: sqlite3.Connection) -> None:
+    """Short codes are matched case-insensitively (a code may be typed or QR-encoded in upper
+    case), so two codes may not differ only by case; statistics filter counters by day."""
+    run_script(
+        db,
+        """
+        CREATE UNIQUE INDEX links_code_upper ON links(upper(code));
+        CREATE INDEX click_daily_by_day ON click_daily(day);
+        """
+    )
