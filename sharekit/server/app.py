@@ -18,6 +18,7 @@ import html
 import json
 import os
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote
@@ -29,6 +30,8 @@ from .recorder import Classifier, Recorder, load_salt
 
 ENV_RECORD = "SHAREKIT_SERVE_RECORD"          # queue (default) | direct | off
 ENV_FLUSH = "SHAREKIT_SERVE_FLUSH_INTERVAL"   # seconds between queue flushes (default 0.2)
+ENV_CACHE_TTL = "SHAREKIT_SERVE_CACHE_TTL"    # seconds a looked-up link is reused (default 1; 0 = off)
+_CACHE_MAX = 10_000
 SPOOL_NAME = "clicks.spool.jsonl"
 _MAX_CODE = 64
 _CODE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
@@ -96,7 +99,8 @@ class RedirectApp:
     """The ASGI application. One per worker process; ``startup``/``shutdown`` run in lifespan."""
 
     def __init__(self, home: str | os.PathLike[str] | None = None, *, mode: str | None = None,
-                 flush_interval: float | None = None, batch_size: int = 1000) -> None:
+                 flush_interval: float | None = None, batch_size: int = 1000,
+                 cache_ttl: float | None = None) -> None:
         from ..config import load_config
 
         self.paths = Paths(resolve_home(home))
@@ -108,6 +112,8 @@ class RedirectApp:
         self.classifier: Classifier | None = None
         self.conn: sqlite3.Connection | None = None
         self.taobao_sources: set[str] = {"taobao"}
+        self.cache_ttl = cache_ttl if cache_ttl is not None else float(os.environ.get(ENV_CACHE_TTL) or 1.0)
+        self._cache: dict[str, tuple[float, sqlite3.Row | None]] = {}
         self._started = False
         self._start_lock = asyncio.Lock()
 
@@ -205,14 +211,28 @@ class RedirectApp:
         await _respond(send, 302, b"", None, method, [(b"location", _location(row["target_url"]))])
 
     def _lookup(self, code: str) -> sqlite3.Row | None:
-        """The active link for ``code`` (ignoring case) with its product's source and title."""
-        assert self.conn is not None
-        row = self.conn.execute(
-            "SELECT l.code, l.channel, l.product_id, l.target_url, l.share_text, l.disabled, l.expires_at,"
-            " p.source, p.title FROM links l LEFT JOIN products p ON p.id = l.product_id"
-            " WHERE upper(l.code) = ?",
-            (code.upper(),),
-        ).fetchone()
+        """The active link for ``code`` (ignoring case) with its product's source and title.
+
+        Rows (and misses) are cached for ``cache_ttl`` seconds: a link disabled or expired
+        stops redirecting within that time, and a hot link costs no query per click.
+        """
+        key = code.upper()
+        now = time.monotonic()
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] > now:
+            row = hit[1]
+        else:
+            assert self.conn is not None
+            row = self.conn.execute(
+                "SELECT l.code, l.channel, l.product_id, l.target_url, l.share_text, l.disabled, l.expires_at,"
+                " p.source, p.title FROM links l LEFT JOIN products p ON p.id = l.product_id"
+                " WHERE upper(l.code) = ?",
+                (key,),
+            ).fetchone()
+            if self.cache_ttl > 0:
+                if len(self._cache) >= _CACHE_MAX:
+                    self._cache.clear()
+                self._cache[key] = (now + self.cache_ttl, row)
         if row is None or row["disabled"]:
             return None
         if row["expires_at"] and row["expires_at"] <= to_utc_iso(utcnow()):
