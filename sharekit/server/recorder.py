@@ -198,6 +198,7 @@ class ClickWriter:
         self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.execute("PRAGMA synchronous = NORMAL")
+        self.busy_retries = 0
 
     def close(self) -> None:
         self.conn.close()
@@ -259,6 +260,7 @@ class ClickWriter:
             except sqlite3.OperationalError as exc:
                 if not _is_busy(exc) or time.monotonic() + delay > deadline:
                     raise
+                self.busy_retries += 1
                 log.info("database busy, retrying %d clicks in %.2fs", len(clicks), delay)
                 time.sleep(delay * (0.5 + random.random()))
                 delay = min(delay * 2, 0.5)
@@ -294,10 +296,12 @@ class Recorder:
         self._task: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None
         self._stopping = False
+        self._inflight = 0
 
     @property
     def pending(self) -> int:
-        return len(self._queue)
+        """Clicks not yet in the store: queued plus the batch being written."""
+        return len(self._queue) + self._inflight
 
     async def start(self) -> None:
         if self.mode == "off" or self._executor is not None:
@@ -331,7 +335,11 @@ class Recorder:
 
     def _write_batch(self, batch: list[Click], deadline: float) -> None:
         assert self._writer is not None
-        self._writer.write_retrying(batch, deadline)
+        before = self._writer.busy_retries
+        try:
+            self._writer.write_retrying(batch, deadline)
+        finally:
+            self.stats.busy_retries += self._writer.busy_retries - before
         self.stats.written += len(batch)
         self.stats.batches += 1
 
@@ -344,12 +352,15 @@ class Recorder:
         loop = asyncio.get_running_loop()
         while self._queue:
             batch = [self._queue.popleft() for _ in range(min(self.batch_size, len(self._queue)))]
+            self._inflight = len(batch)
             try:
                 await loop.run_in_executor(self._executor, self._write_batch, batch,
                                            deadline or time.monotonic() + 2.0)
             except BaseException:
                 self._queue.extendleft(reversed(batch))  # keep them, in order, for the next try
                 raise
+            finally:
+                self._inflight = 0
 
     async def _flush_loop(self) -> None:
         assert self._wake is not None
@@ -365,7 +376,6 @@ class Recorder:
                 await self.flush()
             except sqlite3.OperationalError as exc:
                 if _is_busy(exc):
-                    self.stats.busy_retries += 1
                     log.info("database busy; %d clicks stay queued", len(self._queue))
                 else:
                     self.stats.errors += 1
