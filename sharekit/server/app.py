@@ -29,7 +29,7 @@ from ..timeutil import to_utc_iso, utcnow
 from .recorder import Classifier, Recorder, load_salt
 
 ENV_RECORD = "SHAREKIT_SERVE_RECORD"          # queue (default) | direct | off
-ENV_FLUSH = "SHAREKIT_SERVE_FLUSH_INTERVAL"   # seconds between queue flushes (default 0.2)
+ENV_FLUSH = "SHAREKIT_SERVE_FLUSH_INTERVAL"   # seconds between queue flushes (default 0.1)
 ENV_CACHE_TTL = "SHAREKIT_SERVE_CACHE_TTL"    # seconds a looked-up link is reused (default 1; 0 = off)
 _CACHE_MAX = 10_000
 SPOOL_NAME = "clicks.spool.jsonl"
@@ -106,7 +106,7 @@ class RedirectApp:
         self.paths = Paths(resolve_home(home))
         self.config = load_config(self.paths.config)
         self.mode = mode or os.environ.get(ENV_RECORD) or "queue"
-        interval = flush_interval if flush_interval is not None else float(os.environ.get(ENV_FLUSH) or 0.2)
+        interval = flush_interval if flush_interval is not None else float(os.environ.get(ENV_FLUSH) or 0.1)
         self.recorder = Recorder(self.paths.db, mode=self.mode, flush_interval=interval, batch_size=batch_size,
                                  spool_path=self.paths.home / SPOOL_NAME)
         self.classifier: Classifier | None = None
