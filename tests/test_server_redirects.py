@@ -306,3 +306,14 @@ def test_direct_mode_records_before_the_redirect_is_answered(ws, serve, link):
         finally:
             seen.close()
     server.stop()
+
+
+def test_link_disabled_while_serving_stops_redirecting_within_the_cache_ttl(ws, serve, link):
+    server = serve(cache_ttl=0.2)
+    with httpx.Client(base_url=server.url, headers={"user-agent": BROWSER}) as client:
+        assert client.get(f"/{link.code}").status_code == 302
+        with ws.db:
+            ws.db.execute("UPDATE links SET disabled = 1 WHERE code = ?", (link.code,))
+        time.sleep(0.3)
+        assert client.get(f"/{link.code}").status_code == 404
+    server.stop()
