@@ -222,4 +222,13 @@ def m041_catalog_pulls(db: sqlite3.Connection) -> None:
         );
         CREATE INDEX catalog_pulls_by_source ON catalog_pulls(source, finished_at);
         """,
+def m081_click_indexes(db: sqlite3.Connection) -> None:
+    """Short codes are matched case-insensitively (a code may be typed or QR-encoded in upper
+    case), so two codes may not differ only by case; statistics filter counters by day."""
+    run_script(
+        db,
+        """
+        CREATE UNIQUE INDEX links_code_upper ON links(upper(code));
+        CREATE INDEX click_daily_by_day ON click_daily(day);
+        """
     )

@@ -1,0 +1,266 @@
+"""The redirect server: a small raw ASGI app (no framework), run by uvicorn.
+
+- ``GET /{code}``: 302 to the stored target with ``Cache-Control: no-store`` (so every repeat
+  click reaches us and a later change of the target takes effect), the click recorded. Codes
+  match ignoring case.
+- Unknown, disabled or expired codes: 404 with a small page. The server only ever redirects to
+  a target stored in the database, never to anything the request names (no open redirect).
+- ``HEAD /{code}``: the same answer without a body, recorded as a bot hit (never a click).
+- Taobao links (the product's source kind is ``taobao`` or the link has share text) opened
+  inside WeChat, which blocks Taobao pages: a UTF-8 page showing the 淘口令 to copy instead.
+- ``/healthz``: liveness plus the recorder's counters; ``/robots.txt``: disallow all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import os
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, quote
+
+from ..db import open_db
+from ..home import Paths, resolve_home
+from ..timeutil import to_utc_iso, utcnow
+from .recorder import Classifier, Recorder, load_salt
+
+ENV_RECORD = "SHAREKIT_SERVE_RECORD"          # queue (default) | direct | off
+ENV_FLUSH = "SHAREKIT_SERVE_FLUSH_INTERVAL"   # seconds between queue flushes (default 0.1)
+ENV_CACHE_TTL = "SHAREKIT_SERVE_CACHE_TTL"    # seconds a looked-up link is reused (default 1; 0 = off)
+_CACHE_MAX = 10_000
+SPOOL_NAME = "clicks.spool.jsonl"
+_MAX_CODE = 64
+_CODE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
+_LOCATION_SAFE = ":/?#[]@!$&'()*+,;=%~"
+
+_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>{title}</title>
+<style>body{{font-family:-apple-system,"PingFang SC","Noto Sans CJK SC",sans-serif;max-width:32rem;
+margin:2rem auto;padding:0 1rem;color:#222;line-height:1.6}}
+.code{{border:2px dashed #E4393C;border-radius:8px;padding:1rem;font-size:1.1rem;word-break:break-all;
+user-select:all;-webkit-user-select:all;background:#fff7f7}}
+button{{margin-top:1rem;width:100%;padding:.8rem;font-size:1.1rem;border:0;border-radius:8px;
+background:#E4393C;color:#fff}} .hint{{color:#666;font-size:.95rem}}</style></head>
+<body>{body}</body></html>
+"""
+
+_NOT_FOUND = _PAGE.format(
+    title="链接不存在 · Link not found",
+    body="<h1>链接不存在或已失效</h1><p class=\"hint\">This link does not exist, was disabled or has expired.</p>",
+).encode("utf-8")
+
+_COPY_SCRIPT = """<script>
+function copyCode(){var t=document.getElementById('kl').innerText;
+function done(){document.getElementById('btn').innerText='已复制，请打开手机淘宝';}
+if(navigator.clipboard){navigator.clipboard.writeText(t).then(done,fallback);}else{fallback();}
+function fallback(){var r=document.createRange();r.selectNodeContents(document.getElementById('kl'));
+var s=window.getSelection();s.removeAllRanges();s.addRange(r);try{document.execCommand('copy');done();}catch(e){}}}
+</script>"""
+
+
+def taobao_page(share_text: str | None, target_url: str, title: str | None) -> bytes:
+    """The in-WeChat page for a Taobao link: the 淘口令 to copy and a hint to open Taobao."""
+    heading = html.escape(title or "淘宝商品")
+    if share_text:
+        body = (
+            f"<h1>{heading}</h1>"
+            "<p>微信内无法直接打开淘宝链接。请复制下面的淘口令，然后打开【手机淘宝】即可查看商品：</p>"
+            f"<div class=\"code\" id=\"kl\">{html.escape(share_text)}</div>"
+            "<button id=\"btn\" onclick=\"copyCode()\">一键复制淘口令</button>"
+            "<p class=\"hint\">长按上方文字也可以复制。WeChat blocks Taobao pages: copy this code and open the "
+            "Taobao app.</p>" + _COPY_SCRIPT
+        )
+    else:
+        body = (
+            f"<h1>{heading}</h1>"
+            "<p>微信内无法直接打开淘宝链接。请点击右上角 <b>···</b>，选择「在浏览器打开」。</p>"
+            f"<div class=\"code\">{html.escape(target_url)}</div>"
+            "<p class=\"hint\">WeChat blocks Taobao pages: open this link in your browser.</p>"
+        )
+    return _PAGE.format(title=heading, body=body).encode("utf-8")
+
+
+def _location(target: str) -> bytes:
+    """The Location header value: the stored target, ASCII-safe, never a header injection."""
+    target = target.replace("\r", "").replace("\n", "")
+    if not target.isascii():
+        target = quote(target, safe=_LOCATION_SAFE)
+    return target.encode("ascii")
+
+
+class RedirectApp:
+    """The ASGI application. One per worker process; ``startup``/``shutdown`` run in lifespan."""
+
+    def __init__(self, home: str | os.PathLike[str] | None = None, *, mode: str | None = None,
+                 flush_interval: float | None = None, batch_size: int = 1000,
+                 cache_ttl: float | None = None) -> None:
+        from ..config import load_config
+
+        self.paths = Paths(resolve_home(home))
+        self.config = load_config(self.paths.config)
+        self.mode = mode or os.environ.get(ENV_RECORD) or "queue"
+        interval = flush_interval if flush_interval is not None else float(os.environ.get(ENV_FLUSH) or 0.1)
+        self.recorder = Recorder(self.paths.db, mode=self.mode, flush_interval=interval, batch_size=batch_size,
+                                 spool_path=self.paths.home / SPOOL_NAME)
+        self.classifier: Classifier | None = None
+        self.conn: sqlite3.Connection | None = None
+        self.taobao_sources: set[str] = {"taobao"}
+        self.cache_ttl = cache_ttl if cache_ttl is not None else float(os.environ.get(ENV_CACHE_TTL) or 1.0)
+        self._cache: dict[str, tuple[float, sqlite3.Row | None]] = {}
+        self._started = False
+        self._start_lock = asyncio.Lock()
+
+    # lifecycle ---------------------------------------------------------------------------
+    async def startup(self) -> None:
+        async with self._start_lock:
+            if self._started:
+                return
+            self.conn = open_db(self.paths.db)
+            extra = self.config.get("server.bot_patterns") or []
+            self.classifier = Classifier(load_salt(self.paths.salt), self.config.timezone,
+                                         [str(p) for p in extra])
+            for name in self.config.source_names():
+                if str(self.config.get(f"sources.{name}.kind") or "") == "taobao":
+                    self.taobao_sources.add(name)
+            await self.recorder.start()
+            self._started = True
+
+    async def shutdown(self) -> None:
+        if not self._started:
+            return
+        await self.recorder.stop()
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+        self._started = False
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            if not self._started:
+                await self.startup()
+            await self._http(scope, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except Exception as exc:
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()  # flushes every queued click
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    # requests ----------------------------------------------------------------------------
+    async def _http(self, scope: dict[str, Any], send: Any) -> None:
+        method = scope["method"]
+        path = scope["path"]
+        if method not in ("GET", "HEAD"):
+            await _respond(send, 405, b"method not allowed\n", b"text/plain; charset=utf-8", method,
+                           [(b"allow", b"GET, HEAD")])
+            return
+        if path == "/healthz":
+            stats = self.recorder.stats
+            body = json.dumps({"ok": True, "mode": self.mode, "pending": self.recorder.pending,
+                               "written": stats.written, "spooled": stats.spooled}).encode()
+            await _respond(send, 200, body, b"application/json", method)
+            return
+        if path == "/robots.txt":
+            await _respond(send, 200, b"User-agent: *\nDisallow: /\n", b"text/plain; charset=utf-8", method)
+            return
+        code = path[1:].rstrip("/")
+        row = self._lookup(code) if 0 < len(code) <= _MAX_CODE and _CODE_CHARS.issuperset(code) else None
+        if row is None:
+            await _respond(send, 404, _NOT_FOUND, b"text/html; charset=utf-8", method)
+            return
+
+        headers = _headers(scope)
+        user_agent = headers.get(b"user-agent", b"").decode("latin-1")
+        referer = headers.get(b"referer", b"").decode("latin-1") or None
+        query = scope.get("query_string") or b""
+        via_qr = b"=" in query and any(k.lower() == "s" and v.lower() == "q"
+                                       for k, v in parse_qsl(query.decode("latin-1")))
+        client = scope.get("client")
+        ip = client[0] if client else ""
+        assert self.classifier is not None
+        click = self.classifier.click(code=row["code"], channel=row["channel"], product_id=row["product_id"],
+                                      ip=ip, user_agent=user_agent, referer=referer, method=method, via_qr=via_qr)
+        if self.mode == "direct":
+            await self.recorder.record_now(click)
+        else:
+            self.recorder.record(click)
+
+        if click.in_wechat and (row["share_text"] or row["source"] in self.taobao_sources):
+            page = taobao_page(row["share_text"], row["target_url"], row["title"])
+            await _respond(send, 200, page, b"text/html; charset=utf-8", method)
+            return
+        await _respond(send, 302, b"", None, method, [(b"location", _location(row["target_url"]))])
+
+    def _lookup(self, code: str) -> sqlite3.Row | None:
+        """The active link for ``code`` (ignoring case) with its product's source and title.
+
+        Rows (and misses) are cached for ``cache_ttl`` seconds: a link disabled or expired
+        stops redirecting within that time, and a hot link costs no query per click.
+        """
+        key = code.upper()
+        now = time.monotonic()
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] > now:
+            row = hit[1]
+        else:
+            assert self.conn is not None
+            row = self.conn.execute(
+                "SELECT l.code, l.channel, l.product_id, l.target_url, l.share_text, l.disabled, l.expires_at,"
+                " p.source, p.title FROM links l LEFT JOIN products p ON p.id = l.product_id"
+                " WHERE upper(l.code) = ?",
+                (key,),
+            ).fetchone()
+            if self.cache_ttl > 0:
+                if len(self._cache) >= _CACHE_MAX:
+                    self._cache.clear()
+                self._cache[key] = (now + self.cache_ttl, row)
+        if row is None or row["disabled"]:
+            return None
+        if row["expires_at"] and row["expires_at"] <= to_utc_iso(utcnow()):
+            return None
+        return row
+
+
+def _headers(scope: dict[str, Any]) -> dict[bytes, bytes]:
+    return dict(scope.get("headers") or [])
+
+
+async def _respond(send: Any, status: int, body: bytes, content_type: bytes | None, method: str,
+                   extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    headers = [(b"cache-control", b"no-store"), (b"content-length", str(len(body)).encode()),
+               (b"x-robots-tag", b"noindex")]
+    if content_type:
+        headers.append((b"content-type", content_type))
+    if extra:
+        headers.extend(extra)
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
+
+
+def create_app() -> RedirectApp:
+    """uvicorn factory (``sharekit.server.app:create_app``): home from ``$SHAREKIT_HOME``."""
+    return RedirectApp()
+
+
+def app_for(home: Path, **kwargs: Any) -> RedirectApp:
+    """An app for ``home`` (tests, the demo)."""
+    return RedirectApp(home, **kwargs)
