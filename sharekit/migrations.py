@@ -194,3 +194,24 @@ def m001_initial(db: sqlite3.Connection) -> None:
         );
         """
     )
+
+
+@migration
+def m091_reports(db: sqlite3.Connection) -> None:
+    """Reports: a log of shares (posters rendered, links handed out) for the too-often warning,
+    and an index that serves one currency's orders over a time range."""
+    run_script(
+        db,
+        """
+        CREATE TABLE share_log (
+            id INTEGER PRIMARY KEY,
+            product_id TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            kind TEXT NOT NULL,                  -- 'poster' | 'link' | ...
+            shared_at TEXT NOT NULL              -- UTC ISO 8601
+        );
+        CREATE INDEX share_log_by_product_channel ON share_log(product_id, channel, shared_at);
+        CREATE INDEX orders_by_currency_time ON orders(currency, ordered_at);
+        CREATE INDEX click_daily_by_day ON click_daily(day);
+        """
+    )
