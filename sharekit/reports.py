@@ -40,18 +40,38 @@ HUMAN_CLICKS = "clicks - bots"  # click_daily counts every click in `clicks`; bo
 DEFAULT_MAX_INVALID_RATE = Decimal("0.2")
 RATE_PLACES = Decimal("0.0001")
 
-_LOST = (
-    "CASE WHEN commission_minor <> 0 THEN commission_minor ELSE coalesce(("
-    "SELECT h.commission_minor FROM order_status_history h WHERE h.order_line = orders.id"
-    " AND h.commission_minor <> 0 ORDER BY h.id DESC LIMIT 1), 0) END"
-)
 _FIGURES_SQL = (
     "count(*), sum(amount_minor),"
     " sum(CASE WHEN status IN ('pending','confirmed') THEN commission_minor ELSE 0 END),"
     " sum(CASE WHEN status = 'settled' THEN commission_minor ELSE 0 END),"
-    f" sum(CASE WHEN status = 'invalid' THEN {_LOST} ELSE 0 END),"
+    " sum(CASE WHEN status = 'invalid' THEN commission_minor ELSE 0 END),"
     " sum(CASE WHEN status = 'unknown' THEN commission_minor ELSE 0 END)"
 )
+# Invalid lines whose commission the supplier zeroed: what was lost is the last non-zero
+# commission in their history. A partial index keeps this a small lookup.
+_ZEROED_LOST_SQL = (
+    "sum(coalesce((SELECT h.commission_minor FROM order_status_history h WHERE h.order_line = orders.id"
+    " AND h.commission_minor <> 0 ORDER BY h.id DESC LIMIT 1), 0))"
+)
+
+
+def _order_groups(conn: sqlite3.Connection, key_sql: str, currency: str, range_sql: str,
+                  params: list[str]) -> dict[str, list[int]]:
+    """Per ``key_sql`` value: orders, gmv, estimated, settled, lost, unknown (minor units)."""
+    groups: dict[str, list[int]] = {}
+    for row in conn.execute(
+        f"SELECT {key_sql} AS k, {_FIGURES_SQL} FROM orders WHERE currency = ?{range_sql} GROUP BY k",
+        (currency, *params),
+    ):
+        groups[row[0]] = [int(v or 0) for v in row[1:]]
+    for key, lost in conn.execute(
+        f"SELECT {key_sql} AS k, {_ZEROED_LOST_SQL} FROM orders WHERE currency = ? AND status = 'invalid'"
+        f" AND commission_minor = 0{range_sql} GROUP BY k",
+        (currency, *params),
+    ):
+        if lost:
+            groups.setdefault(key, [0, 0, 0, 0, 0, 0])[4] += int(lost)
+    return groups
 
 
 # --- results ----------------------------------------------------------------------------------
@@ -349,14 +369,15 @@ def earnings_report(
         first = lo or _first_order(conn, cur)
         last = hi or _last_order(conn, cur)
         if first is not None and last is not None:
-            for a, b, minutes in offset_segments(first, last, tz):
-                seg_sql, seg_params = _range_sql(a, b)
-                for row in conn.execute(
-                    f"SELECT date(ordered_at, ?) AS k, {_FIGURES_SQL} FROM orders"
-                    f" WHERE currency = ?{seg_sql} GROUP BY k",
-                    (f"{minutes:+d} minutes", cur, *seg_params),
-                ):
-                    acc.add(_time_key(by, row[0]), row[1:])
+            # Group by UTC hour (by minute where the zone has non-hour offsets) in SQL, then map
+            # each hour to its local day here: a few thousand keys instead of a date() per row.
+            whole_hours = all(m % 60 == 0 for _, _, m in offset_segments(first, last, tz))
+            width = 13 if whole_hours else 16
+            zone = ZoneInfo(tz)
+            for utc_key, figures in _order_groups(conn, f"substr(ordered_at, 1, {width})", cur, range_sql,
+                                                  params).items():
+                moment = datetime.fromisoformat(utc_key + (":00:00" if whole_hours else ":00")).replace(tzinfo=UTC)
+                acc.add(_time_key(by, moment.astimezone(zone).date().isoformat()), figures)
         for day, n in conn.execute(
             f"SELECT day, sum({HUMAN_CLICKS}) FROM click_daily WHERE 1{day_sql}{foreign_sql} GROUP BY day",
             (*day_params, *foreign_params),
@@ -373,15 +394,12 @@ def earnings_report(
     else:
         column = {"product": "coalesce(product_id, '')", "channel": "channel", "source": "source"}[by]
         known = channel_names(conn) if by == "channel" else set()
-        for row in conn.execute(
-            f"SELECT {column} AS k, {_FIGURES_SQL} FROM orders WHERE currency = ?{range_sql} GROUP BY k",
-            (cur, *params),
-        ):
-            key = row[0] or NONE_KEY
+        for k, figures in _order_groups(conn, column, cur, range_sql, params).items():
+            key = k or NONE_KEY
             if by == "channel" and key != NONE_KEY and key not in known:
-                unmatched[key] = unmatched.get(key, 0) + row[1]
+                unmatched[key] = unmatched.get(key, 0) + figures[0]
                 key = NONE_KEY
-            acc.add(key, row[1:])
+            acc.add(key, figures)
         links = {code: (channel, product) for code, channel, product in
                  conn.execute("SELECT code, channel, product_id FROM links")}
         for code, n in conn.execute(
