@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 from .channels import NONE_KEY, channel_names, list_channels
 from .errors import ConfigError, InputError
 from .money import Money
-from .timeutil import from_iso, local_iso, parse_when, to_utc_iso, utcnow
+from .timeutil import local_iso, parse_when, to_utc_iso, utcnow
 
 BYS = ("day", "week", "month", "product", "channel", "source")
 TIME_BYS = ("day", "week", "month")
@@ -57,20 +57,83 @@ _ZEROED_LOST_SQL = (
 
 def _order_groups(conn: sqlite3.Connection, key_sql: str, currency: str, range_sql: str,
                   params: list[str]) -> dict[str, list[int]]:
-    """Per ``key_sql`` value: orders, gmv, estimated, settled, lost, unknown (minor units)."""
+    """Per ``key_sql`` value, from the orders themselves: the six figures (see ``_Acc``)."""
     groups: dict[str, list[int]] = {}
     for row in conn.execute(
         f"SELECT {key_sql} AS k, {_FIGURES_SQL} FROM orders WHERE currency = ?{range_sql} GROUP BY k",
         (currency, *params),
     ):
         groups[row[0]] = [int(v or 0) for v in row[1:]]
-    for key, lost in conn.execute(
+    return groups
+
+
+def _zeroed_lost(conn: sqlite3.Connection, key_sql: str, currency: str, range_sql: str,
+                 params: list[str]) -> dict[str, int]:
+    """Per key: the lost commission of invalid lines the supplier zeroed (from their history)."""
+    return {key: int(lost) for key, lost in conn.execute(
         f"SELECT {key_sql} AS k, {_ZEROED_LOST_SQL} FROM orders WHERE currency = ? AND status = 'invalid'"
         f" AND commission_minor = 0{range_sql} GROUP BY k",
         (currency, *params),
-    ):
-        if lost:
-            groups.setdefault(key, [0, 0, 0, 0, 0, 0])[4] += int(lost)
+    ) if lost}
+
+
+def _status_figures(status: str, orders: int, amount: int, commission: int) -> list[int]:
+    """A rollup row (one status) as the six figures: orders, gmv, estimated, settled, lost, unknown."""
+    return [orders, amount,
+            commission if status in ("pending", "confirmed") else 0,
+            commission if status == "settled" else 0,
+            commission if status == "invalid" else 0,
+            commission if status == "unknown" else 0]
+
+
+def _add_into(groups: dict[str, list[int]], key: str, figures: Iterable[int]) -> None:
+    acc = groups.setdefault(key, [0, 0, 0, 0, 0, 0])
+    for i, v in enumerate(figures):
+        acc[i] += v
+
+
+def _aligned(lo: datetime | None, hi: datetime | None, unit: timedelta) -> tuple[datetime | None, datetime | None]:
+    """[lo, hi) shrunk to whole UTC hours or days (``unit``); the parts outside are the edges."""
+    def floor(t: datetime) -> datetime:
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
+        return epoch + ((t - epoch) // unit) * unit
+
+    inner_lo = None if lo is None else (floor(lo) if floor(lo) == lo else floor(lo) + unit)
+    inner_hi = None if hi is None else floor(hi)
+    return inner_lo, inner_hi
+
+
+def _rolled_up_groups(conn: sqlite3.Connection, *, table: str, key_col: str, bucket_col: str, unit: timedelta,
+                      bucket_fmt: str, raw_key_sql: str, currency: str, lo: datetime | None,
+                      hi: datetime | None) -> dict[str, list[int]]:
+    """The six figures per key: whole buckets from the rollup ``table``, the edges from ``orders``."""
+    inner_lo, inner_hi = _aligned(lo, hi, unit)
+    groups: dict[str, list[int]] = {}
+    if inner_lo is not None and inner_hi is not None and inner_lo >= inner_hi:
+        edges = [(lo, hi)]  # the range lies inside one bucket: read it all from the orders
+    else:
+        sql = f"SELECT {key_col}, status, sum(orders), sum(amount_minor), sum(commission_minor) FROM {table}" \
+              " WHERE currency = ?"
+        params: list[str] = [currency]
+        if inner_lo is not None:
+            sql += f" AND {bucket_col} >= ?"
+            params.append(inner_lo.strftime(bucket_fmt))
+        if inner_hi is not None:
+            sql += f" AND {bucket_col} < ?"
+            params.append(inner_hi.strftime(bucket_fmt))
+        for key, status, n, amount, commission in conn.execute(sql + " GROUP BY 1, 2", params):
+            if n or amount or commission:
+                _add_into(groups, key, _status_figures(status, n, amount, commission))
+        edges = [(lo, inner_lo)] if lo is not None and inner_lo is not None and lo < inner_lo else []
+        if hi is not None and inner_hi is not None and inner_hi < hi:
+            edges.append((inner_hi, hi))
+    for a, b in edges:
+        range_sql, params = _range_sql(a, b)
+        for key, figures in _order_groups(conn, raw_key_sql, currency, range_sql, params).items():
+            _add_into(groups, key, figures)
+    range_sql, params = _range_sql(lo, hi)
+    for key, lost in _zeroed_lost(conn, raw_key_sql, currency, range_sql, params).items():
+        _add_into(groups, key, [0, 0, 0, 0, lost, 0])
     return groups
 
 
@@ -301,20 +364,20 @@ def _local_day(moment: datetime, tz: str) -> date:
 
 def _other_currencies(conn: sqlite3.Connection, currency: str, lo: datetime | None,
                       hi: datetime | None) -> dict[str, int]:
-    """Orders in the range in currencies other than ``currency`` (index seeks, no full scan)."""
+    """Order lines in the range in currencies other than ``currency`` (from the hourly rollup)."""
     found: dict[str, int] = {}
     previous = ""
-    range_sql, params = _range_sql(lo, hi)
     while True:
-        row = conn.execute("SELECT currency FROM orders WHERE currency > ? ORDER BY currency LIMIT 1",
+        row = conn.execute("SELECT currency FROM report_hourly WHERE currency > ? ORDER BY currency LIMIT 1",
                            (previous,)).fetchone()
         if row is None:
             return found
         previous = row[0]
         if previous == currency:
             continue
-        sql = f"SELECT count(*) FROM orders WHERE currency = ?{range_sql}"
-        n = conn.execute(sql, (previous, *params)).fetchone()[0]
+        groups = _rolled_up_groups(conn, table="report_hourly", key_col="''", bucket_col="hour", unit=HOUR,
+                                   bucket_fmt="%Y-%m-%dT%H", raw_key_sql="''", currency=previous, lo=lo, hi=hi)
+        n = sum(figures[0] for figures in groups.values())
         if n:
             found[previous] = n
 
@@ -330,6 +393,10 @@ def _foreign_codes_sql(conn: sqlite3.Connection, currency: str) -> tuple[str, li
             " WHERE p.currency <> ?)", [currency])
 
 
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+
 def earnings_report(
     ws: Any,
     by: str = "month",
@@ -340,7 +407,8 @@ def earnings_report(
     """Clicks, orders, GMV, estimated/settled/lost commission, conversion and EPC per ``by`` key.
 
     ``since`` is inclusive, ``until`` exclusive (a date or month given as ``until`` is included
-    whole). ``currency`` defaults to the configured one.
+    whole). ``currency`` defaults to the configured one. Reads the rollups the m091 triggers
+    keep, and the orders themselves only for partial hours/days at the range's edges.
     """
     if by not in BYS:
         raise InputError(f"Cannot report by {by!r}: use one of {', '.join(BYS)}.")
@@ -353,9 +421,8 @@ def earnings_report(
         raise InputError("--since must be before --until.")
     acc = _Acc()
     unmatched: dict[str, int] = {}
-    range_sql, params = _range_sql(lo, hi)
 
-    # clicks: local-day counters; the day span follows the time range
+    # clicks are local-day counters: the day span follows the time range
     day_sql, day_params = "", []
     if lo is not None:
         day_sql += " AND day >= ?"
@@ -363,25 +430,29 @@ def earnings_report(
     if hi is not None:
         day_sql += " AND day <= ?"
         day_params.append(_local_day(hi - timedelta(microseconds=1), tz).isoformat())
-    foreign_sql, foreign_params = _foreign_codes_sql(conn, cur)
+    click_rollup = (f"SELECT {{key}}, sum({HUMAN_CLICKS}) FROM report_clicks WHERE currency IN (?, '')"
+                    f"{day_sql} GROUP BY 1")
 
     if by in TIME_BYS:
         first = lo or _first_order(conn, cur)
         last = hi or _last_order(conn, cur)
         if first is not None and last is not None:
-            # Group by UTC hour (by minute where the zone has non-hour offsets) in SQL, then map
-            # each hour to its local day here: a few thousand keys instead of a date() per row.
-            whole_hours = all(m % 60 == 0 for _, _, m in offset_segments(first, last, tz))
-            width = 13 if whole_hours else 16
             zone = ZoneInfo(tz)
-            for utc_key, figures in _order_groups(conn, f"substr(ordered_at, 1, {width})", cur, range_sql,
-                                                  params).items():
-                moment = datetime.fromisoformat(utc_key + (":00:00" if whole_hours else ":00")).replace(tzinfo=UTC)
-                acc.add(_time_key(by, moment.astimezone(zone).date().isoformat()), figures)
-        for day, n in conn.execute(
-            f"SELECT day, sum({HUMAN_CLICKS}) FROM click_daily WHERE 1{day_sql}{foreign_sql} GROUP BY day",
-            (*day_params, *foreign_params),
-        ):
+            if all(m % 60 == 0 for _, _, m in offset_segments(first, last, tz)):
+                groups = _rolled_up_groups(conn, table="report_hourly", key_col="hour", bucket_col="hour", unit=HOUR,
+                                           bucket_fmt="%Y-%m-%dT%H", raw_key_sql="substr(ordered_at, 1, 13)",
+                                           currency=cur, lo=lo, hi=hi)
+                suffix = ":00:00+00:00"
+            else:  # a zone with half-hour offsets: group the orders by UTC minute
+                range_sql, params = _range_sql(lo, hi)
+                groups = _order_groups(conn, "substr(ordered_at, 1, 16)", cur, range_sql, params)
+                for key, lost in _zeroed_lost(conn, "substr(ordered_at, 1, 16)", cur, range_sql, params).items():
+                    _add_into(groups, key, [0, 0, 0, 0, lost, 0])
+                suffix = ":00+00:00"
+            for utc_key, figures in groups.items():
+                local = datetime.fromisoformat(utc_key + suffix).astimezone(zone).date().isoformat()
+                acc.add(_time_key(by, local), figures)
+        for day, n in conn.execute(click_rollup.format(key="day"), (cur, *day_params)):
             acc.add_clicks(_time_key(by, day), n)
         keys = set(acc.figures) | set(acc.clicks)
         starts = [_key_start(k, by) for k in keys]
@@ -392,28 +463,34 @@ def earnings_report(
         ordered_keys += sorted(keys - set(ordered_keys))
         rows = [acc.row(k, cur) for k in ordered_keys]
     else:
-        column = {"product": "coalesce(product_id, '')", "channel": "channel", "source": "source"}[by]
+        if by == "product":
+            range_sql, params = _range_sql(lo, hi)
+            groups = _order_groups(conn, "coalesce(product_id, '')", cur, range_sql, params)
+            for key, lost in _zeroed_lost(conn, "coalesce(product_id, '')", cur, range_sql, params).items():
+                _add_into(groups, key, [0, 0, 0, 0, lost, 0])
+        else:
+            groups = _rolled_up_groups(conn, table="report_daily", key_col=by, bucket_col="day", unit=DAY,
+                                       bucket_fmt="%Y-%m-%d", raw_key_sql=by, currency=cur, lo=lo, hi=hi)
         known = channel_names(conn) if by == "channel" else set()
-        for k, figures in _order_groups(conn, column, cur, range_sql, params).items():
+        for k, figures in groups.items():
             key = k or NONE_KEY
             if by == "channel" and key != NONE_KEY and key not in known:
                 unmatched[key] = unmatched.get(key, 0) + figures[0]
                 key = NONE_KEY
             acc.add(key, figures)
-        links = {code: (channel, product) for code, channel, product in
-                 conn.execute("SELECT code, channel, product_id FROM links")}
-        for code, n in conn.execute(
-            f"SELECT code, sum({HUMAN_CLICKS}) FROM click_daily WHERE 1{day_sql}{foreign_sql} GROUP BY code",
-            (*day_params, *foreign_params),
-        ):
-            channel, product = links.get(code, ("", ""))
-            if by == "channel":
-                key = channel if channel in known else NONE_KEY
-            elif by == "product":
-                key = product or NONE_KEY
-            else:
-                key = product.split(":", 1)[0] if product and ":" in product else NONE_KEY
-            acc.add_clicks(key, n)
+        if by == "product":
+            products = dict(conn.execute("SELECT code, product_id FROM links"))
+            foreign_sql, foreign_params = _foreign_codes_sql(conn, cur)
+            for code, n in conn.execute(
+                f"SELECT code, sum({HUMAN_CLICKS}) FROM click_daily WHERE 1{day_sql}{foreign_sql} GROUP BY code",
+                (*day_params, *foreign_params),
+            ):
+                acc.add_clicks(products.get(code) or NONE_KEY, n)
+        else:
+            for key, n in conn.execute(click_rollup.format(key=by), (cur, *day_params)):
+                if by == "channel" and key not in known:
+                    key = NONE_KEY
+                acc.add_clicks(key or NONE_KEY, n)
         rows = [acc.row(k, cur) for k in set(acc.figures) | set(acc.clicks)]
         rows.sort(key=lambda r: (r.key == NONE_KEY, -r.earned.minor, -r.orders, -r.clicks, r.key))
     return Report(
@@ -434,13 +511,29 @@ def _key_start(key: str, by: str) -> str:
 
 
 def _first_order(conn: sqlite3.Connection, currency: str) -> datetime | None:
-    row = conn.execute("SELECT min(ordered_at) FROM orders WHERE currency = ?", (currency,)).fetchone()
-    return from_iso(row[0]) if row and row[0] else None
+    row = conn.execute("SELECT min(hour) FROM report_hourly WHERE currency = ? AND orders <> 0", (currency,)).fetchone()
+    return datetime.fromisoformat(row[0] + ":00:00+00:00") if row and row[0] else None
 
 
 def _last_order(conn: sqlite3.Connection, currency: str) -> datetime | None:
-    row = conn.execute("SELECT max(ordered_at) FROM orders WHERE currency = ?", (currency,)).fetchone()
-    return from_iso(row[0]) + timedelta(seconds=1) if row and row[0] else None
+    row = conn.execute("SELECT max(hour) FROM report_hourly WHERE currency = ? AND orders <> 0", (currency,)).fetchone()
+    return datetime.fromisoformat(row[0] + ":00:00+00:00") + HOUR if row and row[0] else None
+
+
+def rebuild_rollups(conn: sqlite3.Connection) -> None:
+    """Recompute the report rollups from orders and click counters (one transaction).
+
+    The triggers keep them exact; this is for a store edited by hand or a writer that used
+    ``INSERT OR REPLACE`` (whose implicit delete fires no trigger).
+    """
+    from .db import transaction
+    from .migrations import ROLLUP_FILL_SQL, run_script
+
+    with transaction(conn):
+        conn.execute("DELETE FROM report_hourly")
+        conn.execute("DELETE FROM report_daily")
+        conn.execute("DELETE FROM report_clicks")
+        run_script(conn, ROLLUP_FILL_SQL)
 
 
 # --- channels: spending, savings, thresholds --------------------------------------------------
