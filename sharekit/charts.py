@@ -95,6 +95,8 @@ def render_chart(
 
     if len(labels) != len(values) or (clicks is not None and len(clicks) != len(values)):
         raise ValueError("labels, values and clicks differ in length")
+    if clicks is not None and not any(clicks):
+        clicks = None  # no clicks recorded: no line
     out = Path(path).expanduser()
     if out.suffix.lower() != ".png":
         raise InputError(f"Chart file {out} must end in .png.")
@@ -102,10 +104,16 @@ def render_chart(
         raise InputError(f"Folder {out.parent} does not exist.")
     width, height = size
     font_file = find_font(font_path)
+
+    def amount(minor: int) -> str:
+        # Pillow's default font has no currency glyphs (¥ would be a box): the title names the currency
+        money = Money(minor, currency)
+        return money.format() if font_file else money.format(symbol=False).rsplit(" ", 1)[0]
+
     font, small, big = _font(font_file, 16), _font(font_file, 13), _font(font_file, 22)
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
-    left, right, top, bottom = 110, 80 if clicks else 30, 60, 110
+    left, right, top, bottom = 110, 80 if clicks else 30, 60, 130
     plot_w, plot_h = width - left - right, height - top - bottom
     draw.text((left, 18), title, fill="#222222", font=big)
 
@@ -116,7 +124,7 @@ def render_chart(
     for i in range(0, axis_top // step + 1):
         y = top + plot_h - plot_h * i * step // axis_top
         draw.line([(left, y), (left + plot_w, y)], fill=grid)
-        label = Money(i * step, currency).format()
+        label = amount(i * step)
         tw = draw.textlength(label, font=small)
         draw.text((left - 8 - tw, y - 8), label, fill="#555555", font=small)
     draw.line([(left, top), (left, top + plot_h)], fill="#888888")
@@ -151,12 +159,12 @@ def render_chart(
             for i in range(0, caxis // cstep + 1):
                 y = top + plot_h - plot_h * i * cstep // caxis
                 draw.text((left + plot_w + 8, y - 8), f"{i * cstep:,}", fill="#1f6feb", font=small)
-    legend_y = height - 28
-    draw.rectangle([left, legend_y, left + 14, legend_y + 14], fill="#E4393C")
-    draw.text((left + 20, legend_y - 2), f"estimated + settled ({currency})", fill="#333333", font=font)
+    legend_x, legend_y = width - right - 330, 24
+    draw.rectangle([legend_x, legend_y, legend_x + 14, legend_y + 14], fill="#E4393C")
+    draw.text((legend_x + 20, legend_y - 2), f"estimated + settled ({currency})", fill="#333333", font=font)
     if clicks:
-        draw.line([(left + 300, legend_y + 7), (left + 330, legend_y + 7)], fill="#1f6feb", width=2)
-        draw.text((left + 338, legend_y - 2), "clicks", fill="#333333", font=font)
+        draw.line([(legend_x + 250, legend_y + 7), (legend_x + 275, legend_y + 7)], fill="#1f6feb", width=2)
+        draw.text((legend_x + 281, legend_y - 2), "clicks", fill="#333333", font=font)
     tmp = out.with_name(out.name + ".partial")
     image.save(tmp, format="PNG")
     tmp.replace(out)

@@ -77,15 +77,6 @@ def _zeroed_lost(conn: sqlite3.Connection, key_sql: str, currency: str, range_sq
     ) if lost}
 
 
-def _status_figures(status: str, orders: int, amount: int, commission: int) -> list[int]:
-    """A rollup row (one status) as the six figures: orders, gmv, estimated, settled, lost, unknown."""
-    return [orders, amount,
-            commission if status in ("pending", "confirmed") else 0,
-            commission if status == "settled" else 0,
-            commission if status == "invalid" else 0,
-            commission if status == "unknown" else 0]
-
-
 def _add_into(groups: dict[str, list[int]], key: str, figures: Iterable[int]) -> None:
     acc = groups.setdefault(key, [0, 0, 0, 0, 0, 0])
     for i, v in enumerate(figures):
@@ -103,17 +94,22 @@ def _aligned(lo: datetime | None, hi: datetime | None, unit: timedelta) -> tuple
     return inner_lo, inner_hi
 
 
-def _rolled_up_groups(conn: sqlite3.Connection, *, table: str, key_col: str, bucket_col: str, unit: timedelta,
-                      bucket_fmt: str, raw_key_sql: str, currency: str, lo: datetime | None,
+_ROLLUP_FIGURES_SQL = _FIGURES_SQL.replace("count(*)", "sum(orders)")
+
+
+def _rolled_up_groups(conn: sqlite3.Connection, *, table: str | None, key_rollup: str, key_raw: str,
+                      bucket_col: str, unit: timedelta, bucket_fmt: str, currency: str, lo: datetime | None,
                       hi: datetime | None) -> dict[str, list[int]]:
-    """The six figures per key: whole buckets from the rollup ``table``, the edges from ``orders``."""
+    """The six figures per key: whole buckets from the rollup ``table``, the edges from ``orders``.
+
+    With ``table`` None everything is read from the orders (zones with half-hour offsets).
+    """
     inner_lo, inner_hi = _aligned(lo, hi, unit)
     groups: dict[str, list[int]] = {}
-    if inner_lo is not None and inner_hi is not None and inner_lo >= inner_hi:
-        edges = [(lo, hi)]  # the range lies inside one bucket: read it all from the orders
+    if table is None or (inner_lo is not None and inner_hi is not None and inner_lo >= inner_hi):
+        edges = [(lo, hi)]  # no rollup, or the range lies inside one bucket: read it all from the orders
     else:
-        sql = f"SELECT {key_col}, status, sum(orders), sum(amount_minor), sum(commission_minor) FROM {table}" \
-              " WHERE currency = ?"
+        sql = f"SELECT {key_rollup} AS k, {_ROLLUP_FIGURES_SQL} FROM {table} WHERE currency = ?"
         params: list[str] = [currency]
         if inner_lo is not None:
             sql += f" AND {bucket_col} >= ?"
@@ -121,19 +117,38 @@ def _rolled_up_groups(conn: sqlite3.Connection, *, table: str, key_col: str, buc
         if inner_hi is not None:
             sql += f" AND {bucket_col} < ?"
             params.append(inner_hi.strftime(bucket_fmt))
-        for key, status, n, amount, commission in conn.execute(sql + " GROUP BY 1, 2", params):
-            if n or amount or commission:
-                _add_into(groups, key, _status_figures(status, n, amount, commission))
+        for row in conn.execute(sql + " GROUP BY k", params):
+            if any(row[1:]):
+                _add_into(groups, row[0], row[1:])
         edges = [(lo, inner_lo)] if lo is not None and inner_lo is not None and lo < inner_lo else []
         if hi is not None and inner_hi is not None and inner_hi < hi:
             edges.append((inner_hi, hi))
     for a, b in edges:
         range_sql, params = _range_sql(a, b)
-        for key, figures in _order_groups(conn, raw_key_sql, currency, range_sql, params).items():
+        for key, figures in _order_groups(conn, key_raw, currency, range_sql, params).items():
             _add_into(groups, key, figures)
     range_sql, params = _range_sql(lo, hi)
-    for key, lost in _zeroed_lost(conn, raw_key_sql, currency, range_sql, params).items():
+    for key, lost in _zeroed_lost(conn, key_raw, currency, range_sql, params).items():
         _add_into(groups, key, [0, 0, 0, 0, lost, 0])
+    return groups
+
+
+def _local_day_groups(conn: sqlite3.Connection, currency: str, lo: datetime, hi: datetime,
+                      tz: str) -> dict[str, list[int]]:
+    """The six figures per local day over [lo, hi): one pass per span of constant UTC offset.
+
+    Whole-hour offsets read the hourly rollup (an hour lies in one local day); half-hour zones
+    read the orders.
+    """
+    groups: dict[str, list[int]] = {}
+    for a, b, minutes in offset_segments(lo, hi, tz):
+        shift = f"'{minutes:+d} minutes'"
+        part = _rolled_up_groups(
+            conn, table="report_hourly" if minutes % 60 == 0 else None,
+            key_rollup=f"date(hour || ':00:00', {shift})", key_raw=f"date(ordered_at, {shift})",
+            bucket_col="hour", unit=HOUR, bucket_fmt="%Y-%m-%dT%H", currency=currency, lo=a, hi=b)
+        for key, figures in part.items():
+            _add_into(groups, key, figures)
     return groups
 
 
@@ -375,8 +390,8 @@ def _other_currencies(conn: sqlite3.Connection, currency: str, lo: datetime | No
         previous = row[0]
         if previous == currency:
             continue
-        groups = _rolled_up_groups(conn, table="report_hourly", key_col="''", bucket_col="hour", unit=HOUR,
-                                   bucket_fmt="%Y-%m-%dT%H", raw_key_sql="''", currency=previous, lo=lo, hi=hi)
+        groups = _rolled_up_groups(conn, table="report_hourly", key_rollup="''", key_raw="''", bucket_col="hour",
+                                   unit=HOUR, bucket_fmt="%Y-%m-%dT%H", currency=previous, lo=lo, hi=hi)
         n = sum(figures[0] for figures in groups.values())
         if n:
             found[previous] = n
@@ -437,21 +452,8 @@ def earnings_report(
         first = lo or _first_order(conn, cur)
         last = hi or _last_order(conn, cur)
         if first is not None and last is not None:
-            zone = ZoneInfo(tz)
-            if all(m % 60 == 0 for _, _, m in offset_segments(first, last, tz)):
-                groups = _rolled_up_groups(conn, table="report_hourly", key_col="hour", bucket_col="hour", unit=HOUR,
-                                           bucket_fmt="%Y-%m-%dT%H", raw_key_sql="substr(ordered_at, 1, 13)",
-                                           currency=cur, lo=lo, hi=hi)
-                suffix = ":00:00+00:00"
-            else:  # a zone with half-hour offsets: group the orders by UTC minute
-                range_sql, params = _range_sql(lo, hi)
-                groups = _order_groups(conn, "substr(ordered_at, 1, 16)", cur, range_sql, params)
-                for key, lost in _zeroed_lost(conn, "substr(ordered_at, 1, 16)", cur, range_sql, params).items():
-                    _add_into(groups, key, [0, 0, 0, 0, lost, 0])
-                suffix = ":00+00:00"
-            for utc_key, figures in groups.items():
-                local = datetime.fromisoformat(utc_key + suffix).astimezone(zone).date().isoformat()
-                acc.add(_time_key(by, local), figures)
+            for day, figures in _local_day_groups(conn, cur, first, last, tz).items():
+                acc.add(_time_key(by, day), figures)
         for day, n in conn.execute(click_rollup.format(key="day"), (cur, *day_params)):
             acc.add_clicks(_time_key(by, day), n)
         keys = set(acc.figures) | set(acc.clicks)
@@ -469,8 +471,8 @@ def earnings_report(
             for key, lost in _zeroed_lost(conn, "coalesce(product_id, '')", cur, range_sql, params).items():
                 _add_into(groups, key, [0, 0, 0, 0, lost, 0])
         else:
-            groups = _rolled_up_groups(conn, table="report_daily", key_col=by, bucket_col="day", unit=DAY,
-                                       bucket_fmt="%Y-%m-%d", raw_key_sql=by, currency=cur, lo=lo, hi=hi)
+            groups = _rolled_up_groups(conn, table="report_daily", key_rollup=by, key_raw=by, bucket_col="day",
+                                       unit=DAY, bucket_fmt="%Y-%m-%d", currency=cur, lo=lo, hi=hi)
         known = channel_names(conn) if by == "channel" else set()
         for k, figures in groups.items():
             key = k or NONE_KEY
@@ -824,7 +826,7 @@ def demo_step(ws: Any, examples: Path, say: Callable[[str], None]) -> dict[str, 
     for line in lines:
         say(line)
     chart = ws.home / "earnings-by-channel.png"
-    render_chart(chart, labels, values, by_channel.currency, title="Earnings by channel (estimated + settled)",
+    render_chart(chart, labels, values, by_channel.currency, title="Earnings by channel",
                  clicks=by_channel.series()[2])
     say(f"chart written to {chart}")
     return {"step": "report", "done": True, "text": "\n".join(lines), "chart": str(chart),

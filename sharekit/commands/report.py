@@ -76,7 +76,7 @@ def report(
 
         labels, values, clicks = result.series()
         chart_path = render_chart(chart, labels, values, result.currency, clicks=clicks,
-                                  title=f"Earnings by {result.by} ({result.currency}, estimated + settled)")
+                                  title=f"Earnings by {result.by} in {result.currency}")
     kind = _format(fmt, json_out)
     if kind == "json":
         print_json(result.to_json())
