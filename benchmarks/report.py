@@ -148,6 +148,40 @@ def baseline_channel(conn, lo: str, hi: str, day_lo: str, day_hi: str) -> list:
     return [orders, clicks]
 
 
+def write_cost(n: int = 20_000) -> tuple[float, float]:
+    """Seconds to upsert ``n`` new order lines (then move them all to settled) through
+    ``upsert_order_lines``, with the rollup triggers and with them dropped: what rollups cost writers."""
+    from sharekit.money import Money
+    from sharekit.orders import upsert_order_lines
+    from sharekit.sources.base import OrderLine
+
+    def lines(status: str) -> list[OrderLine]:
+        return [OrderLine(row_id=str(i), order_id=str(i), status=status, raw_status=status,
+                          amount=Money(1000 + i % 500, "CNY"), commission=Money(50 + i % 40, "CNY"),
+                          ordered_at=START + timedelta(minutes=i), updated_at=START + timedelta(minutes=i, days=(
+                              status == "settled") * 20), product_native_id=str(i % 300), channel=f"g{i % 20}")
+                for i in range(n)]
+
+    pending, settled = lines("pending"), lines("settled")
+    results = []
+    for keep_triggers in (True, False):
+        home = Path(tempfile.mkdtemp(prefix="sharekit-bench-write-"))
+        try:
+            init_home(home)
+            with Workspace.open(home) as ws:
+                if not keep_triggers:
+                    for (name,) in ws.db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                                                 " AND name LIKE 'report_%'").fetchall():
+                        ws.db.execute(f"DROP TRIGGER {name}")
+                t0 = time.perf_counter()
+                upsert_order_lines(ws.db, "jd", pending)
+                upsert_order_lines(ws.db, "jd", settled)
+                results.append(time.perf_counter() - t0)
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
+    return results[0], results[1]
+
+
 def timed(fn, repeat: int) -> tuple[float, object]:
     result = fn()  # warm the page cache
     samples = []
@@ -196,6 +230,9 @@ def main() -> int:
                       f"ratio {ratio:4.2f}x   rows {len(report.rows)}   orders {report.totals.orders:,}   "
                       f"clicks {report.totals.clicks:,}   totals match baseline: {'yes' if same else 'NO'}")
             print(f"goal: each < 500 ms and <= 2.0x baseline: {'met' if ok else 'NOT met'}")
+            with_triggers, without = write_cost()
+            print(f"write cost of the rollup triggers: upsert 20,000 new lines then settle them all: "
+                  f"{with_triggers:.2f} s with, {without:.2f} s without ({with_triggers / without:.2f}x)")
             return 0 if ok else 1
     finally:
         if args.keep is None:

@@ -208,3 +208,16 @@ def share_warning(conn: sqlite3.Connection, product_id: str, channel: str, min_d
     ago = f"{hours // 24} day(s) ago" if hours >= 24 else f"{hours} hour(s) ago"
     return (f"{product_id} was already shared to {channel} {ago}; [channels] min_days_between is {min_days}, "
             "sharing it again so soon may annoy the people there.")
+
+
+def note_share(ws: object, product_id: str, channel: str, kind: str, *, now: datetime | None = None) -> str | None:
+    """What `link create` and `poster` call per product and channel: the too-often warning
+    (``[channels] min_days_between``, default 3) for this share, then the share recorded.
+
+    Returns the warning text (the command prints it) or None.
+    """
+    conn = ws.db  # type: ignore[attr-defined]
+    min_days = int(ws.config.get("channels.min_days_between", 3) or 0)  # type: ignore[attr-defined]
+    warning = share_warning(conn, product_id, channel, min_days, now=now)
+    record_share(conn, product_id, channel, kind, when=now)
+    return warning

@@ -312,6 +312,9 @@ _ROLLUP_TRIGGERS = f"""
         END;
         CREATE TRIGGER report_orders_update
         AFTER UPDATE OF currency, ordered_at, channel, source, status, amount_minor, commission_minor ON orders
+        WHEN OLD.currency IS NOT NEW.currency OR OLD.ordered_at IS NOT NEW.ordered_at OR OLD.channel IS NOT NEW.channel
+            OR OLD.source IS NOT NEW.source OR OLD.status IS NOT NEW.status OR OLD.amount_minor IS NOT NEW.amount_minor
+            OR OLD.commission_minor IS NOT NEW.commission_minor
         BEGIN{_orders_rollup_sql("OLD", "-")}{_orders_rollup_sql("NEW", "")}
         END;
         CREATE TRIGGER report_clicks_insert AFTER INSERT ON click_daily BEGIN{
@@ -320,7 +323,10 @@ _ROLLUP_TRIGGERS = f"""
         CREATE TRIGGER report_clicks_delete AFTER DELETE ON click_daily BEGIN{
             _clicks_rollup_sql("OLD", "-OLD.clicks", "-OLD.bots")}
         END;
-        CREATE TRIGGER report_clicks_update AFTER UPDATE OF clicks, bots, code, day ON click_daily BEGIN{
+        CREATE TRIGGER report_clicks_update AFTER UPDATE OF clicks, bots, code, day ON click_daily
+        WHEN OLD.clicks IS NOT NEW.clicks OR OLD.bots IS NOT NEW.bots OR OLD.code IS NOT NEW.code
+            OR OLD.day IS NOT NEW.day
+        BEGIN{
             _clicks_rollup_sql("OLD", "-OLD.clicks", "-OLD.bots")}{_clicks_rollup_sql("NEW", "NEW.clicks", "NEW.bots")}
         END;
 """

@@ -96,3 +96,15 @@ def test_share_warning_sees_recorded_poster_shares(ws):
 def test_add_channel_refuses_unknown_kind(ws):
     with pytest.raises(InputError):
         add_channel(ws.db, "x", kind="bazaar")
+
+
+def test_note_share_warns_on_the_second_share_within_the_configured_days(ws):
+    from sharekit.channels import note_share
+    from sharekit.config import set_value
+
+    now = datetime(2026, 11, 26, 12, tzinfo=UTC)
+    _product_and_link(ws.db, (now - timedelta(days=30)).isoformat())
+    assert note_share(ws, "jd:1", "g1", "poster", now=now) is None
+    assert "min_days_between is 3" in note_share(ws, "jd:1", "g1", "link", now=now + timedelta(days=2))
+    ws.config = set_value(ws.config, "channels.min_days_between", 1)
+    assert note_share(ws, "jd:1", "g1", "poster", now=now + timedelta(days=4)) is None

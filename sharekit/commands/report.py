@@ -116,7 +116,12 @@ def _render_report(result: Any) -> None:
     con.print(table)
     labels, values, _ = result.series()
     if any(values):
-        con.print("estimated + settled:")
+        note = ""
+        if len(values) > 20:  # keep the terminal chart small: rows without earnings are left out
+            kept = [(k, v) for k, v in zip(labels, values, strict=True) if v]
+            labels, values = [k for k, _ in kept], [v for _, v in kept]
+            note = f" ({result.by}s without earnings left out)"
+        con.print(f"estimated + settled{note}:", markup=False)
         for line in text_bars(labels, values, result.currency):
             con.print(line, highlight=False, markup=False)
     if result.unmatched:
