@@ -251,6 +251,7 @@ def m091_reports(db: sqlite3.Connection) -> None:
             currency TEXT NOT NULL,              -- the product's currency; '' when unknown
             clicks INTEGER NOT NULL,
             bots INTEGER NOT NULL,
+            counters INTEGER NOT NULL,           -- click_daily rows summed here (drift check)
             PRIMARY KEY (day, channel, source, currency)
         ) WITHOUT ROWID;
 
@@ -270,7 +271,7 @@ ROLLUP_FILL_SQL = """
             FROM orders GROUP BY 1, 2, 3, 4, 5;
         INSERT INTO report_clicks
             SELECT c.day, coalesce(l.channel, ''), coalesce(substr(l.product_id, 1, instr(l.product_id, ':') - 1), ''),
-                   coalesce(p.currency, ''), sum(c.clicks), sum(c.bots)
+                   coalesce(p.currency, ''), sum(c.clicks), sum(c.bots), count(*)
             FROM click_daily c LEFT JOIN links l ON l.code = c.code LEFT JOIN products p ON p.id = l.product_id
             GROUP BY 1, 2, 3, 4;
 """
@@ -293,16 +294,16 @@ def _orders_rollup_sql(row: str, sign: str) -> str:
                 commission_minor = commission_minor + excluded.commission_minor;"""
 
 
-def _clicks_rollup_sql(row: str, clicks: str, bots: str) -> str:
+def _clicks_rollup_sql(row: str, clicks: str, bots: str, counters: str) -> str:
     return f"""
-            INSERT INTO report_clicks (day, channel, source, currency, clicks, bots)
+            INSERT INTO report_clicks (day, channel, source, currency, clicks, bots, counters)
             SELECT {row}.day, coalesce(l.channel, ''),
                    coalesce(substr(l.product_id, 1, instr(l.product_id, ':') - 1), ''), coalesce(p.currency, ''),
-                   {clicks}, {bots}
+                   {clicks}, {bots}, {counters}
             FROM (SELECT 1) LEFT JOIN links l ON l.code = {row}.code LEFT JOIN products p ON p.id = l.product_id
             WHERE true
             ON CONFLICT (day, channel, source, currency) DO UPDATE SET clicks = clicks + excluded.clicks,
-                bots = bots + excluded.bots;"""
+                bots = bots + excluded.bots, counters = counters + excluded.counters;"""
 
 
 _ROLLUP_TRIGGERS = f"""
@@ -318,15 +319,16 @@ _ROLLUP_TRIGGERS = f"""
         BEGIN{_orders_rollup_sql("OLD", "-")}{_orders_rollup_sql("NEW", "")}
         END;
         CREATE TRIGGER report_clicks_insert AFTER INSERT ON click_daily BEGIN{
-            _clicks_rollup_sql("NEW", "NEW.clicks", "NEW.bots")}
+            _clicks_rollup_sql("NEW", "NEW.clicks", "NEW.bots", "1")}
         END;
         CREATE TRIGGER report_clicks_delete AFTER DELETE ON click_daily BEGIN{
-            _clicks_rollup_sql("OLD", "-OLD.clicks", "-OLD.bots")}
+            _clicks_rollup_sql("OLD", "-OLD.clicks", "-OLD.bots", "-1")}
         END;
         CREATE TRIGGER report_clicks_update AFTER UPDATE OF clicks, bots, code, day ON click_daily
         WHEN OLD.clicks IS NOT NEW.clicks OR OLD.bots IS NOT NEW.bots OR OLD.code IS NOT NEW.code
             OR OLD.day IS NOT NEW.day
         BEGIN{
-            _clicks_rollup_sql("OLD", "-OLD.clicks", "-OLD.bots")}{_clicks_rollup_sql("NEW", "NEW.clicks", "NEW.bots")}
+            _clicks_rollup_sql("OLD", "-OLD.clicks", "-OLD.bots", "-1")}{
+            _clicks_rollup_sql("NEW", "NEW.clicks", "NEW.bots", "1")}
         END;
 """

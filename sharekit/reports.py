@@ -434,6 +434,7 @@ def earnings_report(
     lo, hi = resolve_bound(since, tz, end=False), resolve_bound(until, tz, end=True)
     if lo is not None and hi is not None and lo >= hi:
         raise InputError("--since must be before --until.")
+    ensure_rollups(conn)
     acc = _Acc()
     unmatched: dict[str, int] = {}
 
@@ -520,6 +521,26 @@ def _first_order(conn: sqlite3.Connection, currency: str) -> datetime | None:
 def _last_order(conn: sqlite3.Connection, currency: str) -> datetime | None:
     row = conn.execute("SELECT max(hour) FROM report_hourly WHERE currency = ? AND orders <> 0", (currency,)).fetchone()
     return datetime.fromisoformat(row[0] + ":00:00+00:00") + HOUR if row and row[0] else None
+
+
+def ensure_rollups(conn: sqlite3.Connection) -> bool:
+    """Rebuild the rollups when they drifted from the rows they sum; True when it rebuilt.
+
+    The triggers keep them exact, but ``INSERT OR REPLACE`` deletes the old row without firing
+    the delete trigger (unless ``recursive_triggers`` is on), which leaves a row counted twice:
+    comparing row counts catches exactly that, for the cost of two index counts.
+    """
+    from .db import transaction
+
+    with transaction(conn, immediate=False):  # one snapshot: a concurrent writer cannot fake a drift
+        orders = conn.execute("SELECT count(*) FROM orders").fetchone()[0]
+        rolled = conn.execute("SELECT coalesce(sum(orders), 0) FROM report_hourly").fetchone()[0]
+        counters = conn.execute("SELECT count(*) FROM click_daily").fetchone()[0]
+        rolled_counters = conn.execute("SELECT coalesce(sum(counters), 0) FROM report_clicks").fetchone()[0]
+    if (orders, counters) == (rolled, rolled_counters):
+        return False
+    rebuild_rollups(conn)
+    return True
 
 
 def rebuild_rollups(conn: sqlite3.Connection) -> None:

@@ -70,3 +70,18 @@ def test_ranges_off_the_hour_read_the_edges_from_the_orders(ws):
     assert [(r.key, r.orders, r.settled.minor) for r in b.rows if r.orders] == [("wechat_group_a", 1, 500)]
     c = earnings_report(ws, by="channel", since="2026-10-31T20:00:00", until="2026-11-20T09:30:00")
     assert {r.key: r.orders for r in c.rows} == {"wechat_group_a": 2, "friend_lili": 2, "moments": 1, "(none)": 1}
+
+
+def test_insert_or_replace_writers_are_caught_and_the_rollups_rebuilt(ws):
+    from sharekit.reports import ensure_rollups
+
+    load(ws)
+    conn = ws.db
+    assert ensure_rollups(conn) is False
+    # REPLACE deletes the old row without firing the delete trigger: the rollups would count it twice
+    conn.execute("INSERT OR REPLACE INTO orders SELECT * FROM orders WHERE id = 'jd:A3'")
+    conn.execute("INSERT OR REPLACE INTO click_daily (code, day, clicks, bots) VALUES ('L2', '2026-11-15', 51, 5)")
+    channel = {r.key: r for r in earnings_report(ws, by="channel").rows}
+    assert (channel["friend_lili"].orders, channel["friend_lili"].clicks) == (2, 46)
+    assert_rollups_match(conn)
+    assert ensure_rollups(conn) is False
