@@ -2,16 +2,27 @@
 
 Channel names travel to the suppliers as sub-ids (JD subUnionId, PDD custom_parameters,
 Taobao external id, Amazon tracking id), so their alphabet is what all of them accept.
+A channel has a kind (``group``, ``moments``, ``friend``, ``other``), an optional note, an
+optional spending threshold (a group that spent ¥100 unlocks a supplier's group deals) and,
+for a friend who re-shares, her agreed share of the commission her channel brings.
 """
 
 from __future__ import annotations
 
 import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
-from .errors import InputError
+from .db import transaction
+from .errors import InputError, NotFoundError
+from .money import Money
+from .timeutil import from_iso, to_utc_iso, utcnow
 
 CHANNEL_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 KINDS = ("group", "moments", "friend", "other")
+NONE_KEY = "(none)"  # where orders, links and clicks without a known channel are reported
 
 
 def validate_channel_name(name: str) -> str:
@@ -22,3 +33,191 @@ def validate_channel_name(name: str) -> str:
             "(the suppliers' sub-ids accept nothing else)."
         )
     return name
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A stored channel."""
+
+    name: str
+    kind: str
+    note: str | None
+    threshold: Money | None
+    share: Decimal | None
+    created_at: str  # UTC ISO
+
+    def to_json(self, tz: str | None = None) -> dict[str, object]:
+        from .timeutil import local_iso
+
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "note": self.note,
+            "threshold": self.threshold.to_json() if self.threshold else None,
+            "share": str(self.share) if self.share is not None else None,
+            "created_at": local_iso(self.created_at, tz) if tz else self.created_at,
+        }
+
+
+@dataclass(frozen=True)
+class ChannelSaved:
+    """What ``add_channel`` did: the channel as stored and whether it was new."""
+
+    channel: Channel
+    created: bool
+
+
+def parse_share(text: str | Decimal | int) -> Decimal:
+    """A commission share: ``0.3``, ``30%`` or ``1``; must lie in (0, 1]."""
+    raw = str(text).strip()
+    try:
+        value = Decimal(raw[:-1].strip()) / 100 if raw.endswith("%") else Decimal(raw)
+    except InvalidOperation:
+        raise InputError(f"Share {raw!r} is not a rate: give e.g. 0.3 or 30%.") from None
+    if not value.is_finite() or value <= 0 or value > 1:
+        raise InputError(f"Share {raw!r} must be more than 0 and at most 1 (e.g. 0.3 or 30%).")
+    return value.normalize()
+
+
+def parse_threshold(text: str | Money, default_currency: str) -> Money:
+    """A spending threshold: ``100``, ``¥100``, ``100 CNY``; must be positive."""
+    money = text if isinstance(text, Money) else Money.parse(str(text), default_currency)
+    if money.minor <= 0:
+        raise InputError(f"Threshold {text!r} must be more than zero.")
+    return money
+
+
+def _row_to_channel(row: sqlite3.Row) -> Channel:
+    threshold = (Money(row["threshold_minor"], row["threshold_currency"])
+                 if row["threshold_minor"] is not None and row["threshold_currency"] else None)
+    share = Decimal(row["share_rate"]) if row["share_rate"] else None
+    return Channel(row["name"], row["kind"], row["note"], threshold, share, row["created_at"])
+
+
+def add_channel(
+    conn: sqlite3.Connection,
+    name: str,
+    *,
+    kind: str | None = None,
+    note: str | None = None,
+    threshold: Money | None = None,
+    share: Decimal | None = None,
+) -> ChannelSaved:
+    """Add channel ``name``, or update the fields given when it exists (one transaction).
+
+    A new channel without ``kind`` is ``other``. A share is only for ``friend`` channels.
+    """
+    validate_channel_name(name)
+    if kind is not None and kind not in KINDS:
+        raise InputError(f"Channel kind {kind!r} is not one of {', '.join(KINDS)}.")
+    if share is not None and not (Decimal(0) < share <= Decimal(1)):
+        raise InputError(f"Share {share} must be more than 0 and at most 1.")
+    if threshold is not None and threshold.minor <= 0:
+        raise InputError(f"Threshold {threshold} must be more than zero.")
+    with transaction(conn):
+        row = conn.execute("SELECT * FROM channels WHERE name = ?", (name,)).fetchone()
+        final_kind = kind or (row["kind"] if row else "other")
+        stored_share = Decimal(row["share_rate"]) if row and row["share_rate"] else None
+        final_share = share if share is not None else stored_share
+        if final_share is not None and final_kind != "friend":
+            raise InputError(
+                f"Channel {name} is of kind {final_kind}: only a `friend` channel takes a --share.",
+                hint="Add --kind friend.",
+            )
+        if row is None:
+            conn.execute(
+                "INSERT INTO channels (name, kind, note, threshold_minor, threshold_currency, share_rate, created_at)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (name, final_kind, note, threshold.minor if threshold else None,
+                 threshold.currency if threshold else None, str(share) if share is not None else None,
+                 to_utc_iso(utcnow())),
+            )
+        else:
+            conn.execute(
+                "UPDATE channels SET kind = ?, note = coalesce(?, note),"
+                " threshold_minor = coalesce(?, threshold_minor), threshold_currency = coalesce(?, threshold_currency),"
+                " share_rate = coalesce(?, share_rate) WHERE name = ?",
+                (final_kind, note, threshold.minor if threshold else None, threshold.currency if threshold else None,
+                 str(share) if share is not None else None, name),
+            )
+        stored = conn.execute("SELECT * FROM channels WHERE name = ?", (name,)).fetchone()
+    return ChannelSaved(_row_to_channel(stored), created=row is None)
+
+
+def list_channels(conn: sqlite3.Connection, *, kind: str | None = None) -> list[Channel]:
+    """Every channel (or those of ``kind``), by name."""
+    if kind is not None and kind not in KINDS:
+        raise InputError(f"Channel kind {kind!r} is not one of {', '.join(KINDS)}.")
+    sql = "SELECT * FROM channels" + (" WHERE kind = ?" if kind else "") + " ORDER BY name"
+    return [_row_to_channel(r) for r in conn.execute(sql, (kind,) if kind else ())]
+
+
+def get_channel(conn: sqlite3.Connection, name: str) -> Channel:
+    """The channel ``name``; NotFoundError when there is none."""
+    row = conn.execute("SELECT * FROM channels WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"No channel named {name}.", hint=f"Add it with `sharekit channel add {name}`.")
+    return _row_to_channel(row)
+
+
+def channel_names(conn: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT name FROM channels")}
+
+
+# --- sharing too often ------------------------------------------------------------------------
+
+
+def record_share(conn: sqlite3.Connection, product_id: str, channel: str, kind: str = "poster",
+                 *, when: datetime | None = None) -> None:
+    """Note that ``product_id`` was shared to ``channel`` now (a poster rendered, say)."""
+    if not channel:
+        return
+    with transaction(conn):
+        conn.execute("INSERT INTO share_log (product_id, channel, kind, shared_at) VALUES (?,?,?,?)",
+                     (product_id, channel, kind, to_utc_iso(when or utcnow())))
+
+
+def last_shared(conn: sqlite3.Connection, product_id: str, channel: str) -> str | None:
+    """UTC ISO time ``product_id`` was last shared to ``channel`` (link created or share logged)."""
+    row = conn.execute(
+        "SELECT max(t) FROM ("
+        " SELECT max(created_at) AS t FROM links WHERE product_id = ? AND channel = ?"
+        " UNION ALL SELECT max(shared_at) FROM share_log WHERE product_id = ? AND channel = ?)",
+        (product_id, channel, product_id, channel),
+    ).fetchone()
+    return row[0] if row and row[0] else None
+
+
+def share_warning(conn: sqlite3.Connection, product_id: str, channel: str, min_days: int,
+                  *, now: datetime | None = None) -> str | None:
+    """A one-line warning when ``product_id`` was shared to ``channel`` less than ``min_days`` ago.
+
+    Call it *before* creating the link or recording the poster share, else it sees itself.
+    Returns None when there is no channel, ``min_days`` is 0 or the last share is old enough.
+    """
+    if not channel or min_days <= 0:
+        return None
+    last = last_shared(conn, product_id, channel)
+    if last is None:
+        return None
+    now = now or utcnow()
+    elapsed = now - from_iso(last)
+    if elapsed >= timedelta(days=min_days):
+        return None
+    hours = max(int(elapsed.total_seconds() // 3600), 0)
+    ago = f"{hours // 24} day(s) ago" if hours >= 24 else f"{hours} hour(s) ago"
+    return (f"{product_id} was already shared to {channel} {ago}; [channels] min_days_between is {min_days}, "
+            "sharing it again so soon may annoy the people there.")
+
+
+def note_share(ws: object, product_id: str, channel: str, kind: str, *, now: datetime | None = None) -> str | None:
+    """What `link create` and `poster` call per product and channel: the too-often warning
+    (``[channels] min_days_between``, default 3) for this share, then the share recorded.
+
+    Returns the warning text (the command prints it) or None.
+    """
+    conn = ws.db  # type: ignore[attr-defined]
+    min_days = int(ws.config.get("channels.min_days_between", 3) or 0)  # type: ignore[attr-defined]
+    warning = share_warning(conn, product_id, channel, min_days, now=now)
+    record_share(conn, product_id, channel, kind, when=now)
+    return warning

@@ -202,6 +202,15 @@ def m041_catalog_pulls(db: sqlite3.Connection) -> None:
 
     Unchanged products are not rewritten by a pull (no write per row), so "when did this source
     last list its products" lives here rather than in products.seen_at.
+def m091_reports(db: sqlite3.Connection) -> None:
+    """Reports: a share log for the too-often warning, and rollups kept by triggers.
+
+    A report over 90 days of a million orders must not read each order: ``report_hourly``
+    sums orders per currency, UTC hour and status (time reports map hours to local days);
+    ``report_daily`` per currency, UTC day, channel, source and status (channel and source
+    reports; the partial days at a range's edges are read from ``orders``). ``report_clicks``
+    sums the click counters per local day, channel, source and product currency. Triggers
+    keep all three exact on every insert, update and delete, whoever writes.
     """
     run_script(
         db,
@@ -232,3 +241,125 @@ def m081_click_indexes(db: sqlite3.Connection) -> None:
         CREATE INDEX click_daily_by_day ON click_daily(day);
         """
     )
+        CREATE TABLE share_log (
+            id INTEGER PRIMARY KEY,
+            product_id TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            kind TEXT NOT NULL,                  -- 'poster' | 'link' | ...
+            shared_at TEXT NOT NULL              -- UTC ISO 8601
+        );
+        CREATE INDEX share_log_by_product_channel ON share_log(product_id, channel, shared_at);
+
+        -- invalid lines whose commission the supplier zeroed: lost is read from their history
+        CREATE INDEX orders_zeroed_invalid ON orders(currency, ordered_at)
+            WHERE status = 'invalid' AND commission_minor = 0;
+        CREATE INDEX click_daily_by_day ON click_daily(day);
+
+        CREATE TABLE report_hourly (
+            currency TEXT NOT NULL,
+            hour TEXT NOT NULL,                  -- UTC 'YYYY-MM-DDTHH'
+            status TEXT NOT NULL,
+            orders INTEGER NOT NULL,
+            amount_minor INTEGER NOT NULL,
+            commission_minor INTEGER NOT NULL,
+            PRIMARY KEY (currency, hour, status)
+        ) WITHOUT ROWID;
+        CREATE TABLE report_daily (
+            currency TEXT NOT NULL,
+            day TEXT NOT NULL,                   -- UTC 'YYYY-MM-DD'
+            channel TEXT NOT NULL,
+            source TEXT NOT NULL,
+            status TEXT NOT NULL,
+            orders INTEGER NOT NULL,
+            amount_minor INTEGER NOT NULL,
+            commission_minor INTEGER NOT NULL,
+            PRIMARY KEY (currency, day, channel, source, status)
+        ) WITHOUT ROWID;
+        CREATE TABLE report_clicks (
+            day TEXT NOT NULL,                   -- local day, as in click_daily
+            channel TEXT NOT NULL,
+            source TEXT NOT NULL,
+            currency TEXT NOT NULL,              -- the product's currency; '' when unknown
+            clicks INTEGER NOT NULL,
+            bots INTEGER NOT NULL,
+            counters INTEGER NOT NULL,           -- click_daily rows summed here (drift check)
+            PRIMARY KEY (day, channel, source, currency)
+        ) WITHOUT ROWID;
+
+        """
+        + ROLLUP_FILL_SQL
+        + _ROLLUP_TRIGGERS,
+    )
+
+
+ROLLUP_FILL_SQL = """
+        INSERT INTO report_hourly
+            SELECT currency, substr(ordered_at, 1, 13), status, count(*), sum(amount_minor), sum(commission_minor)
+            FROM orders GROUP BY 1, 2, 3;
+        INSERT INTO report_daily
+            SELECT currency, substr(ordered_at, 1, 10), channel, source, status, count(*), sum(amount_minor),
+                   sum(commission_minor)
+            FROM orders GROUP BY 1, 2, 3, 4, 5;
+        INSERT INTO report_clicks
+            SELECT c.day, coalesce(l.channel, ''), coalesce(substr(l.product_id, 1, instr(l.product_id, ':') - 1), ''),
+                   coalesce(p.currency, ''), sum(c.clicks), sum(c.bots), count(*)
+            FROM click_daily c LEFT JOIN links l ON l.code = c.code LEFT JOIN products p ON p.id = l.product_id
+            GROUP BY 1, 2, 3, 4;
+"""
+
+
+def _orders_rollup_sql(row: str, sign: str) -> str:
+    """Statements adding (``sign`` '+') or removing ('-') order ``row`` (NEW/OLD) in the rollups."""
+    return f"""
+            INSERT INTO report_hourly (currency, hour, status, orders, amount_minor, commission_minor)
+            VALUES ({row}.currency, substr({row}.ordered_at, 1, 13), {row}.status, {sign}1,
+                    {sign}{row}.amount_minor, {sign}{row}.commission_minor)
+            ON CONFLICT (currency, hour, status) DO UPDATE SET orders = orders + excluded.orders,
+                amount_minor = amount_minor + excluded.amount_minor,
+                commission_minor = commission_minor + excluded.commission_minor;
+            INSERT INTO report_daily (currency, day, channel, source, status, orders, amount_minor, commission_minor)
+            VALUES ({row}.currency, substr({row}.ordered_at, 1, 10), {row}.channel, {row}.source, {row}.status,
+                    {sign}1, {sign}{row}.amount_minor, {sign}{row}.commission_minor)
+            ON CONFLICT (currency, day, channel, source, status) DO UPDATE SET orders = orders + excluded.orders,
+                amount_minor = amount_minor + excluded.amount_minor,
+                commission_minor = commission_minor + excluded.commission_minor;"""
+
+
+def _clicks_rollup_sql(row: str, clicks: str, bots: str, counters: str) -> str:
+    return f"""
+            INSERT INTO report_clicks (day, channel, source, currency, clicks, bots, counters)
+            SELECT {row}.day, coalesce(l.channel, ''),
+                   coalesce(substr(l.product_id, 1, instr(l.product_id, ':') - 1), ''), coalesce(p.currency, ''),
+                   {clicks}, {bots}, {counters}
+            FROM (SELECT 1) LEFT JOIN links l ON l.code = {row}.code LEFT JOIN products p ON p.id = l.product_id
+            WHERE true
+            ON CONFLICT (day, channel, source, currency) DO UPDATE SET clicks = clicks + excluded.clicks,
+                bots = bots + excluded.bots, counters = counters + excluded.counters;"""
+
+
+_ROLLUP_TRIGGERS = f"""
+        CREATE TRIGGER report_orders_insert AFTER INSERT ON orders BEGIN{_orders_rollup_sql("NEW", "")}
+        END;
+        CREATE TRIGGER report_orders_delete AFTER DELETE ON orders BEGIN{_orders_rollup_sql("OLD", "-")}
+        END;
+        CREATE TRIGGER report_orders_update
+        AFTER UPDATE OF currency, ordered_at, channel, source, status, amount_minor, commission_minor ON orders
+        WHEN OLD.currency IS NOT NEW.currency OR OLD.ordered_at IS NOT NEW.ordered_at OR OLD.channel IS NOT NEW.channel
+            OR OLD.source IS NOT NEW.source OR OLD.status IS NOT NEW.status OR OLD.amount_minor IS NOT NEW.amount_minor
+            OR OLD.commission_minor IS NOT NEW.commission_minor
+        BEGIN{_orders_rollup_sql("OLD", "-")}{_orders_rollup_sql("NEW", "")}
+        END;
+        CREATE TRIGGER report_clicks_insert AFTER INSERT ON click_daily BEGIN{
+            _clicks_rollup_sql("NEW", "NEW.clicks", "NEW.bots", "1")}
+        END;
+        CREATE TRIGGER report_clicks_delete AFTER DELETE ON click_daily BEGIN{
+            _clicks_rollup_sql("OLD", "-OLD.clicks", "-OLD.bots", "-1")}
+        END;
+        CREATE TRIGGER report_clicks_update AFTER UPDATE OF clicks, bots, code, day ON click_daily
+        WHEN OLD.clicks IS NOT NEW.clicks OR OLD.bots IS NOT NEW.bots OR OLD.code IS NOT NEW.code
+            OR OLD.day IS NOT NEW.day
+        BEGIN{
+            _clicks_rollup_sql("OLD", "-OLD.clicks", "-OLD.bots", "-1")}{
+            _clicks_rollup_sql("NEW", "NEW.clicks", "NEW.bots", "1")}
+        END;
+"""

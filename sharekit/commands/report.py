@@ -1,9 +1,235 @@
-"""`sharekit report`: not built yet (its issue replaces this module)."""
+"""`sharekit report [--by K]` and `report channels|payouts|products`: what was earned, where, what is owed."""
 
 from __future__ import annotations
 
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
 import typer
+
+from ._common import fmt_money, out, print_json, sub_app, workspace
+
+
+class By(StrEnum):
+    """Report keys (mirrors sharekit.reports.BYS; the library is imported lazily)."""
+
+    day = "day"
+    week = "week"
+    month = "month"
+    product = "product"
+    channel = "channel"
+    source = "source"
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+REPORT_HELP = """Earnings per day, week, month, product, channel or source, in one currency.
+
+Each row holds the orders placed in it (configured timezone): clicks, orders, GMV, estimated
+(pending + confirmed), settled and lost (invalid) commission, conversion (orders per click) and
+earnings per click, then totals. Currencies are never added together: --currency picks one.
+Subcommands: channels, payouts, products.
+
+Example: sharekit report --by day --since 2026-11-01 --chart earnings.png
+"""
+
+report_app = sub_app(REPORT_HELP, invoke_without_command=True, no_args_is_help=False)
 
 
 def register(app: typer.Typer) -> None:
-    """Nothing registered until the report command is built."""
+    app.add_typer(report_app, name="report")
+
+
+def _format(fmt: Format, json_out: bool) -> str:
+    return "json" if json_out else Format(fmt).value
+
+
+def _pct(value: Any) -> str:
+    return "-" if value is None else f"{value * 100:.2f}%"
+
+
+@report_app.callback()
+def report(
+    ctx: typer.Context,
+    by: By = typer.Option(By.month, "--by", help="Group rows by this key."),
+    since: str = typer.Option(None, "--since", help="From this date/time (2026-11-01, 2026-11, 30d); inclusive."),
+    until: str = typer.Option(None, "--until", help="Up to this time; a date or month is included whole."),
+    currency: str = typer.Option(None, "--currency", help="Report this currency (default: the configured one)."),
+    fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
+    json_out: bool = typer.Option(False, "--json", help="Same as --format json."),
+    chart: Path = typer.Option(None, "--chart", help="Also write a PNG chart of the rows to this file."),
+) -> None:
+    if ctx.invoked_subcommand is not None:
+        return
+    from ..reports import earnings_report, report_csv
+
+    ws = workspace(ctx)
+    result = earnings_report(ws, by=By(by).value, since=since, until=until, currency=currency)
+    chart_path = None
+    if chart is not None:
+        from ..charts import render_chart
+
+        labels, values, clicks = result.series()
+        chart_path = render_chart(chart, labels, values, result.currency, clicks=clicks,
+                                  title=f"Earnings by {result.by} in {result.currency}")
+    kind = _format(fmt, json_out)
+    if kind == "json":
+        print_json(result.to_json())
+    elif kind == "csv":
+        sys.stdout.write(report_csv(result))
+    else:
+        _render_report(result)
+    if chart_path is not None and kind == "table":
+        out().print(f"Chart written to {chart_path}")
+
+
+def _render_report(result: Any) -> None:
+    from rich.table import Table
+
+    from ..charts import text_bars
+
+    span = f"{result.since or 'start'} .. {result.until or 'now'}"
+    table = Table(title=f"Earnings by {result.by} in {result.currency} ({span})", title_justify="left")
+    show_unknown = result.totals.unknown.minor != 0
+    for name in ("key", "clicks", "orders", "GMV", "estimated", "settled", "lost", *(["unknown"] if show_unknown
+                                                                                   else []), "conv.", "EPC"):
+        table.add_column(result.by if name == "key" else name, justify="left" if name == "key" else "right")
+
+    def cells(row: Any) -> list[str]:
+        values = [row.key, f"{row.clicks:,}", f"{row.orders:,}", fmt_money(row.gmv), fmt_money(row.estimated),
+                  fmt_money(row.settled), fmt_money(row.lost)]
+        if show_unknown:
+            values.append(fmt_money(row.unknown))
+        values += [_pct(row.conversion), "-" if row.epc is None else str(row.epc)]
+        return values
+
+    for row in result.rows:
+        table.add_row(*cells(row))
+    table.add_section()
+    table.add_row(*cells(result.totals), style="bold")
+    con = out()
+    con.print(table)
+    labels, values, _ = result.series()
+    if any(values):
+        note = ""
+        if len(values) > 20:  # keep the terminal chart small: rows without earnings are left out
+            kept = [(k, v) for k, v in zip(labels, values, strict=True) if v]
+            labels, values = [k for k, _ in kept], [v for _, v in kept]
+            note = f" ({result.by}s without earnings left out)"
+        con.print(f"estimated + settled{note}:", markup=False)
+        for line in text_bars(labels, values, result.currency):
+            con.print(line, highlight=False, markup=False)
+    if result.unmatched:
+        listed = ", ".join(f"{k} ({v})" for k, v in sorted(result.unmatched.items()))
+        con.print(f"Under (none): orders whose channel matches no channel: {listed}. "
+                  "Add them with `sharekit channel add NAME`.", markup=False)
+    if result.other_currencies:
+        listed = ", ".join(f"{n} in {c}" for c, n in sorted(result.other_currencies.items()))
+        con.print(f"Not included (other currencies, see --currency): {listed} order lines.", markup=False)
+
+
+@report_app.command("channels")
+def channels(
+    ctx: typer.Context,
+    since: str = typer.Option(None, "--since", help="From this date/time; inclusive."),
+    until: str = typer.Option(None, "--until", help="Up to this time; a date or month is included whole."),
+    currency: str = typer.Option(None, "--currency", help="Report this currency (default: the configured one)."),
+    json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """Per channel: what its members spent and saved (coupons included), and progress to its threshold.
+
+    Example: sharekit report channels --since 2026-11
+    """
+    from ..reports import channels_report
+
+    result = channels_report(workspace(ctx), since=since, until=until, currency=currency)
+    if json_out:
+        print_json(result.to_json())
+        return
+    from rich.table import Table
+
+    table = Table(title=f"Channels in {result.currency}", title_justify="left")
+    for name in ("channel", "kind", "orders", "spent", "saved", "threshold", "progress", "to go"):
+        table.add_column(name, justify="left" if name in ("channel", "kind") else "right", no_wrap=True)
+    for r in result.rows:
+        progress = "-"
+        if r.progress is not None:
+            filled = min(int(r.progress * 5), 5)
+            progress = ("█" * filled).ljust(5, "·") + f" {_pct(r.progress)}" + (" ✓" if r.reached else "")
+        elif r.threshold is not None:
+            progress = f"(threshold in {r.threshold.currency})"
+        table.add_row(r.channel, r.kind or "-", f"{r.orders:,}", fmt_money(r.spent), fmt_money(r.saved),
+                      fmt_money(r.threshold), progress, fmt_money(r.remaining))
+    con = out()
+    con.print(table)
+    if result.unmatched:
+        listed = ", ".join(f"{k} ({v})" for k, v in sorted(result.unmatched.items()))
+        con.print(f"Under (none): orders whose channel matches no channel: {listed}.", markup=False)
+
+
+@report_app.command("payouts")
+def payouts_cmd(
+    ctx: typer.Context,
+    month: str = typer.Option(None, "--month", help="YYYY-MM, local time (default: the previous month)."),
+    fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
+    json_out: bool = typer.Option(False, "--json", help="Same as --format json."),
+) -> None:
+    """Each friend's share of the commission her channel's orders settled in the month.
+
+    Example: sharekit report payouts --month 2026-11 --format csv > payouts-2026-11.csv
+    """
+    from ..reports import payouts, payouts_csv
+
+    result = payouts(workspace(ctx), month)
+    kind = _format(fmt, json_out)
+    if kind == "json":
+        print_json(result.to_json())
+        return
+    if kind == "csv":
+        sys.stdout.write(payouts_csv(result))
+        return
+    from rich.table import Table
+
+    table = Table(title=f"Payouts for {result.month} (commission settled that month)", title_justify="left")
+    for name in ("channel", "note", "orders", "settled", "share", "payout"):
+        table.add_column(name, justify="left" if name in ("channel", "note") else "right")
+    for r in result.rows:
+        table.add_row(r.channel, r.note or "", f"{r.orders:,}", fmt_money(r.settled), _pct(r.share),
+                      fmt_money(r.payout))
+    con = out()
+    con.print(table)
+    if not result.rows:
+        con.print("No friend channels yet: `sharekit channel add NAME --kind friend --share 0.3`.")
+
+
+@report_app.command("products")
+def products_cmd(
+    ctx: typer.Context,
+    since: str = typer.Option(None, "--since", help="From this date/time; inclusive."),
+    until: str = typer.Option(None, "--until", help="Up to this time; a date or month is included whole."),
+    json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """Per product: orders and the share that ended invalid; flags those above [reports] max_invalid_rate.
+
+    Example: sharekit report products --since 90d
+    """
+    from ..reports import products_report
+
+    result = products_report(workspace(ctx), since=since, until=until)
+    if json_out:
+        print_json(result.to_json())
+        return
+    from rich.table import Table
+
+    table = Table(title=f"Products (flagged above {_pct(result.max_invalid_rate)} invalid)", title_justify="left")
+    for name in ("product", "title", "orders", "invalid", "rate", ""):
+        table.add_column(name, justify="left" if name in ("product", "title", "") else "right")
+    for r in result.rows:
+        table.add_row(r.product, (r.title or "")[:40], f"{r.orders:,}", f"{r.invalid:,}", _pct(r.invalid_rate),
+                      "FLAGGED: stop sharing?" if r.flagged else "")
+    out().print(table)
