@@ -196,21 +196,13 @@ def m001_initial(db: sqlite3.Connection) -> None:
     )
 
 
+
 @migration
 def m041_catalog_pulls(db: sqlite3.Connection) -> None:
     """One row per finished `pull`: when, what kind of listing, and what it changed.
 
     Unchanged products are not rewritten by a pull (no write per row), so "when did this source
     last list its products" lives here rather than in products.seen_at.
-def m091_reports(db: sqlite3.Connection) -> None:
-    """Reports: a share log for the too-often warning, and rollups kept by triggers.
-
-    A report over 90 days of a million orders must not read each order: ``report_hourly``
-    sums orders per currency, UTC hour and status (time reports map hours to local days);
-    ``report_daily`` per currency, UTC day, channel, source and status (channel and source
-    reports; the partial days at a range's edges are read from ``orders``). ``report_clicks``
-    sums the click counters per local day, channel, source and product currency. Triggers
-    keep all three exact on every insert, update and delete, whoever writes.
     """
     run_script(
         db,
@@ -231,6 +223,11 @@ def m091_reports(db: sqlite3.Connection) -> None:
         );
         CREATE INDEX catalog_pulls_by_source ON catalog_pulls(source, finished_at);
         """,
+    )
+
+
+
+@migration
 def m081_click_indexes(db: sqlite3.Connection) -> None:
     """Short codes are matched case-insensitively (a code may be typed or QR-encoded in upper
     case), so two codes may not differ only by case; statistics filter counters by day."""
@@ -241,6 +238,23 @@ def m081_click_indexes(db: sqlite3.Connection) -> None:
         CREATE INDEX click_daily_by_day ON click_daily(day);
         """
     )
+
+
+
+@migration
+def m091_reports(db: sqlite3.Connection) -> None:
+    """Reports: a share log for the too-often warning, and rollups kept by triggers.
+
+    A report over 90 days of a million orders must not read each order: ``report_hourly``
+    sums orders per currency, UTC hour and status (time reports map hours to local days);
+    ``report_daily`` per currency, UTC day, channel, source and status (channel and source
+    reports; the partial days at a range's edges are read from ``orders``). ``report_clicks``
+    sums the click counters per local day, channel, source and product currency. Triggers
+    keep all three exact on every insert, update and delete, whoever writes.
+    """
+    run_script(
+        db,
+        """
         CREATE TABLE share_log (
             id INTEGER PRIMARY KEY,
             product_id TEXT NOT NULL,
