@@ -267,7 +267,7 @@ def m091_reports(db: sqlite3.Connection) -> None:
         -- invalid lines whose commission the supplier zeroed: lost is read from their history
         CREATE INDEX orders_zeroed_invalid ON orders(currency, ordered_at)
             WHERE status = 'invalid' AND commission_minor = 0;
-        CREATE INDEX click_daily_by_day ON click_daily(day);
+        CREATE INDEX IF NOT EXISTS click_daily_by_day ON click_daily(day);
 
         CREATE TABLE report_hourly (
             currency TEXT NOT NULL,
