@@ -118,7 +118,7 @@ def click_stats(ws: Any, by: str = "link", since: datetime | str | None = None, 
 
 
 # demo ----------------------------------------------------------------------------------------
-DEMO_CHANNELS = ("moments", "family-group")
+DEMO_CHANNELS = ("moments", "wechat_group_a")
 
 
 def demo_step(ws: Any, examples: Path, say: Callable[[str], None]) -> dict[str, Any]:

@@ -202,7 +202,8 @@ class Config:
         return sorted((self.data.get("sources") or {}).keys())
 
     def source(self, name: str) -> dict[str, Any]:
-        """A source's settings: file values, env references resolved, SHAREKIT_<NAME>_<KEY> over them."""
+        """A source's settings: file values, env references resolved, SHAREKIT_<NAME>_<KEY> over them,
+        plus the ``[channels.*]`` tables under ``channels`` (per-channel supplier tags)."""
         sources = self.data.get("sources") or {}
         if name not in sources:
             known = ", ".join(sorted(sources)) or "none configured"
@@ -216,6 +217,9 @@ class Config:
             if env_key.startswith(prefix) and env_value:
                 key = env_key[len(prefix):].lower()
                 settings[key] = _typed_env_value(env_key, env_value, _pattern_for(f"sources.{name}.{key}"))
+        # Channel tags per supplier (amazon_tag, taobao_relation_id, ...) live in [channels.NAME].
+        tables = _resolve_env(self.data.get("channels") or {})
+        settings.setdefault("channels", {k: dict(v) for k, v in tables.items() if isinstance(v, Mapping)})
         return settings
 
     def line_of(self, key: str) -> int | None:

@@ -19,6 +19,7 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("links and clicks", "sharekit.clicks:demo_step"),
     ("posters", "sharekit.poster.batch:demo_step"),
     ("orders", "sharekit.order_import:demo_step"),
+    ("sync", "sharekit.sync:demo_step"),
     ("report", "sharekit.reports:demo_step"),
 )
 

@@ -492,7 +492,7 @@ def _group(lines: Iterable[tuple[str, OrderLine]]) -> dict[str, list[OrderLine]]
 
 
 def demo_step(ws: Any, examples: Path, say: Callable[[str], None]) -> dict[str, Any]:
-    """Demo: import the bundled generic order CSV (products ``demo:SK001``...; they need not exist)."""
+    """Demo: import the bundled generic order CSV (products ``demo:SK1001``...; they need not exist)."""
     path = Path(examples) / "orders" / "demo-orders.csv"
     result = import_orders(ws, path, "csv")
     if result.already_imported:

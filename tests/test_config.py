@@ -84,7 +84,8 @@ def test_source_settings_take_env_overrides(tmp_path, monkeypatch):
                     '[sources.jd-east]\nkind = "jd"\n')
     monkeypatch.setenv("JD_SECRET", "from-reference")
     config = load_config(path)
-    assert config.source("jd") == {"kind": "jd", "app_key": "file-key", "app_secret": "from-reference"}
+    assert config.source("jd") == {"kind": "jd", "app_key": "file-key", "app_secret": "from-reference",
+                                   "channels": {}}
     monkeypatch.setenv("SHAREKIT_JD_APP_KEY", "env-key")
     monkeypatch.setenv("SHAREKIT_JD_APP_SECRET", "env-secret")
     monkeypatch.setenv("SHAREKIT_JD_EAST_APP_KEY", "east-key")  # a name with a dash maps to _
@@ -95,6 +96,13 @@ def test_source_settings_take_env_overrides(tmp_path, monkeypatch):
     assert "env-key" not in path.read_text()
     with pytest.raises(NotFoundError, match="No source named `amazon`.*jd, jd-east"):
         config.source("amazon")
+
+
+def test_source_settings_carry_the_channel_tables_for_per_channel_supplier_tags(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[sources.amz]\nkind = "amazon"\n[channels]\nmin_days_between = 2\n'
+                    '[channels.moments]\namazon_tag = "shop-moments-20"\n')
+    assert load_config(path).source("amz")["channels"] == {"moments": {"amazon_tag": "shop-moments-20"}}
 
 
 def test_invalid_toml_is_one_line_naming_file_and_line(cli, inited):

@@ -174,6 +174,6 @@ def test_demo_step_imports_the_bundled_example_once(ws):
     channels = {r[0] for r in ws.db.execute("SELECT DISTINCT channel FROM orders")}
     assert {"wechat_group_a", "moments", "friend_lili"} <= channels
     products = {r[0] for r in ws.db.execute("SELECT DISTINCT product_id FROM orders")}
-    assert products <= {f"demo:SK{n:03d}" for n in range(1, 13)}
+    assert products <= {f"demo:SK{1000 + n}" for n in range(1, 13)}
     second = demo_step(ws, EXAMPLES, said.append)
     assert second["already_imported"] and len(said) == 2

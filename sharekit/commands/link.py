@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from ._common import out, print_json, sub_app, workspace
+from ._common import out, print_json, sub_app, warn, workspace
 
 link_app = sub_app("Create, list and disable short links (one per product and channel).")
 
@@ -45,10 +45,15 @@ def create(
 
     Example: sharekit link create jd:100012043978 --channel moments
     """
+    from ..channels import record_share, share_warning
     from ..links import create_link
 
     ws = workspace(ctx)
+    too_soon = share_warning(ws.db, product, channel, int(ws.config.get("channels.min_days_between", 3) or 0))
     link = create_link(ws, product, channel, slug=slug, expires=expires)
+    record_share(ws.db, product, channel, "link")
+    if too_soon:
+        warn(too_soon)
     tz = ws.config.timezone
     if json_out:
         print_json(link.to_json(tz))

@@ -66,6 +66,7 @@ class PosterOutcome:
 class BatchResult:
     out_dir: str
     outcomes: list[PosterOutcome] = field(default_factory=list)
+    share_warnings: list[str] = field(default_factory=list)  # shared to the same channel too recently
 
     @property
     def rendered(self) -> int:
@@ -82,7 +83,7 @@ class BatchResult:
     @property
     def warnings(self) -> list[str]:
         """Every distinct warning once (a missing logo would otherwise repeat per poster)."""
-        return list(dict.fromkeys(w for o in self.outcomes for w in o.warnings))
+        return list(dict.fromkeys([*self.share_warnings, *(w for o in self.outcomes for w in o.warnings)]))
 
     def to_json(self) -> dict[str, Any]:
         return {"out_dir": self.out_dir, "rendered": self.rendered, "skipped": self.skipped,
@@ -318,9 +319,11 @@ def make_posters(ws: Any, product_ids: Iterable[str] = (), *, all_products: bool
                  fmt: str | None = None, quality: int | None = None, jobs: int | None = None, force: bool = False,
                  progress: Callable[[int, int], None] | None = None) -> BatchResult:
     """Render posters (and share texts) for products and channels; the one call behind `sharekit poster`."""
+    from ..channels import record_share, share_warning
     from ..links import ensure_link
 
     config = ws.config
+    min_days = int(ws.config.get("channels.min_days_between", 3) or 0)
     fmt = (fmt or str(config.get("poster.format") or "jpg")).lower()
     if fmt not in FORMATS:
         raise InputError(f"Unknown poster format {fmt!r} (use jpg, png or webp).")
@@ -343,6 +346,7 @@ def make_posters(ws: Any, product_ids: Iterable[str] = (), *, all_products: bool
         product = product_record(row, ws.paths.cache)
         for channel in channel_list:
             path = out_dir / output_name(product.id, channel, tpl.name, fmt)
+            too_soon = share_warning(ws.db, product.id, channel, min_days)
             try:
                 link = ensure_link(ws, product.id, channel)
             except SharekitError as exc:
@@ -357,6 +361,9 @@ def make_posters(ws: Any, product_ids: Iterable[str] = (), *, all_products: bool
                 result.outcomes.append(PosterOutcome(product.id, channel, tpl.name, str(path), "skipped"))
             else:
                 todo.append(job)
+                if too_soon:
+                    result.share_warnings.append(too_soon)
+                record_share(ws.db, product.id, channel, "poster")
     workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     already = len(result.outcomes)
     total = already + len(todo)
