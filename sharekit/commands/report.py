@@ -94,26 +94,48 @@ def _render_report(result: Any) -> None:
     from ..charts import text_bars
 
     span = f"{result.since or 'start'} .. {result.until or 'now'}"
-    table = Table(title=f"Earnings by {result.by} in {result.currency} ({span})", title_justify="left")
+    from rich import box
+
+    con = out()
     show_unknown = result.totals.unknown.minor != 0
-    for name in ("key", "clicks", "orders", "GMV", "estimated", "settled", "lost", *(["unknown"] if show_unknown
-                                                                                   else []), "conv.", "EPC"):
-        table.add_column(result.by if name == "key" else name, justify="left" if name == "key" else "right")
+    columns = ["key", "clicks", "orders", "GMV", "estimated", "settled", "lost",
+               *(["unknown"] if show_unknown else []), "conv.", "EPC"]
+
+    def amount(m: Any) -> str:  # the title names the currency; no symbol keeps columns narrow
+        return f"{m.amount:,}"
 
     def cells(row: Any) -> list[str]:
-        values = [row.key, f"{row.clicks:,}", f"{row.orders:,}", fmt_money(row.gmv), fmt_money(row.estimated),
-                  fmt_money(row.settled), fmt_money(row.lost)]
-        if show_unknown:
-            values.append(fmt_money(row.unknown))
-        values += [_pct(row.conversion), "-" if row.epc is None else str(row.epc)]
-        return values
+        values = {"key": row.key, "clicks": f"{row.clicks:,}", "orders": f"{row.orders:,}", "GMV": amount(row.gmv),
+                  "estimated": amount(row.estimated), "settled": amount(row.settled), "lost": amount(row.lost),
+                  "unknown": amount(row.unknown), "conv.": _pct(row.conversion),
+                  "EPC": "-" if row.epc is None else f"{row.epc:.2f}"}
+        return [values[c] for c in columns]
 
-    for row in result.rows:
-        table.add_row(*cells(row))
-    table.add_section()
-    table.add_row(*cells(result.totals), style="bold")
-    con = out()
+    def build() -> Any:
+        table = Table(title=f"Earnings by {result.by} in {result.currency} ({span})", title_justify="left",
+                      box=box.SIMPLE_HEAD)
+        for name in columns:
+            table.add_column(result.by if name == "key" else name, justify="left" if name == "key" else "right",
+                             no_wrap=True)
+        for row in result.rows:
+            table.add_row(*cells(row))
+        table.add_section()
+        table.add_row(*cells(result.totals), style="bold")
+        return table
+
+    table = build()
+    dropped: list[str] = []
+    for optional in ("EPC", "conv.", "unknown", "clicks"):  # a narrow terminal: drop the least needed first
+        if con.measure(table, options=con.options.update_width(10_000)).maximum <= con.width \
+                or optional not in columns:
+            continue
+        columns.remove(optional)
+        dropped.append(optional)
+        table = build()
     con.print(table)
+    if dropped:
+        con.print(f"(left out for width: {', '.join(dropped)}; widen the terminal or use --format csv)",
+                  markup=False)
     labels, values, _ = result.series()
     if any(values):
         note = ""

@@ -1,0 +1,68 @@
+"""The whole loop through the CLI on the bundled examples: pull, links, posters, orders, report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def demo_home(cli, tmp_path: Path) -> Path:
+    target = tmp_path / "demo-home"
+    result = cli(["--home", str(target), "demo", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert [s["step"] for s in report["steps"] if s["done"]] == [
+        "pull", "links and clicks", "posters", "orders", "sync", "report"]
+    return target
+
+
+def test_demo_runs_every_step_and_the_store_agrees_across_areas(cli, demo_home):
+    products = json.loads(cli(["--home", str(demo_home), "products", "list", "--json"]).stdout)
+    assert len(products) == 12 and all(p["price"]["currency"] == "CNY" for p in products)
+    ids = {p["id"] for p in products}
+    orders = json.loads(cli(["--home", str(demo_home), "orders", "list", "--source", "demo", "--json"]).stdout)
+    assert len(orders) == 30 and {o["product"] for o in orders} <= ids  # example orders name real demo products
+    links = json.loads(cli(["--home", str(demo_home), "link", "list", "--json"]).stdout)
+    assert {link["product"] for link in links} == ids
+    assert all(link["short_url"].startswith("http://127.0.0.1:8080/") for link in links)
+    posters = sorted((demo_home / "posters").glob("*.jpg"))
+    assert len(posters) >= 12
+    report = json.loads(cli(["--home", str(demo_home), "report", "--by", "channel", "--json"]).stdout)
+    keys = {row["key"] for row in report["rows"]}
+    assert {"wechat_group_a", "moments", "friend_lili"} <= keys
+    assert report["totals"]["orders"] == sum(row["orders"] for row in report["rows"])
+    assert report["totals"]["clicks"] > 0  # the demo's clicks reach the report through the counters
+
+
+def test_a_poster_qr_of_the_demo_decodes_to_its_short_link_marked_as_a_scan(cli, demo_home):
+    zxingcpp = pytest.importorskip("zxingcpp")
+    from PIL import Image
+
+    links = json.loads(cli(["--home", str(demo_home), "link", "list", "--json"]).stdout)
+    no_channel = {link["product"]: link["short_url"] for link in links if not link["channel"]}
+    poster = demo_home / "posters" / "demo_SK1001-moments.jpg"
+    with Image.open(poster) as image:
+        decoded = [r.text for r in zxingcpp.read_barcodes(image)]
+    assert decoded == [no_channel["demo:SK1001"] + "?s=q"]
+
+
+def test_sharing_the_same_product_to_the_same_channel_again_soon_warns(cli, demo_home):
+    first = cli(["--home", str(demo_home), "link", "create", "demo:SK1002", "--channel", "friend_lili"])
+    assert first.exit_code == 0, first.output
+    assert "Warning" not in first.stderr
+    again = cli(["--home", str(demo_home), "poster", "demo:SK1002", "--channel", "friend_lili"])
+    assert again.exit_code == 0, again.output
+    assert "friend_lili" in again.stderr and "Warning" in again.stderr
+
+
+def test_rerunning_the_demo_changes_nothing_already_stored(cli, demo_home):
+    before = json.loads(cli(["--home", str(demo_home), "report", "--by", "month", "--json"]).stdout)
+    rerun = cli(["--home", str(demo_home), "demo", "--json"])
+    assert rerun.exit_code == 0, rerun.output
+    after = json.loads(cli(["--home", str(demo_home), "report", "--by", "month", "--json"]).stdout)
+    assert after["totals"]["orders"] == before["totals"]["orders"]
+    assert after["totals"]["gmv"] == before["totals"]["gmv"]
+    assert after["totals"]["clicks"] == before["totals"]["clicks"]  # synthetic visits are not replayed twice
