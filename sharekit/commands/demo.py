@@ -31,3 +31,11 @@ def demo(ctx: typer.Context,
         print_json(report)
     else:
         con.print(f"[bold green]Demo done[/] in {home}")
+        import shlex
+
+        h = shlex.quote(str(home))
+        con.print("Look around:", markup=False)
+        for line in (f"sharekit --home {h} products list", f"sharekit --home {h} report --by channel",
+                     f"sharekit --home {h} clicks --by channel",
+                     f"sharekit --home {h} serve   # then open a short link", f"ls {h}/posters"):
+            con.print(f"  {line}", markup=False, soft_wrap=True)
