@@ -37,7 +37,7 @@ def sync_command(
         names = list(sources or []) or order_sources(ws)
         if not names:
             raise NotFoundError("No source with an order API is configured.",
-                                hint="Add a [sources.NAME] table with kind = \"jd\" or \"pdd\".")
+                                hint="Add a [sources.NAME] table with kind = \"jd\", \"pdd\" or \"taobao\".")
         if interactive() and not as_json:
             results = _with_progress(lambda cb: sync(ws, names, since=since_at, progress=cb))
         else:
