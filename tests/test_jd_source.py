@@ -262,3 +262,60 @@ def test_a_window_with_too_many_rows_is_halved_until_jd_accepts_it(make_source, 
     resumed = list(make_source(order_page_size=10).iter_orders(start, start + timedelta(hours=1),
                                                                pages[1].next_cursor))
     assert {line.row_id for p in pages[2:] for line in p.lines} <= {line.row_id for p in resumed for line in p.lines}
+
+
+@pytest.mark.parametrize("data", [
+    [{"id": "1"}, {"id": "2"}],                                  # real wire: a plain list
+    {"orderRowResp": [{"id": "1"}, {"id": "2"}]},                 # doc-page rendering, list inside
+    [{"orderRowResp": {"id": "1"}}, {"orderRowResp": {"id": "2"}}],
+])
+def test_data_is_read_as_a_plain_list_or_the_doc_pages_nested_form(data):
+    from sharekit.sources.jd import data_rows
+
+    assert data_rows(data) == [{"id": "1"}, {"id": "2"}]
+
+
+def test_a_single_nested_doc_object_is_one_row_and_empty_data_is_none():
+    from sharekit.sources.jd import data_rows
+
+    assert data_rows({"jfGoodsResp": {"skuId": 1}}) == [{"skuId": 1}]
+    assert data_rows({"clickURL": "https://u"}) == [{"clickURL": "https://u"}]
+    assert data_rows(None) == [] and data_rows([]) == []
+
+
+def test_system_parameters_have_the_documented_names_and_formats(server, gateway):
+    # suppliers.md 1.2 / 1.10: v=1.0, sign_method=md5, format=json, timestamp yyyy-MM-dd HH:mm:ss GMT+8,
+    # all in the query; only 360buy_param_json (compact JSON under the wrapper key) in the form body.
+    from urllib.parse import parse_qsl
+
+    seen = []
+    original = gateway.handle
+
+    def spy(method, path, query, body, headers):
+        seen.append((dict(parse_qsl(query)), dict(parse_qsl(body.decode()))))
+        return original(method, path, query, body, headers)
+
+    gateway.handle = spy
+    moment = datetime.now(UTC).replace(microsecond=0)
+    source = JdSource("jd", {"app_key": "testkey", "app_secret": "testsecret", "site_id": "61866",
+                             "endpoint": server.url, "rate_limit": 0}, clock=lambda: moment)
+    try:
+        source.check()
+    finally:
+        source.close()
+    [(query, form)] = seen
+    assert set(query) == {"method", "app_key", "timestamp", "v", "sign_method", "format", "sign"}
+    assert (query["v"], query["sign_method"], query["format"]) == ("1.0", "md5", "json")
+    assert query["timestamp"] == (moment + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
+    assert len(query["sign"]) == 32 and query["sign"] == query["sign"].upper()
+    assert form == {"360buy_param_json": '{"goodsReq":{"eliteId":1,"pageIndex":1,"pageSize":1}}'}
+
+
+def test_fake_gateway_refuses_a_version_other_than_1_0(server):
+    import json as _json
+
+    with httpx.Client() as client:
+        answer = client.post(server.url, params={"method": "jd.union.open.goods.jingfen.query", "app_key": "testkey",
+                                                 "timestamp": "2024-01-02 03:04:05", "v": "2.0", "sign": "X"},
+                             data={"360buy_param_json": "{}"})
+    assert "error_response" in _json.loads(answer.text)

@@ -157,3 +157,53 @@ def test_a_stale_clock_is_refused_by_the_gateway(server):
             source.check()
     finally:
         source.close()
+
+
+def test_orders_without_total_count_are_read_forwards_until_a_short_page(make_source, gateway):
+    # suppliers.md 2.6: no has_next; "stop when a page returns fewer than page_size rows
+    # (or use total_count)". A server that omits total_count must not cut the window short.
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=30)
+    gateway.set_orders(make_orders(25, start, timedelta(hours=20)))
+    gateway.send_total_count = False
+    source = make_source(order_page_size=10)
+    pages = list(source.iter_orders(start, start + timedelta(hours=24)))
+    assert [len(p.lines) for p in pages] == [10, 10, 5]
+    assert [c["page"] for c in gateway.calls] == ["1", "2", "3"]
+    assert pages[-1].next_cursor is None
+    assert len({line.row_id for p in pages for line in p.lines}) == 25
+    resumed = list(source.iter_orders(start, start + timedelta(hours=24), pages[0].next_cursor))
+    assert [len(p.lines) for p in resumed] == [10, 5]
+
+
+def test_orders_without_total_count_stop_after_an_exactly_full_last_page(make_source, gateway):
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=30)
+    gateway.set_orders(make_orders(20, start, timedelta(hours=20)))
+    gateway.send_total_count = False
+    pages = list(make_source(order_page_size=10).iter_orders(start, start + timedelta(hours=24)))
+    assert [len(p.lines) for p in pages] == [10, 10, 0]
+    assert len({line.row_id for p in pages for line in p.lines}) == 20
+
+
+def test_every_parameter_travels_in_the_form_body_with_unix_seconds(make_source, gateway, server):
+    # suppliers.md 2.1: POST form, type/client_id/timestamp (Unix seconds)/data_type=JSON/sign, flat business
+    # fields, arrays as compact JSON strings; nothing in the query string.
+    import time
+
+    seen = []
+    original = gateway.handle
+
+    def spy(method, path, query, body, headers):
+        seen.append((method, query))
+        return original(method, path, query, body, headers)
+
+    gateway.handle = spy
+    before = int(time.time())
+    make_source().promotion_link("c9r2omogKFFAc7WBwvbZU00", "g1")
+    [(method, query)] = seen
+    [params] = gateway.calls
+    assert method == "POST" and query == ""
+    assert params["type"] == "pdd.ddk.goods.promotion.url.generate" and params["data_type"] == "JSON"
+    assert params["timestamp"].isdigit() and abs(int(params["timestamp"]) - before) <= 5
+    assert params["goods_sign_list"] == '["c9r2omogKFFAc7WBwvbZU00"]'
+    assert params["custom_parameters"] == '{"sid":"g1"}'
+    assert params["generate_short_url"] == "true" and "" not in params.values()

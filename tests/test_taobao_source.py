@@ -279,3 +279,45 @@ def test_an_unknown_tk_status_is_kept_raw_as_unknown(gateway, make_source):
     gateway.add_order("100000000000000101", start + timedelta(minutes=1), tk_status=11)
     line = next(iter(make_source().iter_orders(start, end))).lines[0]
     assert (line.status, line.raw_status) == ("unknown", "11")
+
+
+def test_page_no_never_passes_100_a_busy_window_is_halved_instead(gateway, make_source):
+    # suppliers.md 3.5: page_no 1-100. 130 orders at page_size 1 need more than 100 pages:
+    # the window is split in two and each half read from page 1 (re-reads are harmless).
+    start, end = _window()
+    for n in range(130):
+        gateway.add_order(f"2941598874450{n:05d}", start + timedelta(seconds=60 * n + 30))
+    source = make_source(page_size=1)
+    pages = list(source.iter_orders(start, end))
+    calls = [r for r in gateway.requests if r["method"] == "taobao.tbk.order.details.get"]
+    assert max(int(c["page_no"]) for c in calls) == 100
+    assert len({line.row_id for p in pages for line in p.lines}) == 130
+    assert pages[-1].next_cursor is None
+    split = pages[100].next_cursor  # the first page of the first half
+    assert len(split["parts"]) == 2 and split["page_no"] == 2
+    assert {ln.row_id for p in pages[101:] for ln in p.lines} <= {
+        ln.row_id for p in source.iter_orders(start, end, split) for ln in p.lines}
+
+
+def test_a_resumed_split_window_reads_the_remaining_half(gateway, make_source):
+    start, end = _window()
+    middle = start + timedelta(minutes=90)
+    gateway.add_order("100000000000000101", start + timedelta(minutes=10))
+    gateway.add_order("100000000000000201", middle + timedelta(minutes=10))
+    cursor = {"window_start": middle.isoformat(), "page_no": 1, "parts": [[middle.isoformat(), end.isoformat()]]}
+    lines = [ln for page in make_source().iter_orders(start, end, cursor) for ln in page.lines]
+    assert [ln.row_id for ln in lines] == ["100000000000000201"]
+
+
+def test_system_parameters_have_the_documented_names_and_formats(gateway, make_source):
+    # suppliers.md 3.1: method, app_key, timestamp (yyyy-MM-dd HH:mm:ss GMT+8), v=2.0, sign_method,
+    # format=json and flat snake_case business fields; no empty values.
+    start, end = _window()
+    list(make_source().iter_orders(start, end))
+    [call] = [r for r in gateway.requests if r["method"] == "taobao.tbk.order.details.get"]
+    assert (call["v"], call["format"], call["sign_method"]) == ("2.0", "json", "md5")
+    stamp = datetime.strptime(call["timestamp"], "%Y-%m-%d %H:%M:%S")
+    assert abs((stamp - (datetime.now(UTC) + timedelta(hours=8)).replace(tzinfo=None)).total_seconds()) < 60
+    assert call["start_time"] == (start + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
+    assert call["end_time"] == (end + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
+    assert "" not in call.values() and "simplify" not in call

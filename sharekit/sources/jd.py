@@ -137,6 +137,30 @@ def _listing(block: Any, key: str) -> list[Any]:
     return list(block or [])
 
 
+def data_rows(data: Any) -> list[Any]:
+    """A result's ``data`` as a list of objects.
+
+    Real traffic sends a plain list; the doc-page examples show one object nested under a
+    ``...Resp`` key (``{"jfGoodsResp": {...}}``, ``{"orderRowResp": [...]}``). Both are read.
+    """
+    if data is None or data == "":
+        return []
+    if isinstance(data, Mapping):
+        if len(data) == 1:
+            (key, inner), = data.items()
+            if key.endswith("Resp") and isinstance(inner, (Mapping, list)):
+                return data_rows(inner)
+        return [data]
+    rows = []
+    for item in data:
+        if isinstance(item, Mapping) and len(item) == 1:
+            (key, inner), = item.items()
+            if key.endswith("Resp") and isinstance(inner, Mapping):
+                item = inner
+        rows.append(item)
+    return rows
+
+
 class JdSource(Source):
     """JD Union: goods.jingfen.query / goods.query, promotion links, order.row.query."""
 
@@ -269,7 +293,7 @@ class JdSource(Source):
             for start in range(0, len(ids), 20):
                 batch = [int(i) for i in ids[start:start + 20]]
                 result = self.call(GOODS_QUERY, {"skuIds": batch, "pageIndex": 1, "pageSize": len(batch)})
-                page = [self.product(g) for g in result.get("data") or []]
+                page = [self.product(g) for g in data_rows(result.get("data"))]
                 if page:
                     yield page
             return
@@ -288,9 +312,7 @@ class JdSource(Source):
         while limit is None or seen < limit:
             size = max_size if limit is None else max(1, min(max_size, limit - seen))
             result = self.call(method, {**body, "pageIndex": page_index, "pageSize": size})
-            data = result.get("data") or []
-            if isinstance(data, Mapping):
-                data = [data]
+            data = data_rows(result.get("data"))
             page = [self.product(g) for g in data]
             if keep is not None:
                 page = [p for p in page if keep(p)]
@@ -372,7 +394,8 @@ class JdSource(Source):
         else:
             method = LINK_COMMON
             req["siteId"] = self.site_id
-        data = self.call(method, req).get("data") or {}
+        found = data_rows(self.call(method, req).get("data"))
+        data = found[0] if found and isinstance(found[0], Mapping) else {}
         click = data.get("clickURL") or data.get("shortURL")
         if not click:
             raise SourceError(self.name, f"{method} answered no clickURL for {native_id}.")
@@ -408,9 +431,7 @@ class JdSource(Source):
                 middle = part_start + timedelta(seconds=int((part_end - part_start).total_seconds()) // 2)
                 parts[:1] = [(part_start, middle), (middle, part_end)]
                 continue
-            rows = result.get("data") or []
-            if isinstance(rows, Mapping):
-                rows = [rows]
+            rows = data_rows(result.get("data"))
             lines = [self.order_line(r, today) for r in rows]
             more = bool(result.get("hasMore")) and bool(rows)
             if not more:

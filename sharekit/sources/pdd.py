@@ -42,6 +42,7 @@ RESPONSE_KEYS = {
     ORDER_INCREMENT: "order_list_get_response",
 }
 RETRY_CODES = {52101, 52102, 52103, 70031}
+MAX_ORDER_PAGE = 10_000  # order.list.increment.get: page 1-10000
 
 # order_status → normalised status (section 2.6; -1 and 8 are from older docs).
 STATUS_MAP = {0: "pending", 1: "pending", 2: "confirmed", 3: "confirmed", 5: "settled", 4: "invalid",
@@ -266,17 +267,27 @@ class PddSource(Source):
 
         PDD advises paging backwards so a row whose update time moves during the scan cannot
         shift an unread row onto a page already read. The first call only counts the rows.
+        An answer without ``total_count`` (the response has no ``has_next``) is read forwards
+        until a page holds fewer than ``page_size`` rows, as the reference allows.
         """
         if end - start > timedelta(hours=24):
             raise ValueError("PDD order windows are at most 24 hours")
         s, e = int(start.timestamp()), int(end.timestamp())
         size = self.order_page_size
+        if cursor and "forward_page" in cursor:
+            yield from self._forward(s, e, int(cursor["forward_page"]), None)
+            return
         if cursor and "page" in cursor:
             page = int(cursor["page"])
         else:
             first = self._orders(s, e, 1, count=True)
             rows = first.get("order_list") or []
-            total = int(first.get("total_count") or len(rows))
+            if first.get("total_count") in (None, ""):
+                # No count to page backwards from: the documented fallback is to read forwards
+                # until a page comes back shorter than page_size.
+                yield from self._forward(s, e, 1, rows)
+                return
+            total = int(first["total_count"])
             pages = max(1, math.ceil(total / size))
             if pages == 1:
                 yield OrderPage([self.order_line(r) for r in rows], None)
@@ -286,6 +297,18 @@ class PddSource(Source):
             rows = self._orders(s, e, page, count=False).get("order_list") or []
             yield OrderPage([self.order_line(r) for r in rows], {"page": page - 1} if page > 1 else None)
             page -= 1
+
+    def _forward(self, start: int, end: int, page: int, rows: list[Any] | None) -> Iterator[OrderPage]:
+        """Pages ``page``, ``page + 1``, ... until one holds fewer than ``page_size`` rows."""
+        size = self.order_page_size
+        while True:
+            if rows is None:
+                rows = self._orders(start, end, page, count=False).get("order_list") or []
+            full = len(rows) >= size and page < MAX_ORDER_PAGE
+            yield OrderPage([self.order_line(r) for r in rows], {"forward_page": page + 1} if full else None)
+            if not full:
+                return
+            page, rows = page + 1, None
 
     def _orders(self, start: int, end: int, page: int, *, count: bool) -> dict[str, Any]:
         return self.call(ORDER_INCREMENT, {"start_update_time": start, "end_update_time": end, "page": page,

@@ -41,6 +41,7 @@ SIGN_METHODS = ("md5", "hmac", "hmac-sha256")
 SEARCH_METHOD = "taobao.tbk.dg.material.optional.upgrade"
 ORDERS_METHOD = "taobao.tbk.order.details.get"
 TPWD_METHOD = "taobao.tbk.tpwd.create"
+MAX_PAGE_NO = 100  # order.details.get: page_no 1-100
 
 # tk_status of an order line -> sharekit's normalised status
 TK_STATUS = {"12": "pending", "14": "confirmed", "3": "settled", "13": "invalid"}
@@ -364,29 +365,16 @@ class TaobaoSource(Source):
 
     def iter_orders(self, start: datetime, end: datetime,
                     cursor: dict[str, Any] | None = None) -> Iterator[OrderPage]:
-        """Order lines updated in ``[start, end)``; longer spans are cut into allowed windows."""
-        window = self.order_window or timedelta(hours=3)
-        cursor = dict(cursor or {})
-        resume_at = datetime.fromisoformat(cursor["window_start"]) if cursor.get("window_start") else None
-        if resume_at is None and cursor.get("page_no"):
-            resume_at = start  # a bare {page_no, position_index}: a page of this window
-        if resume_at is not None and not start <= resume_at < end:
-            cursor, resume_at = {}, None  # a cursor from another window: start this one afresh
-        lo = start
-        while lo < end:
-            hi = min(end, lo + window)
-            if resume_at is not None and hi <= resume_at:
-                lo = hi
-                continue
-            inner = cursor if resume_at is not None and lo <= resume_at < hi else {}
-            resume_at = None
-            yield from self._window(lo, hi, inner, last=hi >= end)
-            lo = hi
+        """Order lines updated in ``[start, end)``; longer spans are cut into allowed windows.
 
-    def _window(self, lo: datetime, hi: datetime, cursor: Mapping[str, Any], *, last: bool) -> Iterator[OrderPage]:
-        page_no = int(cursor.get("page_no") or 1)
-        position = cursor.get("position_index")
-        while True:
+        ``page_no`` may not pass 100 (suppliers.md 3.5): a window that still has a next page at
+        page 100 is halved and both halves are read from page 1 (rows read twice are harmless:
+        the store upserts). The cursor carries the parts still to read.
+        """
+        window = self.order_window or timedelta(hours=3)
+        parts, page_no, position = self._resume_plan(start, end, window, dict(cursor or {}))
+        while parts:
+            lo, hi = parts[0]
             business: dict[str, Any] = {
                 "query_type": 4,
                 "start_time": china_wall_clock(lo),
@@ -405,18 +393,54 @@ class TaobaoSource(Source):
             lines = [self.to_order_line(row) for row in rows]
             has_next = _truthy(data.get("has_next")) and bool(rows)
             position = data.get("position_index") or position
-            if has_next:
-                next_cursor: dict[str, Any] | None = {
-                    "window_start": lo.astimezone(UTC).isoformat(), "page_no": page_no + 1,
-                    "position_index": position}
-            elif not last:
-                next_cursor = {"window_start": hi.astimezone(UTC).isoformat(), "page_no": 1}
+            if has_next and page_no >= MAX_PAGE_NO:
+                if hi - lo <= timedelta(seconds=2):
+                    raise SourceError(self.name, f"more than {MAX_PAGE_NO * self.page_size} orders were updated "
+                                      f"between {china_wall_clock(lo)} and {china_wall_clock(hi)}; "
+                                      "Taobao pages stop at 100.")
+                middle = lo + timedelta(seconds=int((hi - lo).total_seconds()) // 2)
+                parts[:1] = [(lo, middle), (middle, hi)]
+                page_no, position = 1, None
+            elif has_next:
+                page_no += 1
             else:
-                next_cursor = None
+                parts.pop(0)
+                page_no, position = 1, None
+            next_cursor: dict[str, Any] | None = None
+            if parts:
+                next_cursor = {"window_start": parts[0][0].astimezone(UTC).isoformat(), "page_no": page_no,
+                               "parts": [[a.astimezone(UTC).isoformat(), b.astimezone(UTC).isoformat()]
+                                         for a, b in parts]}
+                if page_no > 1:
+                    next_cursor["position_index"] = position
             yield OrderPage(lines=lines, next_cursor=next_cursor)
-            if not has_next:
-                return
-            page_no += 1
+
+    def _resume_plan(self, start: datetime, end: datetime, window: timedelta,
+                     cursor: dict[str, Any]) -> tuple[list[tuple[datetime, datetime]], int, Any]:
+        """The windows still to read and the page to start the first at, from a cursor."""
+        def grid(lo: datetime) -> list[tuple[datetime, datetime]]:
+            out = []
+            while lo < end:
+                out.append((lo, min(end, lo + window)))
+                lo = out[-1][1]
+            return out
+
+        page_no, position = int(cursor.get("page_no") or 1), cursor.get("position_index")
+        if cursor.get("parts"):
+            try:
+                parts = [(datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in cursor["parts"]]
+            except (TypeError, ValueError):
+                parts = []
+            if parts and all(start <= a < b <= end and b - a <= window for a, b in parts):
+                return parts + grid(parts[-1][1]), page_no, position
+            return grid(start), 1, None  # a cursor from another span: start this one afresh
+        resume_at = datetime.fromisoformat(cursor["window_start"]) if cursor.get("window_start") else None
+        if resume_at is None and cursor.get("page_no"):
+            resume_at = start  # a bare {page_no, position_index}: a page of this window
+        if resume_at is None or not start <= resume_at < end:
+            return grid(start), 1, None
+        parts = [(lo, hi) for lo, hi in grid(start) if hi > resume_at]
+        return parts, page_no, position
 
     def to_order_line(self, row: Mapping[str, Any]) -> OrderLine:
         raw = str(row.get("tk_status", "")).strip()

@@ -147,6 +147,10 @@ class JdGateway:
         for required in ("method", "app_key", "timestamp", "sign", "v", "360buy_param_json"):
             if required not in params:
                 return self._gateway_error("1", f"缺少参数 {required}", f"Missing required parameter {required}")
+        if params["v"] != "1.0":  # jd.union.open.* request classes set v=1.0
+            return self._gateway_error("1", f"不支持的版本 {params['v']}", f"Invalid version {params['v']}")
+        if params.get("format", "json") != "json" or params.get("sign_method", "md5") != "md5":
+            return self._gateway_error("1", "format/sign_method 不支持", "Unsupported format or sign_method")
         if params["app_key"] != self.app_key:
             return self._gateway_error("19", "无效的app_key", "Invalid app_key")
         if not verify(params, self.app_secret, params["sign"], params.get("sign_method", "md5")):

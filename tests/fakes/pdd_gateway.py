@@ -70,8 +70,10 @@ class PddGateway:
 
     def __init__(self, client_id: str = "testclient", client_secret: str = "testsecret", *, pid: str = "1_2",
                  orders: Iterable[dict[str, Any]] = (), goods: Iterable[dict[str, Any]] | None = None,
-                 throttle_every: int | None = None, fail_after_order_calls: int | None = None) -> None:
+                 throttle_every: int | None = None, fail_after_order_calls: int | None = None,
+                 send_total_count: bool = True) -> None:
         self.client_id = client_id
+        self.send_total_count = send_total_count  # False: a server that never counts
         self.client_secret = client_secret
         self.pid = pid
         self.goods = list(goods if goods is not None else make_goods())
@@ -110,6 +112,8 @@ class PddGateway:
         for required in ("type", "client_id", "timestamp", "sign", "data_type"):
             if required not in params:
                 return self._error(10000, f"参数错误: 缺少 {required}")
+        if params["data_type"].upper() != "JSON":
+            return self._error(10000, "参数错误: data_type")
         if params["client_id"] != self.client_id:
             return self._error(10016, "client_id 不存在 (client_id not found)")
         if not verify(params, self.client_secret, params["sign"]):
@@ -162,7 +166,7 @@ class PddGateway:
             matched = self._rows[lo:hi]
             chunk = [dict(o) for o in matched[(page - 1) * size: page * size]]
         body: dict[str, Any] = {"order_list": chunk, "request_id": f"r{len(self.calls)}"}
-        if p.get("return_count", "true") != "false":
+        if p.get("return_count", "true") != "false" and self.send_total_count:
             body["total_count"] = len(matched)
         return self._json({"order_list_get_response": body})
 

@@ -93,6 +93,8 @@ class TopFake(FakeServer):
         for key in ("method", "app_key", "timestamp", "v", "sign_method", "sign"):
             if not params.get(key):
                 raise TopError(40, "Missing required arguments", "isv.missing-parameter", f"missing {key}")
+        if params["v"] != "2.0":
+            raise TopError(40, "Missing required arguments", "isv.invalid-parameter", "v must be 2.0")
         if params["app_key"] != self.app_key:
             raise TopError(29, "Invalid app Key", "isv.appkey-not-exists")
         if params["sign_method"] not in ("md5", "hmac", "hmac-sha256"):
