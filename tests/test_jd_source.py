@@ -319,3 +319,68 @@ def test_fake_gateway_refuses_a_version_other_than_1_0(server):
                                                  "timestamp": "2024-01-02 03:04:05", "v": "2.0", "sign": "X"},
                              data={"360buy_param_json": "{}"})
     assert "error_response" in _json.loads(answer.text)
+
+
+def _jd_answering(body):
+    import json as _json
+
+    def handler(request):
+        return httpx.Response(200, text=_json.dumps(body, ensure_ascii=False))
+
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    return JdSource("jd", {"app_key": "k", "app_secret": "s", "site_id": "1", "rate_limit": 0},
+                    client=client, sleep=lambda _s: None), client
+
+
+@pytest.mark.parametrize("body", [
+    # real wire: misspelt `_responce`, the result as a JSON *string*, numeric business code
+    {"jd_union_open_goods_jingfen_query_responce": {"code": "0", "queryResult":
+        '{"code":200,"message":"success","totalCount":1,"data":[{"skuId":1,"skuName":"x",'
+        '"priceInfo":{"price":2.43}}]}'}},
+    # doc-page examples: `_response`, a nested object, the code as a string "200"
+    {"jd_union_open_goods_jingfen_query_response": {"code": "0", "queryResult":
+        {"code": "200", "message": "success", "totalCount": 1,
+         "data": {"jfGoodsResp": {"skuId": 1, "skuName": "x", "priceInfo": {"price": "2.43"}}}}}},
+])
+def test_both_envelope_spellings_and_result_encodings_are_read(body):
+    source, client = _jd_answering(body)
+    try:
+        [[product]] = list(source.iter_products(limit=1))
+    finally:
+        source.close()
+        client.close()
+    assert product.native_id == "1" and product.original_price == Money(243, "CNY")
+
+
+def test_a_business_failure_reports_the_doc_error_message_field():
+    body = {"jd_union_open_goods_jingfen_query_responce": {"code": "0", "queryResult":
+            '{"code":401,"errorMessage":"eliteId 不合法","requestId":"o_1"}'}}
+    source, client = _jd_answering(body)
+    try:
+        with pytest.raises(SourceError, match="401.*eliteId"):
+            source.check()
+    finally:
+        source.close()
+        client.close()
+
+
+def test_a_gateway_error_response_is_a_one_line_error_with_its_code():
+    body = {"error_response": {"code": "67", "zh_desc": "平台连接后端服务不可用", "en_desc": "Remote service error"}}
+    source, client = _jd_answering(body)
+    try:
+        with pytest.raises(SourceError, match="code 67"):
+            source.check()
+    finally:
+        source.close()
+        client.close()
+
+
+@pytest.mark.parametrize("code", [2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 14, 19, 20, 21, 22, 23, 25, 26, 27, 28, 29, 30])
+def test_every_invalid_valid_code_of_the_reference_table_is_invalid(code):
+    assert jd_status(code, "0", date(2026, 11, 20)) == "invalid"
+    assert jd_status(str(code), "0", date(2026, 11, 20)) == "invalid"
+
+
+@pytest.mark.parametrize("code", [1, 10, 12, 18, 31])
+def test_codes_missing_from_the_reference_table_stay_unknown(code):
+    assert jd_status(code, "0", date(2026, 11, 20)) == "unknown"

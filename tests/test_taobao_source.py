@@ -321,3 +321,14 @@ def test_system_parameters_have_the_documented_names_and_formats(gateway, make_s
     assert call["start_time"] == (start + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
     assert call["end_time"] == (end + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
     assert "" not in call.values() and "simplify" not in call
+
+
+def test_order_results_are_read_wrapped_or_simplified():
+    # suppliers.md 3.3: lists are wrapped (results.publisher_order_dto[]) unless simplify=true (bare arrays)
+    from sharekit.sources.taobao import _unwrap_list
+
+    row = {"trade_id": "1"}
+    assert _unwrap_list({"publisher_order_dto": [row]}, "publisher_order_dto") == [row]
+    assert _unwrap_list([row], "publisher_order_dto") == [row]
+    assert _unwrap_list({"publisher_order_dto": row}, "publisher_order_dto") == [row]
+    assert _unwrap_list(None, "publisher_order_dto") == []
