@@ -384,3 +384,12 @@ def test_every_invalid_valid_code_of_the_reference_table_is_invalid(code):
 @pytest.mark.parametrize("code", [1, 10, 12, 18, 31])
 def test_codes_missing_from_the_reference_table_stay_unknown(code):
     assert jd_status(code, "0", date(2026, 11, 20)) == "unknown"
+
+
+def test_orders_without_has_more_keep_paging_while_pages_are_full(make_source, gateway):
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    gateway.set_rows(make_order_rows(25, start, timedelta(minutes=50)))
+    gateway.send_has_more = False
+    pages = list(make_source(order_page_size=10).iter_orders(start, start + timedelta(hours=1)))
+    assert [len(p.lines) for p in pages] == [10, 10, 5]
+    assert len({line.row_id for p in pages for line in p.lines}) == 25

@@ -332,3 +332,13 @@ def test_order_results_are_read_wrapped_or_simplified():
     assert _unwrap_list([row], "publisher_order_dto") == [row]
     assert _unwrap_list({"publisher_order_dto": row}, "publisher_order_dto") == [row]
     assert _unwrap_list(None, "publisher_order_dto") == []
+
+
+def test_orders_without_has_next_keep_paging_while_pages_are_full(gateway, make_source):
+    start, end = _window()
+    for n in range(25):
+        gateway.add_order(f"29415988744506{n:04d}", start + timedelta(minutes=5 * n + 1))
+    gateway.send_has_next = False
+    pages = list(make_source(page_size=10).iter_orders(start, end))
+    assert [len(p.lines) for p in pages] == [10, 10, 5]
+    assert len({line.row_id for p in pages for line in p.lines}) == 25

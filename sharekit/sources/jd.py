@@ -433,7 +433,10 @@ class JdSource(Source):
                 continue
             rows = data_rows(result.get("data"))
             lines = [self.order_line(r, today) for r in rows]
-            more = bool(result.get("hasMore")) and bool(rows)
+            if "hasMore" in result:
+                more = bool(result.get("hasMore")) and bool(rows)
+            else:  # no hasMore at all: a full page may have a successor
+                more = len(rows) >= self.order_page_size
             if not more:
                 parts.pop(0)
                 page = 1

@@ -391,7 +391,10 @@ class TaobaoSource(Source):
             data = payload.get("data") or {}
             rows = _unwrap_list(data.get("results"), "publisher_order_dto")
             lines = [self.to_order_line(row) for row in rows]
-            has_next = _truthy(data.get("has_next")) and bool(rows)
+            if "has_next" in data:
+                has_next = _truthy(data.get("has_next")) and bool(rows)
+            else:  # no has_next at all: a full page may have a successor
+                has_next = len(rows) >= self.page_size
             position = data.get("position_index") or position
             if has_next and page_no >= MAX_PAGE_NO:
                 if hi - lo <= timedelta(seconds=2):

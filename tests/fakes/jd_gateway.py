@@ -108,6 +108,7 @@ class JdGateway:
         self.goods_query_allowed = goods_query_allowed
         self.bysubunionid_allowed = bysubunionid_allowed
         self.max_rows_per_window = max_rows_per_window
+        self.send_has_more = True  # False: answers without hasMore (clients fall back to full pages)
         self.calls: list[dict[str, Any]] = []      # business JSON of every accepted call
         self.requests = 0
         self.order_calls = 0
@@ -217,8 +218,10 @@ class JdGateway:
             chunk = [dict(r) for r in matched[(page - 1) * size: page * size]]
         if len(matched) > self.max_rows_per_window:
             return self._result(api, {"code": 2002452, "message": "查询结果超过10000条，请缩小时间范围"})
-        return self._result(api, {"code": 200, "message": "success", "hasMore": page * size < len(matched),
-                                  "data": chunk})
+        result = {"code": 200, "message": "success", "hasMore": page * size < len(matched), "data": chunk}
+        if not self.send_has_more:
+            del result["hasMore"]
+        return self._result(api, result)
 
     def _jingfen(self, api: str, business: dict[str, Any]) -> tuple[int, str, bytes]:
         req = business.get("goodsReq") or {}

@@ -60,6 +60,7 @@ class TopFake(FakeServer):
         self.requests: list[dict[str, str]] = []
         self.throttle_next = 0          # answer this many calls with sub_code 9100
         self.tpwd_permission = True
+        self.send_has_next = True       # False: pages without has_next/has_pre
         self._positions: dict[str, tuple[str, str, int]] = {}
         self._tokens = itertools.count(1000)
         super().__init__()
@@ -200,11 +201,12 @@ class TopFake(FakeServer):
         position = f"{next(self._tokens)}_{secrets.token_hex(3)}"
         with self.lock:
             self._positions[position] = (*window, page_no)
-        return {"request_id": secrets.token_hex(6), "data": {
-            "has_next": page_no * page_size < len(matched), "has_pre": page_no > 1,
-            "page_no": page_no, "page_size": page_size, "position_index": position,
-            "results": {"publisher_order_dto": page},
-        }}
+        data = {"has_next": page_no * page_size < len(matched), "has_pre": page_no > 1,
+                "page_no": page_no, "page_size": page_size, "position_index": position,
+                "results": {"publisher_order_dto": page}}
+        if not self.send_has_next:
+            del data["has_next"], data["has_pre"]
+        return {"request_id": secrets.token_hex(6), "data": data}
 
     # builders for tests --------------------------------------------------------------------
     def add_item(self, item_id: str, title: str, *, reserve: str = "99.00", zk: str = "79.00",
