@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -177,13 +178,28 @@ def _report_amount(text: str, what: str) -> Decimal:
 
 
 # generic CSV ----------------------------------------------------------------------------------
+@cache
+def _kind_status(kind: str) -> dict[str, str]:
+    """The raw status codes a kind's own orders carry -> normalised (JD validCode, PDD order_status)."""
+    if kind == "jd":
+        from .sources import jd
+
+        return {**{str(c): "pending" for c in jd.PENDING_CODES}, **{str(c): "confirmed" for c in jd.CONFIRMED_CODES},
+                **{str(c): "invalid" for c in jd.INVALID_CODES}}
+    if kind == "pdd":
+        from .sources import pdd
+
+        return {str(code): status for code, status in pdd.STATUS_MAP.items()}
+    return KIND_STATUS.get(kind, {})
+
+
 def _status_for(raw: str, kind: str | None) -> str:
     value = raw.strip()
     lowered = value.lower()
     if lowered in STATUSES:
         return lowered
-    if kind and value in KIND_STATUS.get(kind, {}):
-        return KIND_STATUS[kind][value]
+    if kind and value in _kind_status(kind):
+        return _kind_status(kind)[value]
     return GENERIC_STATUS.get(lowered, GENERIC_STATUS.get(value, "unknown"))
 
 
@@ -204,6 +220,7 @@ def _parse_generic(ws: Any, text: str, source: str | None) -> tuple[list[tuple[s
                          f"(expected {', '.join(GENERIC_COLUMNS)}).")
     index = {name: columns.index(name) for name in GENERIC_COLUMNS if name in columns}
     kinds = _source_kinds(ws)
+    owner = _bare_id_owner(ws, kinds) if source is None else None
     lines: list[tuple[str, OrderLine]] = []
     problems: list[RowProblem] = []
     rows = 0
@@ -215,7 +232,8 @@ def _parse_generic(ws: Any, text: str, source: str | None) -> tuple[list[tuple[s
         rows += 1
         cell = {name: (record[i].strip() if i < len(record) else "") for name, i in index.items()}
         try:
-            lines.append(_generic_line(cell, source, kinds, tz, default_currency))
+            lines.append(_generic_line(cell, source or (owner(cell.get("product", "")) if owner else None),
+                                       kinds, tz, default_currency))
         except (ValueError, InputError) as exc:
             problems.append(RowProblem(line_no, str(exc)))
     return lines, problems, rows
@@ -262,6 +280,20 @@ def _generic_line(cell: Mapping[str, str], source: str | None, kinds: Mapping[st
         settled_at=updated if status == "settled" else None,
     )
     return src, line
+
+
+def _bare_id_owner(ws: Any, kinds: Mapping[str, str]) -> Callable[[str], str | None]:
+    """For a ``product`` without ``SOURCE:``: the one stored product's source with that native id,
+    else the only configured source, else None (the row is then refused)."""
+    only = next(iter(kinds)) if len(kinds) == 1 else None
+
+    def owner(native: str) -> str | None:
+        if not native or ":" in native:
+            return None
+        found = {r[0] for r in ws.db.execute("SELECT source FROM products WHERE native_id = ?", (native,))}
+        return next(iter(found)) if len(found) == 1 else (only if not found else None)
+
+    return owner
 
 
 def _source_kinds(ws: Any) -> dict[str, str]:
@@ -338,7 +370,7 @@ def tag_channels(ws: Any) -> dict[str, str]:
 
 def _parse_amazon(ws: Any, conn: sqlite3.Connection, text: str, source: str | None
                   ) -> tuple[list[tuple[str, OrderLine]], list[RowProblem], int, str]:
-    from .sources.amazon import MARKETPLACE_CURRENCY
+    from .sources.amazon import MARKETPLACE_CURRENCY, marketplace_host
 
     tz = ws.config.timezone
     all_lines = text.splitlines()
@@ -357,9 +389,15 @@ def _parse_amazon(ws: Any, conn: sqlite3.Connection, text: str, source: str | No
     earnings = "fees" in col or "date shipped" in names or "items shipped" in names
     report = "earnings" if earnings else "orders"
     src, settings = _amazon_source(ws, source)
-    marketplace = str(settings.get("marketplace") or "")
-    currency = (currency_hint or settings.get("currency") or MARKETPLACE_CURRENCY.get(marketplace)
-                or ws.config.currency).upper()
+    marketplace = marketplace_host(str(settings.get("marketplace") or ""))
+    records = [(header_at + reader.line_num, record) for record in reader]
+    amount_cols = [col[k] for k in ("price", "revenue", "fees") if k in col]
+    symbol, ambiguous = _amount_currency(records, amount_cols)
+    configured = settings.get("currency") or MARKETPLACE_CURRENCY.get(marketplace)
+    # the header's ($), then a code or unambiguous symbol on the amounts, then the source's
+    # marketplace, then a bare "$" (USD), then the configured currency
+    currency = str(currency_hint or (None if ambiguous else symbol) or configured or symbol
+                   or ws.config.currency).upper()
     day_first = bool(marketplace) and marketplace not in ("www.amazon.com", "www.amazon.ca") or (
         not marketplace and currency_hint is None and currency in ("GBP", "EUR"))
     channels = tag_channels(ws)
@@ -368,11 +406,11 @@ def _parse_amazon(ws: Any, conn: sqlite3.Connection, text: str, source: str | No
     lines: list[tuple[str, OrderLine]] = []
     problems: list[RowProblem] = []
     rows = 0
-    for record in reader:
-        line_no = header_at + reader.line_num
+    asin_at = col.get("asin")
+    for line_no, record in records:
         if not any(c.strip() for c in record):
             continue
-        if record[0].strip().lower().startswith("total"):
+        if _is_total_line(record, asin_at):
             continue
         rows += 1
 
@@ -423,6 +461,32 @@ def _parse_amazon(ws: Any, conn: sqlite3.Connection, text: str, source: str | No
         except (ValueError, InputError) as exc:
             problems.append(RowProblem(line_no, str(exc)))
     return lines, problems, rows, report
+
+
+def _is_total_line(record: list[str], asin_at: int | None) -> bool:
+    """A ``Total`` / ``Totals`` summary line (in any column), which has no ASIN of its own."""
+    asin = record[asin_at].strip() if asin_at is not None and asin_at < len(record) else ""
+    if re.fullmatch(r"[A-Za-z0-9]{10}", asin):
+        return False
+    return any(cell.strip().lower().rstrip(":").startswith("total") for cell in record)
+
+
+_AMBIGUOUS = {"$", "¥", "kr"}
+
+
+def _amount_currency(records: list[tuple[int, list[str]]], columns: list[int]) -> tuple[str | None, bool]:
+    """The currency the amount cells write (``£12.99``, ``12,99 €``, ``EUR 12.99``) and whether its
+    symbol is ambiguous (``$``: USD, CAD, AUD, ...)."""
+    for _, record in records[:50]:
+        for i in columns:
+            cell = record[i].strip() if i < len(record) else ""
+            m = re.search(r"\b([A-Z]{3})\b", cell)
+            if m and m.group(1) != "NaN":
+                return m.group(1), False
+            for symbol in sorted(CURRENCY_SUFFIX, key=len, reverse=True):
+                if symbol in cell:
+                    return CURRENCY_SUFFIX[symbol], symbol in _AMBIGUOUS
+    return None, False
 
 
 def _match_order_line(conn: sqlite3.Connection, source: str, asin: str, tag: str, shipped: datetime,

@@ -196,3 +196,13 @@ def test_an_unknown_credential_version_is_a_config_error(make_source):
 
     with pytest.raises(ConfigError, match="credential_version"):
         make_source(credential_version="9.9", token_endpoint="")
+
+
+def test_marketplace_is_sent_as_a_bare_host_and_decides_the_currency(api, make_source):
+    # suppliers.md 4.3: `x-marketplace: www.amazon.com` (the marketplace host name); the catalog
+    # passes the workspace currency (CNY by default) to every source, which must not win here
+    api.add_item("B0NOOFFER1", "Kindle case without offers", None)
+    source = make_source(marketplace="https://amazon.com/", currency="CNY")
+    [[item]] = list(source.iter_products(ids=["B0NOOFFER1"]))
+    assert api.calls[-1]["marketplace"] == "www.amazon.com"
+    assert item.currency == "USD" and item.price is None

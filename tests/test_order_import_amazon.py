@@ -120,3 +120,21 @@ def test_the_bundled_samples_import_and_chain(tagged):
     second = import_orders(tagged, EXAMPLES / "amazon-earnings-sample.tsv", "amazon")
     assert (first.inserted, second.updated, second.inserted) == (3, 3, 0)
     assert sorted(r["status"] for r in lines(tagged)) == ["confirmed", "confirmed", "invalid"]
+
+
+def test_a_total_line_in_any_column_is_not_a_bad_row(ws, tmp_path):
+    text = ORDERS_CSV.replace("Total,,,,3,194.49,,,,\n", ",Total,,,3,194.49,,,,\n,,,,,,,,,\nTotals:,,,,3,194.49,,,,\n")
+    result = import_orders(ws, write(tmp_path, "orders.csv", text), "amazon")
+    assert (result.rows, result.imported, result.skipped) == (2, 2, [])
+
+
+def test_without_a_currency_suffix_the_amount_symbols_name_the_currency(ws, tmp_path):
+    # UK downloads omit "($)" in headers (suppliers.md 4.4); their amounts carry "£"
+    text = ("Fee-Earnings reports from 01-11-2026 to 20-11-2026\n"
+            "Category,Name,ASIN,Seller,Tracking ID,Date Shipped,Price,Items Shipped,Returns,Revenue,Ad Fees,"
+            "Direct,Device Type Group\n"
+            "Home,Kettle,B07QJ1P2XH,Amazon.co.uk,uktag-21,2026-11-06,£34.50,1,0,£34.50,£1.04,Y,PHONE\n")
+    result = import_orders(ws, write(tmp_path, "uk.csv", text), "amazon")
+    assert (result.report, result.imported) == ("earnings", 1)
+    [row] = lines(ws)
+    assert (row["currency"], row["amount_minor"], row["commission_minor"]) == ("GBP", 3450, 104)

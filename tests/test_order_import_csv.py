@@ -177,3 +177,32 @@ def test_demo_step_imports_the_bundled_example_once(ws):
     assert products <= {f"demo:SK{1000 + n}" for n in range(1, 13)}
     second = demo_step(ws, EXAMPLES, said.append)
     assert second["already_imported"] and len(said) == 2
+
+
+def test_pdd_and_jd_sources_accept_their_raw_status_codes(ws, tmp_path):
+    from sharekit.config import set_value
+
+    set_value(ws.config, "sources.pdd.kind", "pdd")
+    ws.reload_config()
+    set_value(ws.config, "sources.jd.kind", "jd")
+    ws.reload_config()
+    body = ("P1,pdd:G1,,5,10.00,1.00,CNY,2026-10-01T10:00:00,\n"
+            "P2,pdd:G2,,4,10.00,1.00,CNY,2026-10-01T10:00:00,\n"
+            "J1,jd:S1,,16,10.00,1.00,CNY,2026-10-01T10:00:00,\n"
+            "J2,jd:S2,,17,10.00,1.00,CNY,2026-10-01T10:00:00,\n")
+    result = import_orders(ws, write(tmp_path, "raw.csv", body), "csv")
+    assert result.unknown_statuses == []
+    assert {k: r["status"] for k, r in rows(ws).items()} == {
+        "pdd:P1:G1": "settled", "pdd:P2:G2": "invalid", "jd:J1:S1": "pending", "jd:J2:S2": "confirmed"}
+
+
+def test_a_bare_product_id_belongs_to_the_only_configured_source(ws, tmp_path):
+    from sharekit.config import set_value
+
+    set_value(ws.config, "sources.shop.kind", "shopify")
+    ws.reload_config()
+    set_value(ws.config, "sources.shop.store", "https://shop.test")
+    ws.reload_config()
+    result = import_orders(ws, write(tmp_path, "bare.csv", "S1,7000000001,,paid,24.00,2.40,USD,2026-10-01T10:00:00,\n"),
+                           "csv")
+    assert (result.imported, result.skipped, result.sources) == (1, [], ["shop"])

@@ -62,6 +62,15 @@ class _Unauthorized(Exception):
     """The API answered 401: the cached token is no longer accepted."""
 
 
+def marketplace_host(value: str) -> str:
+    """The ``x-marketplace`` form, a bare host name: ``https://amazon.de/`` -> ``www.amazon.de``."""
+    host = value.strip().lower()
+    if "://" in host:
+        host = urlsplit(host).netloc
+    host = host.strip("/")
+    return "www." + host if host.startswith("amazon.") else host
+
+
 def with_tag(url: str, tag: str) -> str:
     """``url`` with its ``tag`` query parameter set to ``tag`` (added when missing)."""
     parts = urlsplit(url)
@@ -89,9 +98,11 @@ class AmazonSource(Source):
                               f"{', '.join(TOKEN_ENDPOINTS)}; set token_endpoint to use another.")
         self.endpoint = str(self.settings.get("endpoint") or DEFAULT_ENDPOINT).rstrip("/")
         self.token_endpoint = str(self.settings.get("token_endpoint") or TOKEN_ENDPOINTS[self.version])
-        self.marketplace = str(self.settings["marketplace"]).strip()
+        self.marketplace = marketplace_host(str(self.settings["marketplace"]))
         self.partner_tag = str(self.settings["partner_tag"]).strip()
-        self.currency = str(self.settings.get("currency") or MARKETPLACE_CURRENCY.get(self.marketplace, "USD"))
+        # the marketplace decides the currency; a `currency` setting only covers unknown ones
+        self.currency = (MARKETPLACE_CURRENCY.get(self.marketplace) or str(self.settings.get("currency") or "USD")
+                         ).upper()
         self.clock = clock or time.monotonic
         self.channels: dict[str, dict[str, Any]] = {
             str(k): dict(v) for k, v in (self.settings.get("channels") or {}).items() if isinstance(v, Mapping)
