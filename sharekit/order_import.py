@@ -18,8 +18,8 @@ Formats:
   are found by header name. Orders rows are ``pending``; earnings rows are ``confirmed`` and
   take over the oldest matching pending order line (same ASIN and tracking id), so a later
   earnings file moves the status on without counting the sale twice. Returns are ``invalid``.
-  The tracking id maps to the channel whose ``[channels.NAME] amazon_tag`` it is, else it is
-  the channel name itself.
+  The tracking id maps to the channel whose ``[channels.NAME] amazon_tag`` it is; the source's
+  own ``partner_tag`` means no channel; any other tracking id is the channel name itself.
 """
 
 from __future__ import annotations
@@ -140,6 +140,9 @@ def _read(path: Path) -> tuple[bytes, str, str]:
         raise InputError(f"{path} is a folder, not an order file.") from None
     except OSError as exc:
         raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
+    if data.startswith(b"PK\x03\x04"):
+        raise InputError(f"{path} is a spreadsheet (XLSX/ZIP), not a text file.",
+                         hint="Save the sheet as CSV or tab-separated text and import that.")
     try:
         text, encoding = decode_bytes(data)
     except InputError as exc:
@@ -221,6 +224,7 @@ def _parse_generic(ws: Any, text: str, source: str | None) -> tuple[list[tuple[s
     index = {name: columns.index(name) for name in GENERIC_COLUMNS if name in columns}
     kinds = _source_kinds(ws)
     owner = _bare_id_owner(ws, kinds) if source is None else None
+    currency_of = _currency_lookup(ws)
     lines: list[tuple[str, OrderLine]] = []
     problems: list[RowProblem] = []
     rows = 0
@@ -233,14 +237,15 @@ def _parse_generic(ws: Any, text: str, source: str | None) -> tuple[list[tuple[s
         cell = {name: (record[i].strip() if i < len(record) else "") for name, i in index.items()}
         try:
             lines.append(_generic_line(cell, source or (owner(cell.get("product", "")) if owner else None),
-                                       kinds, tz, default_currency))
+                                       kinds, tz, default_currency, currency_of))
         except (ValueError, InputError) as exc:
             problems.append(RowProblem(line_no, str(exc)))
     return lines, problems, rows
 
 
 def _generic_line(cell: Mapping[str, str], source: str | None, kinds: Mapping[str, str], tz: str,
-                  default_currency: str) -> tuple[str, OrderLine]:
+                  default_currency: str, currency_of: Callable[[str, str], str | None] = lambda s, n: None
+                  ) -> tuple[str, OrderLine]:
     order_id = cell.get("order_id", "")
     if not order_id:
         raise ValueError("order_id is empty")
@@ -259,7 +264,7 @@ def _generic_line(cell: Mapping[str, str], source: str | None, kinds: Mapping[st
     if not raw_status:
         raise ValueError("status is empty")
     status = _status_for(raw_status, kinds.get(src))
-    currency = (cell.get("currency") or default_currency).upper()
+    currency = (cell.get("currency") or currency_of(src, native) or default_currency).upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise ValueError(f"currency {currency!r} is not an ISO 4217 code")
     amount = Money.from_decimal(_decimal(cell.get("amount", ""), "amount"), currency)
@@ -268,11 +273,15 @@ def _generic_line(cell: Mapping[str, str], source: str | None, kinds: Mapping[st
         else Money.zero(currency)
     if not cell.get("ordered_at"):
         raise ValueError("ordered_at is empty")
-    try:
-        ordered = parse_local(cell["ordered_at"], tz)
-        updated = parse_local(cell["updated_at"], tz) if cell.get("updated_at") else ordered
-    except InputError as exc:
-        raise ValueError(exc.message.rstrip(".")) from None
+    times: dict[str, datetime] = {}
+    for name in ("ordered_at", "updated_at"):
+        if cell.get(name):
+            try:
+                times[name] = parse_local(cell[name], tz)
+            except InputError:
+                raise ValueError(f"{name} {cell[name]!r} is not an ISO 8601 time") from None
+    ordered = times["ordered_at"]
+    updated = times.get("updated_at", ordered)
     line = OrderLine(
         row_id=f"{order_id}:{native}", order_id=order_id, status=status, raw_status=raw_status,
         amount=amount, commission=commission, ordered_at=ordered, updated_at=updated,
@@ -294,6 +303,22 @@ def _bare_id_owner(ws: Any, kinds: Mapping[str, str]) -> Callable[[str], str | N
         return next(iter(found)) if len(found) == 1 else (only if not found else None)
 
     return owner
+
+
+def _currency_lookup(ws: Any) -> Callable[[str, str], str | None]:
+    """For a row with an empty ``currency``: the stored product's currency, else its source's
+    configured ``currency`` (the workspace currency comes after both)."""
+    sources = ws.config.get("sources") or {}
+
+    def currency_of(source: str, native: str) -> str | None:
+        row = ws.db.execute("SELECT currency FROM products WHERE source = ? AND native_id = ?",
+                            (source, native)).fetchone()
+        if row is not None and row[0]:
+            return str(row[0])
+        table = sources.get(source)
+        return str(table["currency"]) if isinstance(table, Mapping) and table.get("currency") else None
+
+    return currency_of
 
 
 def _source_kinds(ws: Any) -> dict[str, str]:
@@ -401,6 +426,9 @@ def _parse_amazon(ws: Any, conn: sqlite3.Connection, text: str, source: str | No
     day_first = bool(marketplace) and marketplace not in ("www.amazon.com", "www.amazon.ca") or (
         not marketplace and currency_hint is None and currency in ("GBP", "EUR"))
     channels = tag_channels(ws)
+    partner_tag = str(settings.get("partner_tag") or "").strip()
+    if partner_tag and partner_tag not in channels:
+        channels[partner_tag] = ""   # the account's default tag: links of no channel
     seen: dict[tuple[str, str, str, str], int] = {}
     used: set[str] = set()
     lines: list[tuple[str, OrderLine]] = []

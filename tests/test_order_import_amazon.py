@@ -138,3 +138,13 @@ def test_without_a_currency_suffix_the_amount_symbols_name_the_currency(ws, tmp_
     assert (result.report, result.imported) == ("earnings", 1)
     [row] = lines(ws)
     assert (row["currency"], row["amount_minor"], row["commission_minor"]) == ("GBP", 3450, 104)
+
+
+def test_the_sources_own_partner_tag_means_no_channel(tagged, tmp_path):
+    set_value(tagged.config, "sources.amz.kind", "amazon")
+    tagged.reload_config()
+    set_value(tagged.config, "sources.amz.partner_tag", "mytag-20")
+    tagged.reload_config()
+    result = import_orders(tagged, write(tmp_path, "orders.csv", ORDERS_CSV), "amazon")
+    assert result.sources == ["amz"]
+    assert [r["channel"] for r in lines(tagged)] == ["wechat_group_a", ""]

@@ -206,3 +206,37 @@ def test_a_bare_product_id_belongs_to_the_only_configured_source(ws, tmp_path):
     result = import_orders(ws, write(tmp_path, "bare.csv", "S1,7000000001,,paid,24.00,2.40,USD,2026-10-01T10:00:00,\n"),
                            "csv")
     assert (result.imported, result.skipped, result.sources) == (1, [], ["shop"])
+
+
+def test_an_empty_currency_takes_the_product_source_currency_before_the_workspace_one(ws, tmp_path):
+    from sharekit.config import set_value
+
+    set_value(ws.config, "sources.shop.kind", "shopify")
+    ws.reload_config()
+    set_value(ws.config, "sources.shop.currency", "USD")
+    ws.reload_config()
+    import_orders(ws, write(tmp_path, "c.csv", "C1,shop:1,,paid,24.00,2.40,,2026-10-01T10:00:00,\n"
+                                              "C2,demo:2,,paid,5.00,0.50,,2026-10-01T10:00:00,\n"), "csv")
+    assert {k: (r["currency"], r["amount_minor"]) for k, r in rows(ws).items()} == {
+        "shop:C1:1": ("USD", 2400), "demo:C2:2": ("CNY", 500)}
+
+
+def test_a_bad_time_names_its_column(ws, tmp_path):
+    result = import_orders(ws, write(tmp_path, "t.csv", "T1,demo:1,,paid,1.00,,,2026-10-01,last week\n"), "csv")
+    assert [(p.line, p.error) for p in result.skipped] == [(2, "updated_at 'last week' is not an ISO 8601 time")]
+
+
+def test_cli_warnings_name_the_file_and_line(cli, home, tmp_path):
+    assert cli(["init"]).exit_code == 0
+    path = write(tmp_path, "w.csv", "W1,demo:1,,paid,abc,,,2026-10-01,\n")
+    result = cli(["orders", "import", str(path), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    said = "".join(result.output.split())  # Rich may wrap a long path anywhere
+    assert "".join(f"{path}, line 2: amount 'abc' is not a decimal number (skipped)".split()) in said
+
+
+def test_an_xlsx_download_is_refused_with_a_hint_to_export_text(ws, tmp_path):
+    path = tmp_path / "report.xlsx"
+    path.write_bytes(b"PK\x03\x04" + bytes(40))
+    with pytest.raises(InputError, match="spreadsheet"):
+        import_orders(ws, path, "amazon")
