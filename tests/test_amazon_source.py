@@ -206,3 +206,11 @@ def test_marketplace_is_sent_as_a_bare_host_and_decides_the_currency(api, make_s
     [[item]] = list(source.iter_products(ids=["B0NOOFFER1"]))
     assert api.calls[-1]["marketplace"] == "www.amazon.com"
     assert item.currency == "USD" and item.price is None
+
+
+def test_asins_get_items_does_not_return_are_listed_as_skipped_with_the_api_reason(api, make_source):
+    source = make_source()
+    products = [p.native_id for page in source.iter_products(ids=["amz:B000000001", "B0NOTHERE1"]) for p in page]
+    assert products == ["B000000001"]
+    assert [(s.native_id, s.reason) for s in source.skipped] == [
+        ("B0NOTHERE1", "The ItemId B0NOTHERE1 is not accessible through the Creators API")]

@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
+from ..catalog import Skipped
 from ..errors import ConfigError, InputError, SourceAuthError, SourceError
 from ..money import Money
 from .base import Product, PromotionLink, Source
@@ -109,6 +110,7 @@ class AmazonSource(Source):
         }
         self._token: str | None = None
         self._token_expires = 0.0
+        self.skipped: list[Skipped] = []
         self.tokens_fetched = 0
 
     # auth ----------------------------------------------------------------------------------
@@ -221,14 +223,19 @@ class AmazonSource(Source):
 
     def iter_products(self, query: str | None = None, ids: list[str] | None = None,
                       limit: int | None = None) -> Iterator[list[Product]]:
+        self.skipped = []
         if ids:
-            wanted = [i.strip().upper() for i in ids if i.strip()]
+            prefix = f"{self.name}:"
+            wanted = [i.strip()[len(prefix):] if i.strip().startswith(prefix) else i.strip() for i in ids]
+            wanted = [i.upper() for i in wanted if i]
             if limit is not None:
                 wanted = wanted[:limit]
             for at in range(0, len(wanted), MAX_ITEM_IDS):
-                payload = self.get_items(wanted[at: at + MAX_ITEM_IDS])
+                asked = wanted[at: at + MAX_ITEM_IDS]
+                payload = self.get_items(asked)
                 items = (payload.get("itemsResult") or {}).get("items") or []
                 products = [self.to_product(item) for item in items if item.get("asin")]
+                self._note_missing(asked, {p.native_id.upper() for p in products}, payload)
                 if products:
                     yield products
             return
@@ -250,6 +257,16 @@ class AmazonSource(Source):
             total = int(result.get("totalResultCount") or 0)
             if not items or (limit is not None and fetched >= limit) or page * count >= total:
                 return
+
+    def _note_missing(self, asked: list[str], found: set[str], payload: Mapping[str, Any]) -> None:
+        """ASINs getItems did not return, with the API's own reason when its ``errors`` name them."""
+        errors = [e for e in payload.get("errors") or [] if isinstance(e, Mapping)]
+        for asin in asked:
+            if asin in found:
+                continue
+            reason = next((str(e.get("message") or e.get("code")) for e in errors
+                           if asin in str(e.get("message") or "")), "not returned by getItems")
+            self.skipped.append(Skipped(f"ASIN {asin}", reason.rstrip("."), asin))
 
     def to_product(self, item: Mapping[str, Any]) -> Product:
         info = item.get("itemInfo") or {}
