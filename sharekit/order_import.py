@@ -210,7 +210,8 @@ def _parse_generic(ws: Any, text: str, source: str | None) -> tuple[list[tuple[s
     tz = ws.config.timezone
     default_currency = ws.config.currency
     first = text.split("\n", 1)[0]
-    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    # comma, tab, or the semicolon spreadsheets write where the comma is the decimal mark
+    delimiter = max((",", "\t", ";"), key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
@@ -356,13 +357,18 @@ def _amazon_date(text: str, tz: str, day_first: bool) -> datetime:
     raw = text.strip()
     if not raw:
         raise ValueError("date is empty")
-    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{2,4})(?:\s+.*)?", raw)
+    # 11/03/2026, 11-03-2026 (the form of the reports' own title line), with or without a time
+    m = re.fullmatch(r"(\d{1,2})([/-])(\d{1,2})\2(\d{2,4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\b.*)?", raw)
     if m:
-        a, b, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        a, b, year = int(m.group(1)), int(m.group(3)), int(m.group(4))
         year += 2000 if year < 100 else 0
         month, day = (b, a) if (day_first and b <= 12) or a > 12 else (a, b)
+        clock = [int(g) for g in m.group(5, 6, 7) if g]
+        meridiem = re.search(r"\b([AaPp])\.?[Mm]\b", raw)
+        if clock and meridiem:
+            clock[0] = clock[0] % 12 + (12 if meridiem.group(1).lower() == "p" else 0)
         try:
-            return datetime(year, month, day, tzinfo=ZoneInfo(tz)).astimezone(UTC)
+            return datetime(year, month, day, *clock, tzinfo=ZoneInfo(tz)).astimezone(UTC)
         except ValueError:
             raise ValueError(f"date {raw!r} is not a date") from None
     for fmt in AMAZON_DATE_FORMATS:

@@ -148,3 +148,10 @@ def test_the_sources_own_partner_tag_means_no_channel(tagged, tmp_path):
     result = import_orders(tagged, write(tmp_path, "orders.csv", ORDERS_CSV), "amazon")
     assert result.sources == ["amz"]
     assert [r["channel"] for r in lines(tagged)] == ["wechat_group_a", ""]
+
+
+def test_report_dates_in_the_title_lines_month_day_year_dash_form_are_read(ws, tmp_path):
+    text = ORDERS_CSV.replace("2026-11-03", "11-03-2026").replace("2026-11-05", "11/05/2026 10:11:12")
+    result = import_orders(ws, write(tmp_path, "orders.csv", text), "amazon")
+    assert result.skipped == []
+    assert [r["ordered_at"][:16] for r in lines(ws)] == ["2026-11-02T16:00", "2026-11-05T02:11"]  # UTC

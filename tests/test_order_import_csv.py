@@ -240,3 +240,10 @@ def test_an_xlsx_download_is_refused_with_a_hint_to_export_text(ws, tmp_path):
     path.write_bytes(b"PK\x03\x04" + bytes(40))
     with pytest.raises(InputError, match="spreadsheet"):
         import_orders(ws, path, "amazon")
+
+
+def test_semicolon_separated_files_are_read(ws, tmp_path):
+    path = tmp_path / "semi.csv"
+    path.write_text(HEADER.replace(",", ";") + "S1;demo:1;;paid;1.00;0.10;CNY;2026-10-01T10:00:00;\n", "utf-8")
+    result = import_orders(ws, path, "csv")
+    assert (result.imported, result.skipped) == (1, [])
