@@ -152,3 +152,15 @@ def test_protocol_relative_image_urls_get_https(serve, client):
     [[cup]] = list(make(server, client).iter_products())
     assert cup.image_urls == ["https://cdn.shopify.com/s/files/cup.jpg"]
     assert cup.url == f"{server.url}/products/cup"
+
+
+def test_a_collection_setting_lists_that_collections_products_json(serve, client):
+    def collection(request, n):
+        if request.path == "/collections/desk/products.json":
+            return Reply.json({"products": CATALOG[:1]})
+        return Reply.html("404 Not Found", 404)
+
+    server = serve(shopify_app(CATALOG, override=collection))
+    ids = [p.native_id for page in make(server, client, collection="desk").iter_products() for p in page]
+    assert ids == ["1"]
+    assert server.requests[0].query == {"limit": "2", "page": "1"}

@@ -2,7 +2,8 @@
 
 ``[sources.NAME]`` keys: ``kind = "shopify"``, ``store = "https://shop.example"``, optional
 ``currency`` (the payload has none; default the configured currency), ``endpoint`` (API base
-override), ``page_size`` (≤ 250), ``timeout``, ``retries``, ``rate_limit``.
+override), ``page_size`` (≤ 250), ``collection`` (a collection handle: list only
+``/collections/<handle>/products.json``), ``timeout``, ``retries``, ``rate_limit``.
 
 Pages ``/products.json?limit=250&page=N`` until a page is empty or short; some stores serve
 a page twice, so products are deduplicated by id (a repeated page is skipped; two in a row end
@@ -50,9 +51,15 @@ class ShopifySource(Source):
         except InputError:
             raise ConfigError(f"Source `{name}`: currency {self.currency!r} is not an ISO 4217 code.") from None
 
+    @property
+    def path(self) -> str:
+        """``/products.json``, or ``/collections/<handle>/products.json`` with ``collection = "..."``."""
+        collection = str(self.settings.get("collection") or "").strip().strip("/")
+        return f"/collections/{collection}/products.json" if collection else "/products.json"
+
     def _page(self, page: int, limit: int | None = None) -> list[dict[str, Any]]:
         size = limit or self.page_size
-        what = f"GET /products.json?limit={size}&page={page}"
+        what = f"GET {self.path}?limit={size}&page={page}"
 
         def check(response: Any) -> list[dict[str, Any]]:
             data = expect_json(self.name, response, what)
@@ -61,7 +68,7 @@ class ShopifySource(Source):
                 raise SourceError(self.name, f"{what} answered JSON without a `products` list.")
             return products
 
-        return self.http.request("GET", f"{self.base}/products.json", params={"limit": size, "page": page},
+        return self.http.request("GET", f"{self.base}{self.path}", params={"limit": size, "page": page},
                                  check=check, what=what)
 
     def convert(self, raw: dict[str, Any]) -> Product:
@@ -150,7 +157,7 @@ class ShopifySource(Source):
 
     def check(self) -> str:
         products = self._page(1, limit=1)
-        return f"{self.base}/products.json answers ({'products listed' if products else 'no products'})"
+        return f"{self.base}{self.path} answers ({'products listed' if products else 'no products'})"
 
 
 def _absolute(src: str) -> str:
