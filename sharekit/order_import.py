@@ -343,9 +343,9 @@ def _find_amazon_header(lines: list[str]) -> tuple[int, str]:
     for number, line in enumerate(lines[:20]):
         delimiter = "\t" if "\t" in line else ","
         cells = [_norm_header(c)[0] for c in next(csv.reader([line], delimiter=delimiter), [])]
-        if "asin" in cells and any(a in cells for a in AMAZON_ALIASES["tag"]):
+        if "asin" in cells and any(a in cells for a in AMAZON_ALIASES["tag"] + AMAZON_ALIASES["date"]):
             return number, delimiter
-    raise InputError("no Amazon report header found (looked for ASIN and Tracking ID / Tag columns "
+    raise InputError("no Amazon report header found (looked for ASIN with Tracking ID / Tag or Date columns "
                      "in the first 20 lines).")
 
 
@@ -385,7 +385,14 @@ def _amazon_date(text: str, tz: str, day_first: bool) -> datetime:
 def _amazon_source(ws: Any, source: str | None) -> tuple[str, dict[str, Any]]:
     sources = ws.config.get("sources") or {}
     if source:
-        return source, dict(sources.get(source) or {})
+        table = sources.get(source)
+        if not isinstance(table, Mapping):
+            known = ", ".join(n for n in sorted(sources) if isinstance(sources[n], Mapping)
+                              and sources[n].get("kind") == "amazon") or "none configured"
+            raise NotFoundError(f"--source {source}: no such source in {ws.config.path} (amazon sources: {known}).")
+        if table.get("kind") != "amazon":
+            raise InputError(f"--source {source} is a {table.get('kind')} source, not an amazon one.")
+        return source, dict(table)
     for name in sorted(sources):
         if isinstance(sources[name], Mapping) and sources[name].get("kind") == "amazon":
             return name, dict(sources[name])

@@ -155,3 +155,20 @@ def test_report_dates_in_the_title_lines_month_day_year_dash_form_are_read(ws, t
     result = import_orders(ws, write(tmp_path, "orders.csv", text), "amazon")
     assert result.skipped == []
     assert [r["ordered_at"][:16] for r in lines(ws)] == ["2026-11-02T16:00", "2026-11-05T02:11"]  # UTC
+
+
+def test_a_report_without_a_tracking_id_column_is_read_with_no_channel(ws, tmp_path):
+    text = ("Fee-Orders reports\nCategory,Name,ASIN,Date,Qty,Price($)\n"
+            "Home,Kettle,B07QJ1P2XH,2026-11-05,1,34.50\n")
+    result = import_orders(ws, write(tmp_path, "orders.csv", text), "amazon")
+    assert (result.imported, result.skipped) == (1, [])
+    assert [(r["channel"], r["amount_minor"]) for r in lines(ws)] == [("", 3450)]
+
+
+def test_a_source_option_naming_no_amazon_source_is_refused(ws, tmp_path):
+    from sharekit.errors import NotFoundError
+
+    path = write(tmp_path, "orders.csv", ORDERS_CSV)
+    with pytest.raises(NotFoundError, match="amzn"):
+        import_orders(ws, path, "amazon", source="amzn")
+    assert lines(ws) == []
