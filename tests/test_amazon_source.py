@@ -214,3 +214,10 @@ def test_asins_get_items_does_not_return_are_listed_as_skipped_with_the_api_reas
     assert products == ["B000000001"]
     assert [(s.native_id, s.reason) for s in source.skipped] == [
         ("B0NOTHERE1", "The ItemId B0NOTHERE1 is not accessible through the Creators API")]
+
+
+def test_a_partner_tag_over_64_characters_is_a_config_error(make_source):
+    from sharekit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="partner_tag must be 1-64"):
+        make_source(partner_tag="t" * 65)

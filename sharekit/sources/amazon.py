@@ -101,6 +101,9 @@ class AmazonSource(Source):
         self.token_endpoint = str(self.settings.get("token_endpoint") or TOKEN_ENDPOINTS[self.version])
         self.marketplace = marketplace_host(str(self.settings["marketplace"]))
         self.partner_tag = str(self.settings["partner_tag"]).strip()
+        if not self.partner_tag or len(self.partner_tag) > 64:
+            raise ConfigError(f"Source `{name}`: partner_tag must be 1-64 characters (the Creators API's limit), "
+                              f"not {len(self.partner_tag)}.")
         # the marketplace decides the currency; a `currency` setting only covers unknown ones
         self.currency = (MARKETPLACE_CURRENCY.get(self.marketplace) or str(self.settings.get("currency") or "USD")
                          ).upper()
