@@ -432,10 +432,12 @@ def _parse_amazon(ws: Any, conn: sqlite3.Connection, text: str, source: str | No
     amount_cols = [col[k] for k in ("price", "revenue", "fees") if k in col]
     symbol, ambiguous = _amount_currency(records, amount_cols)
     configured = settings.get("currency") or MARKETPLACE_CURRENCY.get(marketplace)
-    # the header's ($), then a code or unambiguous symbol on the amounts, then the source's
-    # marketplace, then a bare "$" (USD), then the configured currency
-    currency = str(currency_hint or (None if ambiguous else symbol) or configured or symbol
-                   or ws.config.currency).upper()
+    # US and CA downloads both write "($)": a "$" (header or amounts) names no currency by itself
+    header_dollar = any(re.search(r"\(\s*\$\s*\)\s*$", c) for c in header)
+    # a code or unambiguous symbol in the header, then on the amounts, then the source's currency or
+    # marketplace, then a bare "$" (USD), then the workspace currency
+    currency = str((None if header_dollar else currency_hint) or (None if ambiguous else symbol) or configured
+                   or currency_hint or symbol or ws.config.currency).upper()
     day_first = bool(marketplace) and marketplace not in ("www.amazon.com", "www.amazon.ca") or (
         not marketplace and currency_hint is None and currency in ("GBP", "EUR"))
     channels = tag_channels(ws)

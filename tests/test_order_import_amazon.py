@@ -172,3 +172,14 @@ def test_a_source_option_naming_no_amazon_source_is_refused(ws, tmp_path):
     with pytest.raises(NotFoundError, match="amzn"):
         import_orders(ws, path, "amazon", source="amzn")
     assert lines(ws) == []
+
+
+def test_a_canadian_source_reads_the_dollar_suffix_as_cad(ws, tmp_path):
+    # suppliers.md 4.4: "US/CA use ($) suffixes" -- the "$" is the marketplace's dollar
+    set_value(ws.config, "sources.amzca.kind", "amazon")
+    ws.reload_config()
+    set_value(ws.config, "sources.amzca.marketplace", "www.amazon.ca")
+    ws.reload_config()
+    result = import_orders(ws, write(tmp_path, "orders.csv", ORDERS_CSV), "amazon", source="amzca")
+    assert result.imported == 2
+    assert {r["currency"] for r in lines(ws)} == {"CAD"}
