@@ -18,8 +18,8 @@ Formats:
   are found by header name. Orders rows are ``pending``; earnings rows are ``confirmed`` and
   take over the oldest matching pending order line (same ASIN and tracking id), so a later
   earnings file moves the status on without counting the sale twice. Returns are ``invalid``.
-  The tracking id maps to the channel whose ``[channels.NAME] amazon_tag`` it is, else it is
-  the channel name itself.
+  The tracking id maps to the channel whose ``[channels.NAME] amazon_tag`` it is; the source's
+  own ``partner_tag`` means no channel; any other tracking id is the channel name itself.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -139,6 +140,9 @@ def _read(path: Path) -> tuple[bytes, str, str]:
         raise InputError(f"{path} is a folder, not an order file.") from None
     except OSError as exc:
         raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
+    if data.startswith(b"PK\x03\x04"):
+        raise InputError(f"{path} is a spreadsheet (XLSX/ZIP), not a text file.",
+                         hint="Save the sheet as CSV or tab-separated text and import that.")
     try:
         text, encoding = decode_bytes(data)
     except InputError as exc:
@@ -177,13 +181,28 @@ def _report_amount(text: str, what: str) -> Decimal:
 
 
 # generic CSV ----------------------------------------------------------------------------------
+@cache
+def _kind_status(kind: str) -> dict[str, str]:
+    """The raw status codes a kind's own orders carry -> normalised (JD validCode, PDD order_status)."""
+    if kind == "jd":
+        from .sources import jd
+
+        return {**{str(c): "pending" for c in jd.PENDING_CODES}, **{str(c): "confirmed" for c in jd.CONFIRMED_CODES},
+                **{str(c): "invalid" for c in jd.INVALID_CODES}}
+    if kind == "pdd":
+        from .sources import pdd
+
+        return {str(code): status for code, status in pdd.STATUS_MAP.items()}
+    return KIND_STATUS.get(kind, {})
+
+
 def _status_for(raw: str, kind: str | None) -> str:
     value = raw.strip()
     lowered = value.lower()
     if lowered in STATUSES:
         return lowered
-    if kind and value in KIND_STATUS.get(kind, {}):
-        return KIND_STATUS[kind][value]
+    if kind and value in _kind_status(kind):
+        return _kind_status(kind)[value]
     return GENERIC_STATUS.get(lowered, GENERIC_STATUS.get(value, "unknown"))
 
 
@@ -191,7 +210,8 @@ def _parse_generic(ws: Any, text: str, source: str | None) -> tuple[list[tuple[s
     tz = ws.config.timezone
     default_currency = ws.config.currency
     first = text.split("\n", 1)[0]
-    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    # comma, tab, or the semicolon spreadsheets write where the comma is the decimal mark
+    delimiter = max((",", "\t", ";"), key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
@@ -204,6 +224,8 @@ def _parse_generic(ws: Any, text: str, source: str | None) -> tuple[list[tuple[s
                          f"(expected {', '.join(GENERIC_COLUMNS)}).")
     index = {name: columns.index(name) for name in GENERIC_COLUMNS if name in columns}
     kinds = _source_kinds(ws)
+    owner = _bare_id_owner(ws, kinds) if source is None else None
+    currency_of = _currency_lookup(ws)
     lines: list[tuple[str, OrderLine]] = []
     problems: list[RowProblem] = []
     rows = 0
@@ -215,14 +237,16 @@ def _parse_generic(ws: Any, text: str, source: str | None) -> tuple[list[tuple[s
         rows += 1
         cell = {name: (record[i].strip() if i < len(record) else "") for name, i in index.items()}
         try:
-            lines.append(_generic_line(cell, source, kinds, tz, default_currency))
+            lines.append(_generic_line(cell, source or (owner(cell.get("product", "")) if owner else None),
+                                       kinds, tz, default_currency, currency_of))
         except (ValueError, InputError) as exc:
             problems.append(RowProblem(line_no, str(exc)))
     return lines, problems, rows
 
 
 def _generic_line(cell: Mapping[str, str], source: str | None, kinds: Mapping[str, str], tz: str,
-                  default_currency: str) -> tuple[str, OrderLine]:
+                  default_currency: str, currency_of: Callable[[str, str], str | None] = lambda s, n: None
+                  ) -> tuple[str, OrderLine]:
     order_id = cell.get("order_id", "")
     if not order_id:
         raise ValueError("order_id is empty")
@@ -241,7 +265,7 @@ def _generic_line(cell: Mapping[str, str], source: str | None, kinds: Mapping[st
     if not raw_status:
         raise ValueError("status is empty")
     status = _status_for(raw_status, kinds.get(src))
-    currency = (cell.get("currency") or default_currency).upper()
+    currency = (cell.get("currency") or currency_of(src, native) or default_currency).upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise ValueError(f"currency {currency!r} is not an ISO 4217 code")
     amount = Money.from_decimal(_decimal(cell.get("amount", ""), "amount"), currency)
@@ -250,11 +274,15 @@ def _generic_line(cell: Mapping[str, str], source: str | None, kinds: Mapping[st
         else Money.zero(currency)
     if not cell.get("ordered_at"):
         raise ValueError("ordered_at is empty")
-    try:
-        ordered = parse_local(cell["ordered_at"], tz)
-        updated = parse_local(cell["updated_at"], tz) if cell.get("updated_at") else ordered
-    except InputError as exc:
-        raise ValueError(exc.message.rstrip(".")) from None
+    times: dict[str, datetime] = {}
+    for name in ("ordered_at", "updated_at"):
+        if cell.get(name):
+            try:
+                times[name] = parse_local(cell[name], tz)
+            except InputError:
+                raise ValueError(f"{name} {cell[name]!r} is not an ISO 8601 time") from None
+    ordered = times["ordered_at"]
+    updated = times.get("updated_at", ordered)
     line = OrderLine(
         row_id=f"{order_id}:{native}", order_id=order_id, status=status, raw_status=raw_status,
         amount=amount, commission=commission, ordered_at=ordered, updated_at=updated,
@@ -262,6 +290,36 @@ def _generic_line(cell: Mapping[str, str], source: str | None, kinds: Mapping[st
         settled_at=updated if status == "settled" else None,
     )
     return src, line
+
+
+def _bare_id_owner(ws: Any, kinds: Mapping[str, str]) -> Callable[[str], str | None]:
+    """For a ``product`` without ``SOURCE:``: the one stored product's source with that native id,
+    else the only configured source, else None (the row is then refused)."""
+    only = next(iter(kinds)) if len(kinds) == 1 else None
+
+    def owner(native: str) -> str | None:
+        if not native or ":" in native:
+            return None
+        found = {r[0] for r in ws.db.execute("SELECT source FROM products WHERE native_id = ?", (native,))}
+        return next(iter(found)) if len(found) == 1 else (only if not found else None)
+
+    return owner
+
+
+def _currency_lookup(ws: Any) -> Callable[[str, str], str | None]:
+    """For a row with an empty ``currency``: the stored product's currency, else its source's
+    configured ``currency`` (the workspace currency comes after both)."""
+    sources = ws.config.get("sources") or {}
+
+    def currency_of(source: str, native: str) -> str | None:
+        row = ws.db.execute("SELECT currency FROM products WHERE source = ? AND native_id = ?",
+                            (source, native)).fetchone()
+        if row is not None and row[0]:
+            return str(row[0])
+        table = sources.get(source)
+        return str(table["currency"]) if isinstance(table, Mapping) and table.get("currency") else None
+
+    return currency_of
 
 
 def _source_kinds(ws: Any) -> dict[str, str]:
@@ -285,9 +343,9 @@ def _find_amazon_header(lines: list[str]) -> tuple[int, str]:
     for number, line in enumerate(lines[:20]):
         delimiter = "\t" if "\t" in line else ","
         cells = [_norm_header(c)[0] for c in next(csv.reader([line], delimiter=delimiter), [])]
-        if "asin" in cells and any(a in cells for a in AMAZON_ALIASES["tag"]):
+        if "asin" in cells and any(a in cells for a in AMAZON_ALIASES["tag"] + AMAZON_ALIASES["date"]):
             return number, delimiter
-    raise InputError("no Amazon report header found (looked for ASIN and Tracking ID / Tag columns "
+    raise InputError("no Amazon report header found (looked for ASIN with Tracking ID / Tag or Date columns "
                      "in the first 20 lines).")
 
 
@@ -299,13 +357,18 @@ def _amazon_date(text: str, tz: str, day_first: bool) -> datetime:
     raw = text.strip()
     if not raw:
         raise ValueError("date is empty")
-    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{2,4})(?:\s+.*)?", raw)
+    # 11/03/2026, 11-03-2026 (the form of the reports' own title line), with or without a time
+    m = re.fullmatch(r"(\d{1,2})([/-])(\d{1,2})\2(\d{2,4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\b.*)?", raw)
     if m:
-        a, b, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        a, b, year = int(m.group(1)), int(m.group(3)), int(m.group(4))
         year += 2000 if year < 100 else 0
         month, day = (b, a) if (day_first and b <= 12) or a > 12 else (a, b)
+        clock = [int(g) for g in m.group(5, 6, 7) if g]
+        meridiem = re.search(r"\b([AaPp])\.?[Mm]\b", raw)
+        if clock and meridiem:
+            clock[0] = clock[0] % 12 + (12 if meridiem.group(1).lower() == "p" else 0)
         try:
-            return datetime(year, month, day, tzinfo=ZoneInfo(tz)).astimezone(UTC)
+            return datetime(year, month, day, *clock, tzinfo=ZoneInfo(tz)).astimezone(UTC)
         except ValueError:
             raise ValueError(f"date {raw!r} is not a date") from None
     for fmt in AMAZON_DATE_FORMATS:
@@ -322,7 +385,14 @@ def _amazon_date(text: str, tz: str, day_first: bool) -> datetime:
 def _amazon_source(ws: Any, source: str | None) -> tuple[str, dict[str, Any]]:
     sources = ws.config.get("sources") or {}
     if source:
-        return source, dict(sources.get(source) or {})
+        table = sources.get(source)
+        if not isinstance(table, Mapping):
+            known = ", ".join(n for n in sorted(sources) if isinstance(sources[n], Mapping)
+                              and sources[n].get("kind") == "amazon") or "none configured"
+            raise NotFoundError(f"--source {source}: no such source in {ws.config.path} (amazon sources: {known}).")
+        if table.get("kind") != "amazon":
+            raise InputError(f"--source {source} is a {table.get('kind')} source, not an amazon one.")
+        return source, dict(table)
     for name in sorted(sources):
         if isinstance(sources[name], Mapping) and sources[name].get("kind") == "amazon":
             return name, dict(sources[name])
@@ -338,7 +408,7 @@ def tag_channels(ws: Any) -> dict[str, str]:
 
 def _parse_amazon(ws: Any, conn: sqlite3.Connection, text: str, source: str | None
                   ) -> tuple[list[tuple[str, OrderLine]], list[RowProblem], int, str]:
-    from .sources.amazon import MARKETPLACE_CURRENCY
+    from .sources.amazon import MARKETPLACE_CURRENCY, marketplace_host
 
     tz = ws.config.timezone
     all_lines = text.splitlines()
@@ -357,22 +427,33 @@ def _parse_amazon(ws: Any, conn: sqlite3.Connection, text: str, source: str | No
     earnings = "fees" in col or "date shipped" in names or "items shipped" in names
     report = "earnings" if earnings else "orders"
     src, settings = _amazon_source(ws, source)
-    marketplace = str(settings.get("marketplace") or "")
-    currency = (currency_hint or settings.get("currency") or MARKETPLACE_CURRENCY.get(marketplace)
-                or ws.config.currency).upper()
+    marketplace = marketplace_host(str(settings.get("marketplace") or ""))
+    records = [(header_at + reader.line_num, record) for record in reader]
+    amount_cols = [col[k] for k in ("price", "revenue", "fees") if k in col]
+    symbol, ambiguous = _amount_currency(records, amount_cols)
+    configured = settings.get("currency") or MARKETPLACE_CURRENCY.get(marketplace)
+    # US and CA downloads both write "($)": a "$" (header or amounts) names no currency by itself
+    header_dollar = any(re.search(r"\(\s*\$\s*\)\s*$", c) for c in header)
+    # a code or unambiguous symbol in the header, then on the amounts, then the source's currency or
+    # marketplace, then a bare "$" (USD), then the workspace currency
+    currency = str((None if header_dollar else currency_hint) or (None if ambiguous else symbol) or configured
+                   or currency_hint or symbol or ws.config.currency).upper()
     day_first = bool(marketplace) and marketplace not in ("www.amazon.com", "www.amazon.ca") or (
         not marketplace and currency_hint is None and currency in ("GBP", "EUR"))
     channels = tag_channels(ws)
+    partner_tag = str(settings.get("partner_tag") or "").strip()
+    if partner_tag and partner_tag not in channels:
+        channels[partner_tag] = ""   # the account's default tag: links of no channel
     seen: dict[tuple[str, str, str, str], int] = {}
     used: set[str] = set()
     lines: list[tuple[str, OrderLine]] = []
     problems: list[RowProblem] = []
     rows = 0
-    for record in reader:
-        line_no = header_at + reader.line_num
+    asin_at = col.get("asin")
+    for line_no, record in records:
         if not any(c.strip() for c in record):
             continue
-        if record[0].strip().lower().startswith("total"):
+        if _is_total_line(record, asin_at):
             continue
         rows += 1
 
@@ -423,6 +504,32 @@ def _parse_amazon(ws: Any, conn: sqlite3.Connection, text: str, source: str | No
         except (ValueError, InputError) as exc:
             problems.append(RowProblem(line_no, str(exc)))
     return lines, problems, rows, report
+
+
+def _is_total_line(record: list[str], asin_at: int | None) -> bool:
+    """A ``Total`` / ``Totals`` summary line (in any column), which has no ASIN of its own."""
+    asin = record[asin_at].strip() if asin_at is not None and asin_at < len(record) else ""
+    if re.fullmatch(r"[A-Za-z0-9]{10}", asin):
+        return False
+    return any(cell.strip().lower().rstrip(":").startswith("total") for cell in record)
+
+
+_AMBIGUOUS = {"$", "¥", "kr"}
+
+
+def _amount_currency(records: list[tuple[int, list[str]]], columns: list[int]) -> tuple[str | None, bool]:
+    """The currency the amount cells write (``£12.99``, ``12,99 €``, ``EUR 12.99``) and whether its
+    symbol is ambiguous (``$``: USD, CAD, AUD, ...)."""
+    for _, record in records[:50]:
+        for i in columns:
+            cell = record[i].strip() if i < len(record) else ""
+            m = re.search(r"\b([A-Z]{3})\b", cell)
+            if m and m.group(1) != "NaN":
+                return m.group(1), False
+            for symbol in sorted(CURRENCY_SUFFIX, key=len, reverse=True):
+                if symbol in cell:
+                    return CURRENCY_SUFFIX[symbol], symbol in _AMBIGUOUS
+    return None, False
 
 
 def _match_order_line(conn: sqlite3.Connection, source: str, asin: str, tag: str, shipped: datetime,

@@ -196,3 +196,28 @@ def test_an_unknown_credential_version_is_a_config_error(make_source):
 
     with pytest.raises(ConfigError, match="credential_version"):
         make_source(credential_version="9.9", token_endpoint="")
+
+
+def test_marketplace_is_sent_as_a_bare_host_and_decides_the_currency(api, make_source):
+    # suppliers.md 4.3: `x-marketplace: www.amazon.com` (the marketplace host name); the catalog
+    # passes the workspace currency (CNY by default) to every source, which must not win here
+    api.add_item("B0NOOFFER1", "Kindle case without offers", None)
+    source = make_source(marketplace="https://amazon.com/", currency="CNY")
+    [[item]] = list(source.iter_products(ids=["B0NOOFFER1"]))
+    assert api.calls[-1]["marketplace"] == "www.amazon.com"
+    assert item.currency == "USD" and item.price is None
+
+
+def test_asins_get_items_does_not_return_are_listed_as_skipped_with_the_api_reason(api, make_source):
+    source = make_source()
+    products = [p.native_id for page in source.iter_products(ids=["amz:B000000001", "B0NOTHERE1"]) for p in page]
+    assert products == ["B000000001"]
+    assert [(s.native_id, s.reason) for s in source.skipped] == [
+        ("B0NOTHERE1", "The ItemId B0NOTHERE1 is not accessible through the Creators API")]
+
+
+def test_a_partner_tag_over_64_characters_is_a_config_error(make_source):
+    from sharekit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="partner_tag must be 1-64"):
+        make_source(partner_tag="t" * 65)

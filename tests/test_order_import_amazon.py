@@ -120,3 +120,66 @@ def test_the_bundled_samples_import_and_chain(tagged):
     second = import_orders(tagged, EXAMPLES / "amazon-earnings-sample.tsv", "amazon")
     assert (first.inserted, second.updated, second.inserted) == (3, 3, 0)
     assert sorted(r["status"] for r in lines(tagged)) == ["confirmed", "confirmed", "invalid"]
+
+
+def test_a_total_line_in_any_column_is_not_a_bad_row(ws, tmp_path):
+    text = ORDERS_CSV.replace("Total,,,,3,194.49,,,,\n", ",Total,,,3,194.49,,,,\n,,,,,,,,,\nTotals:,,,,3,194.49,,,,\n")
+    result = import_orders(ws, write(tmp_path, "orders.csv", text), "amazon")
+    assert (result.rows, result.imported, result.skipped) == (2, 2, [])
+
+
+def test_without_a_currency_suffix_the_amount_symbols_name_the_currency(ws, tmp_path):
+    # UK downloads omit "($)" in headers (suppliers.md 4.4); their amounts carry "£"
+    text = ("Fee-Earnings reports from 01-11-2026 to 20-11-2026\n"
+            "Category,Name,ASIN,Seller,Tracking ID,Date Shipped,Price,Items Shipped,Returns,Revenue,Ad Fees,"
+            "Direct,Device Type Group\n"
+            "Home,Kettle,B07QJ1P2XH,Amazon.co.uk,uktag-21,2026-11-06,£34.50,1,0,£34.50,£1.04,Y,PHONE\n")
+    result = import_orders(ws, write(tmp_path, "uk.csv", text), "amazon")
+    assert (result.report, result.imported) == ("earnings", 1)
+    [row] = lines(ws)
+    assert (row["currency"], row["amount_minor"], row["commission_minor"]) == ("GBP", 3450, 104)
+
+
+def test_the_sources_own_partner_tag_means_no_channel(tagged, tmp_path):
+    set_value(tagged.config, "sources.amz.kind", "amazon")
+    tagged.reload_config()
+    set_value(tagged.config, "sources.amz.partner_tag", "mytag-20")
+    tagged.reload_config()
+    result = import_orders(tagged, write(tmp_path, "orders.csv", ORDERS_CSV), "amazon")
+    assert result.sources == ["amz"]
+    assert [r["channel"] for r in lines(tagged)] == ["wechat_group_a", ""]
+
+
+def test_report_dates_in_the_title_lines_month_day_year_dash_form_are_read(ws, tmp_path):
+    text = ORDERS_CSV.replace("2026-11-03", "11-03-2026").replace("2026-11-05", "11/05/2026 10:11:12")
+    result = import_orders(ws, write(tmp_path, "orders.csv", text), "amazon")
+    assert result.skipped == []
+    assert [r["ordered_at"][:16] for r in lines(ws)] == ["2026-11-02T16:00", "2026-11-05T02:11"]  # UTC
+
+
+def test_a_report_without_a_tracking_id_column_is_read_with_no_channel(ws, tmp_path):
+    text = ("Fee-Orders reports\nCategory,Name,ASIN,Date,Qty,Price($)\n"
+            "Home,Kettle,B07QJ1P2XH,2026-11-05,1,34.50\n")
+    result = import_orders(ws, write(tmp_path, "orders.csv", text), "amazon")
+    assert (result.imported, result.skipped) == (1, [])
+    assert [(r["channel"], r["amount_minor"]) for r in lines(ws)] == [("", 3450)]
+
+
+def test_a_source_option_naming_no_amazon_source_is_refused(ws, tmp_path):
+    from sharekit.errors import NotFoundError
+
+    path = write(tmp_path, "orders.csv", ORDERS_CSV)
+    with pytest.raises(NotFoundError, match="amzn"):
+        import_orders(ws, path, "amazon", source="amzn")
+    assert lines(ws) == []
+
+
+def test_a_canadian_source_reads_the_dollar_suffix_as_cad(ws, tmp_path):
+    # suppliers.md 4.4: "US/CA use ($) suffixes" -- the "$" is the marketplace's dollar
+    set_value(ws.config, "sources.amzca.kind", "amazon")
+    ws.reload_config()
+    set_value(ws.config, "sources.amzca.marketplace", "www.amazon.ca")
+    ws.reload_config()
+    result = import_orders(ws, write(tmp_path, "orders.csv", ORDERS_CSV), "amazon", source="amzca")
+    assert result.imported == 2
+    assert {r["currency"] for r in lines(ws)} == {"CAD"}

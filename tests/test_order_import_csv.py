@@ -177,3 +177,73 @@ def test_demo_step_imports_the_bundled_example_once(ws):
     assert products <= {f"demo:SK{1000 + n}" for n in range(1, 13)}
     second = demo_step(ws, EXAMPLES, said.append)
     assert second["already_imported"] and len(said) == 2
+
+
+def test_pdd_and_jd_sources_accept_their_raw_status_codes(ws, tmp_path):
+    from sharekit.config import set_value
+
+    set_value(ws.config, "sources.pdd.kind", "pdd")
+    ws.reload_config()
+    set_value(ws.config, "sources.jd.kind", "jd")
+    ws.reload_config()
+    body = ("P1,pdd:G1,,5,10.00,1.00,CNY,2026-10-01T10:00:00,\n"
+            "P2,pdd:G2,,4,10.00,1.00,CNY,2026-10-01T10:00:00,\n"
+            "J1,jd:S1,,16,10.00,1.00,CNY,2026-10-01T10:00:00,\n"
+            "J2,jd:S2,,17,10.00,1.00,CNY,2026-10-01T10:00:00,\n")
+    result = import_orders(ws, write(tmp_path, "raw.csv", body), "csv")
+    assert result.unknown_statuses == []
+    assert {k: r["status"] for k, r in rows(ws).items()} == {
+        "pdd:P1:G1": "settled", "pdd:P2:G2": "invalid", "jd:J1:S1": "pending", "jd:J2:S2": "confirmed"}
+
+
+def test_a_bare_product_id_belongs_to_the_only_configured_source(ws, tmp_path):
+    from sharekit.config import set_value
+
+    set_value(ws.config, "sources.shop.kind", "shopify")
+    ws.reload_config()
+    set_value(ws.config, "sources.shop.store", "https://shop.test")
+    ws.reload_config()
+    result = import_orders(ws, write(tmp_path, "bare.csv", "S1,7000000001,,paid,24.00,2.40,USD,2026-10-01T10:00:00,\n"),
+                           "csv")
+    assert (result.imported, result.skipped, result.sources) == (1, [], ["shop"])
+
+
+def test_an_empty_currency_takes_the_product_source_currency_before_the_workspace_one(ws, tmp_path):
+    from sharekit.config import set_value
+
+    set_value(ws.config, "sources.shop.kind", "shopify")
+    ws.reload_config()
+    set_value(ws.config, "sources.shop.currency", "USD")
+    ws.reload_config()
+    import_orders(ws, write(tmp_path, "c.csv", "C1,shop:1,,paid,24.00,2.40,,2026-10-01T10:00:00,\n"
+                                              "C2,demo:2,,paid,5.00,0.50,,2026-10-01T10:00:00,\n"), "csv")
+    assert {k: (r["currency"], r["amount_minor"]) for k, r in rows(ws).items()} == {
+        "shop:C1:1": ("USD", 2400), "demo:C2:2": ("CNY", 500)}
+
+
+def test_a_bad_time_names_its_column(ws, tmp_path):
+    result = import_orders(ws, write(tmp_path, "t.csv", "T1,demo:1,,paid,1.00,,,2026-10-01,last week\n"), "csv")
+    assert [(p.line, p.error) for p in result.skipped] == [(2, "updated_at 'last week' is not an ISO 8601 time")]
+
+
+def test_cli_warnings_name_the_file_and_line(cli, home, tmp_path):
+    assert cli(["init"]).exit_code == 0
+    path = write(tmp_path, "w.csv", "W1,demo:1,,paid,abc,,,2026-10-01,\n")
+    result = cli(["orders", "import", str(path), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    said = "".join(result.output.split())  # Rich may wrap a long path anywhere
+    assert "".join(f"{path}, line 2: amount 'abc' is not a decimal number (skipped)".split()) in said
+
+
+def test_an_xlsx_download_is_refused_with_a_hint_to_export_text(ws, tmp_path):
+    path = tmp_path / "report.xlsx"
+    path.write_bytes(b"PK\x03\x04" + bytes(40))
+    with pytest.raises(InputError, match="spreadsheet"):
+        import_orders(ws, path, "amazon")
+
+
+def test_semicolon_separated_files_are_read(ws, tmp_path):
+    path = tmp_path / "semi.csv"
+    path.write_text(HEADER.replace(",", ";") + "S1;demo:1;;paid;1.00;0.10;CNY;2026-10-01T10:00:00;\n", "utf-8")
+    result = import_orders(ws, path, "csv")
+    assert (result.imported, result.skipped) == (1, [])

@@ -63,7 +63,7 @@ def test_a_store_that_repeats_its_last_page_is_deduplicated_and_ends(serve, clie
     server = serve(shopify_app(CATALOG[:4], repeat_pages=True))
     ids = [p.native_id for page in make(server, client).iter_products() for p in page]
     assert ids == ["1", "2", "3", "4"]
-    assert server.hits("/products.json") == 3  # page 3 repeated page 2: nothing new, stop
+    assert server.hits("/products.json") == 4  # pages 3 and 4 repeat page 2: two repeats in a row end it
 
 
 def test_duplicate_products_inside_pages_are_dropped(serve, client):
@@ -128,3 +128,39 @@ def test_check_makes_one_small_request(serve, client):
     server = serve(shopify_app(CATALOG))
     assert "answers" in make(server, client).check()
     assert [r.query for r in server.requests] == [{"limit": "1", "page": "1"}]
+
+
+def test_a_page_served_twice_mid_listing_is_skipped_and_paging_goes_on(serve, client):
+    # suppliers.md 5: "some stores return a page twice -> dedupe by product id"
+    def twice(request, n):
+        page = int(request.query.get("page", "1"))
+        if page == 2:
+            return Reply.json({"products": CATALOG[:2]})  # page 1 again
+        if page == 3:
+            return Reply.json({"products": CATALOG[2:4]})
+        if page == 4:
+            return Reply.json({"products": CATALOG[4:]})
+        return None
+
+    server = serve(shopify_app(CATALOG, override=twice))
+    ids = [p.native_id for page in make(server, client).iter_products() for p in page]
+    assert ids == ["1", "2", "3", "4", "5"]
+
+
+def test_protocol_relative_image_urls_get_https(serve, client):
+    server = serve(shopify_app([shopify_product(9, "Cup", "3.00", image="//cdn.shopify.com/s/files/cup.jpg")]))
+    [[cup]] = list(make(server, client).iter_products())
+    assert cup.image_urls == ["https://cdn.shopify.com/s/files/cup.jpg"]
+    assert cup.url == f"{server.url}/products/cup"
+
+
+def test_a_collection_setting_lists_that_collections_products_json(serve, client):
+    def collection(request, n):
+        if request.path == "/collections/desk/products.json":
+            return Reply.json({"products": CATALOG[:1]})
+        return Reply.html("404 Not Found", 404)
+
+    server = serve(shopify_app(CATALOG, override=collection))
+    ids = [p.native_id for page in make(server, client, collection="desk").iter_products() for p in page]
+    assert ids == ["1"]
+    assert server.requests[0].query == {"limit": "2", "page": "1"}

@@ -151,3 +151,21 @@ def test_product_without_a_price_is_skipped_and_listed(serve, client):
     ids = [p.native_id for page in source.iter_products() for p in page]
     assert ids == ["34"]
     assert [(s.where, s.reason, s.native_id) for s in source.skipped] == [("product 99", "no price", "99")]
+
+
+def test_without_total_pages_header_a_full_last_page_ends_at_the_invalid_page_answer(serve, client):
+    # WordPress answers 400 rest_post_invalid_page_number past the last page; with a full last
+    # page and no X-WP-TotalPages that answer is the end of the listing, not an error
+    server = serve(woo_app(CATALOG[:4], send_total_pages=False))
+    ids = [p.native_id for page in make(server, client).iter_products() for p in page]
+    assert ids == ["34", "35", "36", "37"]
+    assert server.hits("/wp-json/wc/store/v1/products") == 3
+
+
+def test_a_variable_product_without_price_takes_its_price_range_minimum(serve, client):
+    variable = woo_product(40, "T-Shirt", "1500")
+    variable["prices"].update({"price": "", "regular_price": "", "sale_price": "",
+                               "price_range": {"min_amount": "1500", "max_amount": "2000"}})
+    server = serve(woo_app([variable]))
+    [[shirt]] = list(make(server, client).iter_products())
+    assert shirt.price == Money(1500, "GBP") and shirt.original_price is None

@@ -50,7 +50,7 @@ def import_command(
         f"{result.updated} updated, {result.unchanged} unchanged"
         + (f"; sources: {', '.join(result.sources)}" if result.sources else "") + ".")
     for problem in result.skipped[:20]:
-        warn(f"line {problem.line}: {problem.error} (skipped)")
+        warn(f"{file}, line {problem.line}: {problem.error} (skipped)")
     if len(result.skipped) > 20:
         warn(f"... and {len(result.skipped) - 20} more bad rows skipped")
     if result.unknown_statuses:

@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
+from ..catalog import Skipped
 from ..errors import ConfigError, InputError, SourceAuthError, SourceError
 from ..money import Money
 from .base import Product, PromotionLink, Source
@@ -62,6 +63,15 @@ class _Unauthorized(Exception):
     """The API answered 401: the cached token is no longer accepted."""
 
 
+def marketplace_host(value: str) -> str:
+    """The ``x-marketplace`` form, a bare host name: ``https://amazon.de/`` -> ``www.amazon.de``."""
+    host = value.strip().lower()
+    if "://" in host:
+        host = urlsplit(host).netloc
+    host = host.strip("/")
+    return "www." + host if host.startswith("amazon.") else host
+
+
 def with_tag(url: str, tag: str) -> str:
     """``url`` with its ``tag`` query parameter set to ``tag`` (added when missing)."""
     parts = urlsplit(url)
@@ -89,15 +99,21 @@ class AmazonSource(Source):
                               f"{', '.join(TOKEN_ENDPOINTS)}; set token_endpoint to use another.")
         self.endpoint = str(self.settings.get("endpoint") or DEFAULT_ENDPOINT).rstrip("/")
         self.token_endpoint = str(self.settings.get("token_endpoint") or TOKEN_ENDPOINTS[self.version])
-        self.marketplace = str(self.settings["marketplace"]).strip()
+        self.marketplace = marketplace_host(str(self.settings["marketplace"]))
         self.partner_tag = str(self.settings["partner_tag"]).strip()
-        self.currency = str(self.settings.get("currency") or MARKETPLACE_CURRENCY.get(self.marketplace, "USD"))
+        if not self.partner_tag or len(self.partner_tag) > 64:
+            raise ConfigError(f"Source `{name}`: partner_tag must be 1-64 characters (the Creators API's limit), "
+                              f"not {len(self.partner_tag)}.")
+        # the marketplace decides the currency; a `currency` setting only covers unknown ones
+        self.currency = (MARKETPLACE_CURRENCY.get(self.marketplace) or str(self.settings.get("currency") or "USD")
+                         ).upper()
         self.clock = clock or time.monotonic
         self.channels: dict[str, dict[str, Any]] = {
             str(k): dict(v) for k, v in (self.settings.get("channels") or {}).items() if isinstance(v, Mapping)
         }
         self._token: str | None = None
         self._token_expires = 0.0
+        self.skipped: list[Skipped] = []
         self.tokens_fetched = 0
 
     # auth ----------------------------------------------------------------------------------
@@ -210,14 +226,19 @@ class AmazonSource(Source):
 
     def iter_products(self, query: str | None = None, ids: list[str] | None = None,
                       limit: int | None = None) -> Iterator[list[Product]]:
+        self.skipped = []
         if ids:
-            wanted = [i.strip().upper() for i in ids if i.strip()]
+            prefix = f"{self.name}:"
+            wanted = [i.strip()[len(prefix):] if i.strip().startswith(prefix) else i.strip() for i in ids]
+            wanted = [i.upper() for i in wanted if i]
             if limit is not None:
                 wanted = wanted[:limit]
             for at in range(0, len(wanted), MAX_ITEM_IDS):
-                payload = self.get_items(wanted[at: at + MAX_ITEM_IDS])
+                asked = wanted[at: at + MAX_ITEM_IDS]
+                payload = self.get_items(asked)
                 items = (payload.get("itemsResult") or {}).get("items") or []
                 products = [self.to_product(item) for item in items if item.get("asin")]
+                self._note_missing(asked, {p.native_id.upper() for p in products}, payload)
                 if products:
                     yield products
             return
@@ -239,6 +260,16 @@ class AmazonSource(Source):
             total = int(result.get("totalResultCount") or 0)
             if not items or (limit is not None and fetched >= limit) or page * count >= total:
                 return
+
+    def _note_missing(self, asked: list[str], found: set[str], payload: Mapping[str, Any]) -> None:
+        """ASINs getItems did not return, with the API's own reason when its ``errors`` name them."""
+        errors = [e for e in payload.get("errors") or [] if isinstance(e, Mapping)]
+        for asin in asked:
+            if asin in found:
+                continue
+            reason = next((str(e.get("message") or e.get("code")) for e in errors
+                           if asin in str(e.get("message") or "")), "not returned by getItems")
+            self.skipped.append(Skipped(f"ASIN {asin}", reason.rstrip("."), asin))
 
     def to_product(self, item: Mapping[str, Any]) -> Product:
         info = item.get("itemInfo") or {}

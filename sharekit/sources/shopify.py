@@ -2,10 +2,12 @@
 
 ``[sources.NAME]`` keys: ``kind = "shopify"``, ``store = "https://shop.example"``, optional
 ``currency`` (the payload has none; default the configured currency), ``endpoint`` (API base
-override), ``page_size`` (≤ 250), ``timeout``, ``retries``, ``rate_limit``.
+override), ``page_size`` (≤ 250), ``collection`` (a collection handle: list only
+``/collections/<handle>/products.json``), ``timeout``, ``retries``, ``rate_limit``.
 
 Pages ``/products.json?limit=250&page=N`` until a page is empty or short; some stores serve
-a page twice, so products are deduplicated by id (a page with nothing new ends the listing).
+a page twice, so products are deduplicated by id (a repeated page is skipped; two in a row end
+the listing).
 The endpoint has no search: ``query`` and ``ids`` filter the listing here. A product's price
 is its cheapest available variant's (``compare_at_price`` as the original price); the
 product URL is ``{store}/products/{handle}``.
@@ -49,9 +51,15 @@ class ShopifySource(Source):
         except InputError:
             raise ConfigError(f"Source `{name}`: currency {self.currency!r} is not an ISO 4217 code.") from None
 
+    @property
+    def path(self) -> str:
+        """``/products.json``, or ``/collections/<handle>/products.json`` with ``collection = "..."``."""
+        collection = str(self.settings.get("collection") or "").strip().strip("/")
+        return f"/collections/{collection}/products.json" if collection else "/products.json"
+
     def _page(self, page: int, limit: int | None = None) -> list[dict[str, Any]]:
         size = limit or self.page_size
-        what = f"GET /products.json?limit={size}&page={page}"
+        what = f"GET {self.path}?limit={size}&page={page}"
 
         def check(response: Any) -> list[dict[str, Any]]:
             data = expect_json(self.name, response, what)
@@ -60,7 +68,7 @@ class ShopifySource(Source):
                 raise SourceError(self.name, f"{what} answered JSON without a `products` list.")
             return products
 
-        return self.http.request("GET", f"{self.base}/products.json", params={"limit": size, "page": page},
+        return self.http.request("GET", f"{self.base}{self.path}", params={"limit": size, "page": page},
                                  check=check, what=what)
 
     def convert(self, raw: dict[str, Any]) -> Product:
@@ -77,7 +85,7 @@ class ShopifySource(Source):
         if variant.get("compare_at_price") not in (None, ""):
             compare = Money.from_decimal(str(variant["compare_at_price"]), self.currency)
             original = compare if compare.minor > price.minor else None
-        images = [str(i["src"]) for i in raw.get("images") or [] if isinstance(i, dict) and i.get("src")]
+        images = [_absolute(str(i["src"])) for i in raw.get("images") or [] if isinstance(i, dict) and i.get("src")]
         handle = raw.get("handle")
         tags = raw.get("tags")
         if isinstance(tags, str):  # the Admin API's comma string, in case a proxy passes it on
@@ -106,13 +114,20 @@ class ShopifySource(Source):
         needle = query.casefold() if query else None
         seen: set[str] = set()
         count = 0
+        repeats = 0
         for page_number in range(1, MAX_PAGES + 1):
             raw_page = self._page(page_number)
             if not raw_page:
                 return
             fresh = [r for r in raw_page if isinstance(r, dict) and "id" in r and str(r["id"]) not in seen]
             if not fresh:
-                return  # the store served an earlier page again: the listing is over
+                # the store served an earlier page again: skip it once (some stores repeat a page
+                # mid-listing); two repeats in a row mean a store that ignores `page`: the end
+                repeats += 1
+                if repeats >= 2 or len(raw_page) < self.page_size:
+                    return
+                continue
+            repeats = 0
             batch: list[Product] = []
             for raw in fresh:
                 native_id = str(raw["id"])
@@ -142,7 +157,12 @@ class ShopifySource(Source):
 
     def check(self) -> str:
         products = self._page(1, limit=1)
-        return f"{self.base}/products.json answers ({'products listed' if products else 'no products'})"
+        return f"{self.base}{self.path} answers ({'products listed' if products else 'no products'})"
+
+
+def _absolute(src: str) -> str:
+    """Older themes write protocol-relative image URLs (``//cdn.shopify.com/...``)."""
+    return "https:" + src if src.startswith("//") else src
 
 
 def _matches(raw: dict[str, Any], product: Product, needle: str) -> bool:

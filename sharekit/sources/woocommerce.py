@@ -24,6 +24,7 @@ from .storefront import base_url, expect_json, plain_text
 MAX_PER_PAGE = 100
 API_PATH = "/wp-json/wc/store/v1/products"
 MAX_PAGES = 10_000
+PAST_LAST_PAGE = "rest_post_invalid_page_number"   # WordPress's 400 for a page beyond the last
 
 
 def minor_to_money(value: Any, minor_unit: int, currency: str) -> Money:
@@ -54,6 +55,9 @@ class WooCommerceSource(Source):
         what = f"GET {API_PATH}?page={page}"
 
         def check(response: Any) -> tuple[list[Any], int | None, int | None]:
+            if page > 1 and response.status_code == 400 and _error_code(response) == PAST_LAST_PAGE:
+                # the header-less walk asked one page too far (the last page was full): the end
+                return [], None, None
             data = expect_json(self.name, response, what)
             if not isinstance(data, list):
                 kind = "an error object" if isinstance(data, dict) and "code" in data else type(data).__name__
@@ -68,11 +72,17 @@ class WooCommerceSource(Source):
         """One Store API product as a Product; ValueError/KeyError when it has no usable price."""
         native_id = str(raw["id"])
         prices = raw.get("prices")
-        if not isinstance(prices, dict) or prices.get("price") in (None, ""):
+        if not isinstance(prices, dict):
+            raise ValueError("no price")
+        current = prices.get("price")
+        price_range = prices.get("price_range")
+        if current in (None, "") and isinstance(price_range, dict):
+            current = price_range.get("min_amount")   # a variable product: its cheapest variation
+        if current in (None, ""):
             raise ValueError("no price")
         currency = str(prices.get("currency_code") or self.currency).upper()
         unit = int(prices.get("currency_minor_unit", 2))
-        price = minor_to_money(prices["price"], unit, currency)
+        price = minor_to_money(current, unit, currency)
         original = None
         if prices.get("regular_price") not in (None, ""):
             regular = minor_to_money(prices["regular_price"], unit, currency)
@@ -147,6 +157,14 @@ class WooCommerceSource(Source):
         items, pages, total = self._page(1, {"per_page": 1})
         count = f"{total} products" if total is not None else f"{len(items)} product(s) on the first page"
         return f"{self.base}{API_PATH} answers ({count})"
+
+
+def _error_code(response: Any) -> str | None:
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    return str(data.get("code")) if isinstance(data, dict) else None
 
 
 def _int_header(response: Any, name: str) -> int | None:
