@@ -188,13 +188,22 @@ def _row_values(p: Product) -> tuple[Any, ...]:
         urls_json = "[" + encode_basestring(urls[0]) + "]"
     else:
         urls_json = _json_list(urls)
+    extra = p.extra
+    if not extra:
+        extra_json = "{}"
+    elif len(extra) == 1:  # as _json_extra writes it
+        ((key, value),) = extra.items()
+        extra_json = ("{" + encode_basestring(key) + ":" + encode_basestring(value) + "}"
+                      if type(key) is str and type(value) is str else _json_extra(extra))
+    else:
+        extra_json = _json_extra(extra)
     values = (p.title, p.description, p.brand, p.currency,
               None if price is None else price.minor,
               None if original is None else original.minor,
               None if coupon is None else coupon.minor,
               p.coupon_url, rate_text, p.url, urls_json,
               1 if p.available else 0,
-              _json_extra(p.extra) if p.extra else "{}")
+              extra_json)
     return (*values, _blake2b((_HASH_FORMAT % values).encode(), digest_size=16).hexdigest())
 
 

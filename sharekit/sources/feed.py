@@ -313,6 +313,7 @@ class FeedParser:
         base_url = self.ctx.base_url
         resolve = self.resolve
         coupon_of = self._coupon
+        coupons = self._coupons   # what coupon_of caches
         available_of = AVAILABLE.get
         plain = _plain_price
         new_money, set_field = _new_object, _set_attr
@@ -373,10 +374,13 @@ class FeedParser:
             pay = base
             raw_coupon = row[i_coupon].strip() if i_coupon is not None else ""
             if raw_coupon:
-                try:
-                    threshold, coupon = coupon_of(raw_coupon, currency)
-                except BadRow:
-                    return None
+                cached = coupons.get((raw_coupon, currency))
+                if cached is None:
+                    try:
+                        cached = coupon_of(raw_coupon, currency)
+                    except BadRow:
+                        return None
+                threshold, coupon = cached
                 if threshold is not None:
                     extra["coupon_threshold"] = threshold.to_json()
                 if coupon is not None and (threshold is None or threshold.minor <= base):
@@ -408,7 +412,10 @@ class FeedParser:
             else:
                 available = True
             main = row[i_image].strip() if i_image is not None else ""
-            images = [resolve(main)] if main else []
+            if main:
+                images = [main if main.startswith(("https://", "http://")) else resolve(main)]
+            else:
+                images = []
             link = (row[i_link].strip() or None) if i_link is not None else None
             if link and base_url and not _HAS_SCHEME.match(link):
                 link = urljoin(base_url, link)
