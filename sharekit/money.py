@@ -73,11 +73,12 @@ class Money:
     def __post_init__(self) -> None:
         if isinstance(self.minor, bool) or not isinstance(self.minor, int):
             raise TypeError(f"Money.minor must be an int, not {type(self.minor).__name__}")
-        code = _checked_codes.get(self.currency)
+        raw = self.currency
+        code = _checked_codes.get(raw) if type(raw) is str else None
         if code is None:
-            code = _check_code(self.currency)
-            if len(_checked_codes) < 1024:  # str keys only (a cache, not a registry)
-                _checked_codes[self.currency] = code
+            code = _check_code(raw)
+            if type(raw) is str and len(_checked_codes) < 1024:  # a bounded cache, str keys only
+                _checked_codes[raw] = code
         object.__setattr__(self, "currency", code)
 
     # construction ---------------------------------------------------------------------------
