@@ -13,6 +13,7 @@ progress) and ``local_images = True`` when its image links may be local files.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import sqlite3
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 _CHUNK = 500  # ids per IN (...) query
 PULL_CACHE_KIB = -65536  # SQLite page cache during a pull: up to 64 MB (negative = KiB)
 PULL_CHECKPOINT_PAGES = 16384  # WAL pages between checkpoints during a pull (~64 MB)
+PULL_GC_THRESHOLD = 50_000  # gen-0 allocations between cyclic GC runs while products are stored
 IMAGE_PATH_BATCH = 200  # cached image paths stored per transaction while downloads run
 
 
@@ -64,6 +66,7 @@ class UpsertResult:
     unchanged: int = 0
     price_changes: int = 0
     duplicates: int = 0
+    available: int = 0        # products of the page (duplicates aside) stored as available
     # (product id, first image URL) of products whose image is missing from the cache
     image_jobs: list[tuple[str, str]] = field(default_factory=list)
 
@@ -166,30 +169,54 @@ def _rate_text(rate: Decimal) -> str | None:
 _HASH_FORMAT = "\x1f".join(["%s"] * 13)
 
 
+_blake2b = hashlib.blake2b
+
+
 def _row_values(p: Product) -> tuple[Any, ...]:
     """(title, description, brand, currency, price, original, coupon, coupon_url, rate, url,
     image_urls JSON, available, extra JSON, content hash)."""
     rate = p.commission_rate
-    rate_text = None if rate is None else (_rate_text(rate) if isinstance(rate, Decimal) else str(rate))
+    if rate is None:
+        rate_text = None
+    elif isinstance(rate, Decimal):
+        rate_text = _rate_text(rate)
+    else:
+        rate_text = str(rate)
     price, original, coupon = p.price, p.original_price, p.coupon
+    urls = p.image_urls
+    if not urls:
+        urls_json = "[]"
+    elif len(urls) == 1 and type(urls[0]) is str:  # the usual single image, as _json_list writes it
+        urls_json = "[" + encode_basestring(urls[0]) + "]"
+    else:
+        urls_json = _json_list(urls)
+    extra = p.extra
+    if not extra:
+        extra_json = "{}"
+    elif len(extra) == 1:  # as _json_extra writes it
+        ((key, value),) = extra.items()
+        extra_json = ("{" + encode_basestring(key) + ":" + encode_basestring(value) + "}"
+                      if type(key) is str and type(value) is str else _json_extra(extra))
+    else:
+        extra_json = _json_extra(extra)
     values = (p.title, p.description, p.brand, p.currency,
               None if price is None else price.minor,
               None if original is None else original.minor,
               None if coupon is None else coupon.minor,
-              p.coupon_url, rate_text, p.url,
-              _json_list(p.image_urls) if p.image_urls else "[]",
+              p.coupon_url, rate_text, p.url, urls_json,
               1 if p.available else 0,
-              _json_extra(p.extra) if p.extra else "{}")
-    digest = hashlib.blake2b((_HASH_FORMAT % values).encode(), digest_size=16).hexdigest()
-    return values + (digest,)
+              extra_json)
+    return (*values, _blake2b((_HASH_FORMAT % values).encode(), digest_size=16).hexdigest())
 
 
-def _existing(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, sqlite3.Row]:
-    found: dict[str, sqlite3.Row] = {}
+def _existing(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+    found: dict[str, tuple[Any, ...]] = {}
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: no sqlite3.Row per stored product
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start:start + _CHUNK]
         marks = ",".join("?" * len(chunk))
-        for row in conn.execute(
+        for row in cursor.execute(
             "SELECT id, content_hash, currency, price_minor, original_price_minor, coupon_minor, image_urls,"
             f" image_path FROM products WHERE id IN ({marks})", chunk,
         ):
@@ -224,6 +251,8 @@ def upsert_products(conn: sqlite3.Connection, source_name: str, products: Iterab
             continue
         seen.add(pid)
         page.append((pid, product))
+        if product.available:
+            result.available += 1
     if not page:
         return result
     try:
@@ -232,7 +261,7 @@ def upsert_products(conn: sqlite3.Connection, source_name: str, products: Iterab
         if not assume_new:
             raise
         # Another process stored some of these meanwhile: the page was rolled back; look them up.
-        fresh = UpsertResult(duplicates=result.duplicates)
+        fresh = UpsertResult(duplicates=result.duplicates, available=result.available)
         return _store_page(conn, source_name, page, fresh, now, want_images, image_ok, False)
 
 
@@ -281,11 +310,23 @@ def _store_page(conn: sqlite3.Connection, source_name: str, page: list[tuple[str
     return result
 
 
-def mark_unlisted(conn: sqlite3.Connection, source_name: str, listed: set[str], *, now: str | None = None) -> int:
-    """After a full listing: mark ``source_name``'s available products not in ``listed`` unavailable."""
+def mark_unlisted(conn: sqlite3.Connection, source_name: str, listed: set[str], *, now: str | None = None,
+                  listed_available: int | None = None) -> int:
+    """After a full listing: mark ``source_name``'s available products not in ``listed`` unavailable.
+
+    ``listed_available`` is how many of the listed products the pull just stored as available
+    (all stored, so each is an available row): when the source has exactly that many available
+    rows, they are those products, nothing is unlisted, and the rows are not read one by one.
+    """
     now = now or to_utc_iso(utcnow())
     with transaction(conn):
-        gone = [(now, row[0]) for row in conn.execute(
+        if listed_available is not None and conn.execute(
+                "SELECT count(*) FROM products WHERE source = ? AND available = 1",
+                (source_name,)).fetchone()[0] == listed_available:
+            return 0
+        cursor = conn.cursor()
+        cursor.row_factory = None  # plain tuples
+        gone = [(now, row[0]) for row in cursor.execute(
             "SELECT id FROM products WHERE source = ? AND available = 1", (source_name,)) if row[0] not in listed]
         if gone:
             conn.executemany("UPDATE products SET available = 0, content_hash = NULL, updated_at = ? WHERE id = ?",
@@ -350,6 +391,7 @@ def pull(ws: Workspace, source_name: str, query: str | None = None, ids: str | S
     conn = ws.db
     now = to_utc_iso(utcnow())
     seen: set[str] = set()
+    listed_available = 0   # products this pull stored as available (for mark_unlisted)
     jobs: dict[str, list[str]] = {}
     cache_root = ws.paths.cache
 
@@ -364,6 +406,10 @@ def pull(ws: Workspace, source_name: str, query: str | None = None, ids: str | S
     autocheckpoint = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
     conn.execute(f"PRAGMA cache_size = {PULL_CACHE_KIB}")
     conn.execute(f"PRAGMA wal_autocheckpoint = {PULL_CHECKPOINT_PAGES}")
+    # Each row allocates a handful of short-lived objects (product, prices, lists, row tuples):
+    # with the default threshold the cyclic GC runs ~7 times per 1,000-row page for nothing.
+    gc_thresholds = gc.get_threshold()
+    gc.set_threshold(max(gc_thresholds[0], PULL_GC_THRESHOLD), *gc_thresholds[1:])
     try:
         with open_source(ws, source_name, client=client, sleep=sleep, strict=strict) as source:
             full = query is None and id_list is None and limit is None
@@ -377,6 +423,7 @@ def pull(ws: Workspace, source_name: str, query: str | None = None, ids: str | S
                 summary.updated += result.updated
                 summary.unchanged += result.unchanged
                 summary.price_changes += result.price_changes
+                listed_available += result.available
                 for pid, url in result.image_jobs:
                     jobs.setdefault(url, []).append(pid)
                 if progress is not None:
@@ -393,9 +440,11 @@ def pull(ws: Workspace, source_name: str, query: str | None = None, ids: str | S
             if full:
                 # Rows skipped for bad data still exist upstream: do not call them gone.
                 listed = seen | {f"{source_name}:{s.native_id}" for s in skipped if s.native_id}
-                summary.unavailable = mark_unlisted(conn, source_name, listed, now=now)
+                summary.unavailable = mark_unlisted(conn, source_name, listed, now=now,
+                                                    listed_available=listed_available)
             allow_files = bool(getattr(source, "local_images", False))
     finally:
+        gc.set_threshold(*gc_thresholds)
         conn.execute(f"PRAGMA cache_size = {int(cache_size)}")
         conn.execute(f"PRAGMA wal_autocheckpoint = {int(autocheckpoint)}")
         if not conn.in_transaction:

@@ -52,6 +52,10 @@ def exponent(currency: str) -> int:
     return EXPONENTS.get(currency.upper(), 2)
 
 
+# Currency arguments already checked by _check_code -> the code they give (``"cny"`` -> ``"CNY"``).
+_checked_codes: dict[str, str] = {}
+
+
 def _check_code(currency: str) -> str:
     code = currency.strip().upper()
     if not _CODE.match(code):
@@ -69,15 +73,24 @@ class Money:
     def __post_init__(self) -> None:
         if isinstance(self.minor, bool) or not isinstance(self.minor, int):
             raise TypeError(f"Money.minor must be an int, not {type(self.minor).__name__}")
-        object.__setattr__(self, "currency", _check_code(self.currency))
+        raw = self.currency
+        code = _checked_codes.get(raw) if type(raw) is str else None
+        if code is None:
+            code = _check_code(raw)
+            if type(raw) is str and len(_checked_codes) < 1024:  # a bounded cache, str keys only
+                _checked_codes[raw] = code
+        object.__setattr__(self, "currency", code)
 
     # construction ---------------------------------------------------------------------------
     @classmethod
     def from_decimal(cls, amount: Decimal | str | int, currency: str) -> Money:
         """From major units (``Decimal("19.90")``), rounding half up to the minor unit."""
-        code = _check_code(currency)
+        code = _checked_codes.get(currency) if type(currency) is str else None
+        if code is None:
+            code = _check_code(currency)
         try:
-            value = Decimal(str(amount).strip())
+            # a Decimal is its own exact string form; anything else is read from its text
+            value = amount if type(amount) is Decimal else Decimal(str(amount).strip())
         except InvalidOperation:
             raise InputError(f"{amount!r} is not a number.") from None
         if not value.is_finite():
@@ -195,10 +208,69 @@ def money_sum(items: list[Money] | tuple[Money, ...], currency: str) -> Money:
 
 
 _NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?$")
+# The spellings most prices come in: ``19.90``, ``15``, ``15.00 USD``, ``15.00usd`` (ASCII digits only).
+_PLAIN = re.compile(r"(\d+)(?:\.(\d+))?(?:\s*([A-Za-z]{3}))?", re.ASCII)
+_LEADING_CODE = re.compile(r"^([A-Za-z]{3})\s+(.*)$")
+_LEADING_CODE_TIGHT = re.compile(r"^([A-Za-z]{3})(\d.*)$")
+_TRAILING_CODE = re.compile(r"^(.*?)\s*([A-Za-z]{3})$")
+_SYMBOLS_LONGEST_FIRST = tuple(sorted(_SYMBOL_TO_CODE, key=len, reverse=True))
+
+
+def _plain_minor(whole: str, frac: str | None, exp: int) -> int:
+    """``whole.frac`` (ASCII digits, not negative) in minor units of ``exp`` digits, rounding half up."""
+    if not frac:
+        return int(whole) * 10**exp if exp else int(whole)
+    if len(frac) <= exp:
+        return int(whole + frac) * 10 ** (exp - len(frac))
+    # more digits than the currency has: half up, decided by the first dropped digit
+    return int(whole + frac[:exp]) + (frac[exp] >= "5")
+
+
+def parse_plain_money(text: str, default_currency: str | None = None) -> Money | None:
+    """The fast path of :func:`parse_money`: the same Money for a plain decimal with an optional
+    trailing ISO code (``19.90``, ``15.00 USD``), or None when ``text`` needs the general parser
+    (symbols, grouping, signs, a missing or invalid currency): call :func:`parse_money` then."""
+    if type(text) is not str:
+        return None
+    m = _PLAIN.fullmatch(text.strip())
+    if m is None:
+        return None
+    code = m.group(3)
+    if code is not None:
+        code = code.upper()
+        if code == "RMB":
+            code = "CNY"
+    elif default_currency:
+        code = _checked_codes.get(default_currency)
+        if code is None:
+            try:
+                code = Money(0, default_currency.upper()).currency
+            except InputError:
+                return None
+            if len(_checked_codes) < 1024:
+                _checked_codes[default_currency] = code
+    else:
+        return None
+    money = _new_money(Money)
+    _set_field(money, "minor", _plain_minor(m.group(1), m.group(2), EXPONENTS.get(code, 2)))
+    _set_field(money, "currency", code)
+    return money
+
+
+_new_money = object.__new__
+_set_field = object.__setattr__
 
 
 def parse_money(text: str, default_currency: str | None = None) -> Money:
     """Parse a price string. Raises InputError naming the text when it is not a price."""
+    fast = parse_plain_money(text, default_currency)
+    if fast is not None:
+        return fast
+    return _parse_money_general(text, default_currency)
+
+
+def _parse_money_general(text: str, default_currency: str | None = None) -> Money:
+    """parse_money without the fast path (every spelling; the specification the fast path meets)."""
     if text is None:
         raise InputError("no price given")
     raw = str(text).strip().replace("\u00a0", " ")
@@ -210,14 +282,14 @@ def parse_money(text: str, default_currency: str | None = None) -> Money:
     if s.startswith("-"):
         negative, s = True, s[1:].strip()
     # trailing or leading ISO code
-    m = re.match(r"^([A-Za-z]{3})\s+(.*)$", s) or re.match(r"^([A-Za-z]{3})(\d.*)$", s)
+    m = _LEADING_CODE.match(s) or _LEADING_CODE_TIGHT.match(s)
     if m and m.group(1).upper() not in ("RMB",):
         currency, s = m.group(1).upper(), m.group(2).strip()
-    m = re.match(r"^(.*?)\s*([A-Za-z]{3})$", s)
+    m = _TRAILING_CODE.match(s)
     if currency is None and m and m.group(1):
         currency, s = m.group(2).upper(), m.group(1).strip()
     # symbols, longest first
-    for sym in sorted(_SYMBOL_TO_CODE, key=len, reverse=True):
+    for sym in _SYMBOLS_LONGEST_FIRST:
         if s.startswith(sym):
             currency = currency or _SYMBOL_TO_CODE[sym]
             s = s[len(sym):].strip()

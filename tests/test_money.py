@@ -10,7 +10,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sharekit.errors import InputError, SharekitError
-from sharekit.money import CurrencyMismatchError, Money, exponent, money_sum, parse_money, parse_rate, rate_str
+from sharekit.money import (
+    CurrencyMismatchError,
+    Money,
+    _parse_money_general,
+    exponent,
+    money_sum,
+    parse_money,
+    parse_plain_money,
+    parse_rate,
+    rate_str,
+)
 
 CURRENCIES = ["CNY", "USD", "EUR", "GBP", "JPY", "KRW", "HKD", "TWD", "BHD", "KWD", "XYZ"]
 currencies = st.sampled_from(CURRENCIES)
@@ -186,3 +196,54 @@ def test_rates_parse_as_decimal_fractions():
     for bad in ("five", "nan", "%"):
         with pytest.raises(InputError):
             parse_rate(bad)
+
+
+# The fast path of parse_money (plain decimals, an optional trailing ISO code) -------------------
+price_texts = st.one_of(
+    st.builds(
+        lambda pad1, whole, frac, gap, code, pad2: f"{pad1}{whole}{frac}{gap}{code}{pad2}",
+        st.sampled_from(["", " ", "\t", "\u00a0"]),
+        st.from_regex(r"[0-9]{1,25}", fullmatch=True) | st.sampled_from(["", "٣", "1,299", "+1", "-1"]),
+        st.from_regex(r"\.[0-9]{0,6}", fullmatch=True) | st.sampled_from(["", "", ".", ".٣"]),
+        st.sampled_from(["", "", " ", "  ", "\t", "\u00a0"]),
+        st.sampled_from(["", "", "USD", "usd", "Cny", "JPY", "BHD", "RMB", "rmb", "XYZ", "元", "¥", "US", "USDX"]),
+        st.sampled_from(["", " ", "\n"]),
+    ),
+    st.text(alphabet="0123456789.,+- \u00a0$¥元USDCNYJPrmb", max_size=14),
+)
+defaults = st.sampled_from([None, "CNY", "cny", " usd ", "JPY", "BHD", "KWD", "XYZ", "xx", "", "12A"])
+
+
+@given(price_texts, defaults)
+def test_parse_money_fast_path_equals_the_general_parser(text, default):
+    try:
+        slow = _parse_money_general(text, default)
+    except InputError as exc:
+        slow = exc
+    fast = parse_plain_money(text, default)
+    if fast is not None:
+        assert not isinstance(slow, Exception), (text, default, slow)
+        assert (fast, fast.minor, fast.currency) == (slow, slow.minor, slow.currency)
+        assert type(fast.minor) is int
+    try:
+        result = parse_money(text, default)
+    except InputError as exc:
+        assert isinstance(slow, InputError) and str(exc) == str(slow)
+    else:
+        assert not isinstance(slow, Exception) and result == slow
+
+
+@given(st.integers(min_value=0, max_value=10**18), st.integers(min_value=0, max_value=7), currencies)
+def test_parse_money_fast_path_rounds_like_the_general_parser(minor, digits, currency):
+    text = str(minor)
+    text = f"{text[:-digits] or '0'}.{text[-digits:].zfill(digits)}" if digits else text
+    fast = parse_plain_money(f"{text} {currency}")
+    assert fast is not None
+    assert fast == _parse_money_general(f"{text} {currency}") == parse_money(text, currency)
+
+
+def test_parse_money_fast_path_leaves_symbols_grouping_and_signs_to_the_general_parser():
+    for text in ("¥19.90", "1,299.00", "-3.50", "+2", ".5", "19.", "USD 15", "19.90 CNY CNY", "٣"):
+        assert parse_plain_money(text, "CNY") is None
+    assert parse_plain_money("19.90") is None          # no currency: the general parser says so
+    assert parse_plain_money("19.90", "12A") is None   # a bad default: the general parser names it

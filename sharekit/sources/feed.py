@@ -24,7 +24,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -156,6 +156,18 @@ def _money(minor: int, code: str) -> Money:
 _scales: dict[str, tuple[int, int]] = {}
 
 
+def _plain_price(text: str, exp: int) -> int | None:
+    """Minor units of a plain ASCII decimal (``19.90``, ``15``) with at most ``exp`` decimals, else None."""
+    whole, _, frac = text.partition(".")
+    if not (whole.isascii() and whole.isdigit()):
+        return None
+    if not frac:
+        return None if _ else int(whole) * 10**exp
+    if len(frac) > exp or not (frac.isascii() and frac.isdigit()):
+        return None
+    return int(whole + frac) * 10 ** (exp - len(frac))
+
+
 def parse_price(text: str, currency: str | None) -> Money:
     """``19.90``, ``15.00 USD``, ``¥19.9``, ``USD 15``: fast paths for plain numbers, else parse_money."""
     s = text.strip()
@@ -166,7 +178,7 @@ def parse_price(text: str, currency: str | None) -> Money:
             exp = exponent(currency)
             scale = _scales[currency] = (exp, 10**exp)
         whole, dot, frac = s.partition(".")
-        if whole.isdigit() and (not frac or frac.isdigit()) and len(frac) <= scale[0]:
+        if whole.isdecimal() and (not frac or frac.isdecimal()) and len(frac) <= scale[0]:  # int() reads these
             exp = scale[0]
             minor = int(whole) * scale[1] + (int(frac) * 10 ** (exp - len(frac)) if frac else 0)
             return _money(minor, currency)
@@ -232,7 +244,15 @@ class FeedParser:
         else:  # pragma: no cover - guarded by the source
             raise ConfigError(f"{self.ctx.where}: unknown feed format {fmt!r}.")
 
-    def _delimited(self, text: str, delimiter: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    def parsed(self, text: str, fmt: str) -> Iterator[tuple[int, Product | dict[str, Any]]]:
+        """(line, Product) for rows the CSV/TSV fast path turned into products, else (line, record)
+        for :meth:`product` to build or refuse. Same products, same order, as ``records`` + ``product``."""
+        if fmt in ("csv", "tsv"):
+            return self._delimited(text, "," if fmt == "csv" else "\t", fast=True)
+        return self.records(text, fmt)
+
+    def _delimited(self, text: str, delimiter: str, *, fast: bool = False
+                   ) -> Iterator[tuple[int, Product | dict[str, Any]]]:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         try:
             header = next(reader)
@@ -261,6 +281,7 @@ class FeedParser:
         attrs = [a for a, _ in columns]
         pick = itemgetter(*[i for _, i in columns])   # >= 2 columns (id, title): always a tuple
         strip = str.strip
+        build = self._row_builder(dict(columns)) if fast and not multi else None
         try:
             for row in reader:
                 start = line + 1
@@ -269,12 +290,147 @@ class FeedParser:
                     continue
                 if len(row) < width:
                     row = row + [""] * (width - len(row))
+                if build is not None:
+                    product = build(row, start)
+                    if product is not None:
+                        yield start, product
+                        continue
                 rec: dict[str, Any] = dict(zip(attrs, map(strip, pick(row)), strict=True))
                 if multi:
                     rec["additional_image_link"] = [u for i in multi for u in re.split(r"[,\s]+", row[i]) if u]
                 yield start, rec
         except csv.Error as exc:
             raise InputError(f"{self.ctx.where}, line {reader.line_num}: {exc}.") from None
+
+    def _row_builder(self, index: dict[str, int]) -> Callable[[list[str], int], Product | None]:
+        """A function turning one CSV/TSV row (a list of cells) into its Product, or None when the
+        row needs the general path (:meth:`product`): anything but plain decimal prices in a known
+        currency, and every row that is refused. What it returns equals what ``product`` returns for
+        the row's record; it reads cells by column index, so no record dict is built per row.
+        """
+        ids = self.ids
+        ctx_currency = self.ctx.currency
+        base_url = self.ctx.base_url
+        resolve = self.resolve
+        coupon_of = self._coupon
+        coupons = self._coupons   # what coupon_of caches
+        available_of = AVAILABLE.get
+        plain = _plain_price
+        new_money, set_field = _new_object, _set_attr
+        product_cls = Product
+        scales: dict[str | None, int | None] = {}
+
+        def exp_of(code: str | None) -> int | None:
+            """The currency's minor digits, or None unless it is a valid code as written (else the general path)."""
+            if code not in scales:
+                try:
+                    scales[code] = exponent(code) if code and Money(0, code).currency == code else None
+                except InputError:
+                    scales[code] = None
+            return scales[code]
+
+        ctx_exp = exp_of(ctx_currency)
+        i_id, i_title = index["id"], index["title"]
+        i_cur, i_price, i_sale = index.get("currency"), index.get("price"), index.get("sale_price")
+        i_coupon, i_rate, i_avail = index.get("coupon"), index.get("commission_rate"), index.get("availability")
+        i_image, i_link, i_coupon_link = index.get("image_link"), index.get("link"), index.get("coupon_link")
+        i_desc, i_brand = index.get("description"), index.get("brand")
+        extra_cols = tuple((attr, index[attr]) for attr in self.extra_attrs)
+
+        def build(row: list[str], line: int) -> Product | None:
+            native_id = row[i_id].strip()
+            title = row[i_title].strip()
+            if not native_id or not title or native_id in ids:
+                return None
+            currency, exp = ctx_currency, ctx_exp
+            if i_cur is not None:
+                given = row[i_cur].strip()
+                if given:
+                    currency = given.upper()
+                    if currency in ("RMB", "元"):
+                        currency = "CNY"
+                    exp = exp_of(currency)
+            if exp is None or currency is None:
+                return None
+            raw_price = row[i_price].strip() if i_price is not None else ""
+            raw_sale = row[i_sale].strip() if i_sale is not None else ""
+            list_minor = sale_minor = None
+            if raw_price:
+                list_minor = plain(raw_price, exp)
+                if list_minor is None:
+                    return None
+            if raw_sale:
+                sale_minor = plain(raw_sale, exp)
+                if sale_minor is None:
+                    return None
+            if sale_minor is not None:
+                base = sale_minor
+            elif list_minor is not None:
+                base = list_minor
+            else:
+                return None
+            extra: dict[str, Any] = {}
+            coupon = None
+            pay = base
+            raw_coupon = row[i_coupon].strip() if i_coupon is not None else ""
+            if raw_coupon:
+                cached = coupons.get((raw_coupon, currency))
+                if cached is None:
+                    try:
+                        cached = coupon_of(raw_coupon, currency)
+                    except BadRow:
+                        return None
+                threshold, coupon = cached
+                if threshold is not None:
+                    extra["coupon_threshold"] = threshold.to_json()
+                if coupon is not None and (threshold is None or threshold.minor <= base):
+                    pay = max(0, base - coupon.minor)
+            price = new_money(Money)
+            set_field(price, "minor", pay)
+            set_field(price, "currency", currency)
+            if list_minor is not None and list_minor != pay:
+                original = new_money(Money)
+                set_field(original, "minor", list_minor)
+                set_field(original, "currency", currency)
+            else:
+                original = None
+            raw_rate = row[i_rate].strip() if i_rate is not None else ""
+            if raw_rate:
+                try:
+                    rate = parse_commission(raw_rate)
+                except BadRow:
+                    return None
+            else:
+                rate = None
+            raw_avail = row[i_avail].strip() if i_avail is not None else ""
+            if raw_avail:
+                available = available_of(raw_avail)
+                if available is None:
+                    available = available_of(raw_avail.lower())
+                    if available is None:
+                        return None
+            else:
+                available = True
+            main = row[i_image].strip() if i_image is not None else ""
+            if main:
+                images = [main if main.startswith(("https://", "http://")) else resolve(main)]
+            else:
+                images = []
+            link = (row[i_link].strip() or None) if i_link is not None else None
+            if link and base_url and not _HAS_SCHEME.match(link):
+                link = urljoin(base_url, link)
+            for attr, i in extra_cols:
+                value = row[i].strip()
+                if value:
+                    extra[attr] = value
+            ids[native_id] = line
+            return product_cls(native_id, title, currency, price, original, coupon,
+                               (row[i_coupon_link].strip() or None) if i_coupon_link is not None else None,
+                               rate, link, images, available,
+                               (row[i_desc].strip() or None) if i_desc is not None else None,
+                               (row[i_brand].strip() or None) if i_brand is not None else None, extra)
+
+        return build
 
     def _json(self, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
         try:
@@ -629,7 +785,11 @@ class FeedSource(Source):
         return text, FeedParser(ctx), fmt
 
     def _products(self, text: str, parser: FeedParser, fmt: str, *, strict: bool) -> Iterator[Product]:
-        for line, rec in parser.records(text, fmt):
+        for line, item in parser.parsed(text, fmt):
+            if not isinstance(item, dict):
+                yield item
+                continue
+            rec = item
             try:
                 yield parser.product(line, rec)
             except BadRow as exc:
@@ -677,9 +837,12 @@ class FeedSource(Source):
     def check(self) -> str:
         text, parser, fmt = self.parse()
         good = bad = 0
-        for line, rec in parser.records(text, fmt):
+        for line, item in parser.parsed(text, fmt):
+            if not isinstance(item, dict):
+                good += 1
+                continue
             try:
-                parser.product(line, rec)
+                parser.product(line, item)
                 good += 1
             except BadRow:
                 bad += 1
