@@ -303,7 +303,7 @@ class Recorder:
         self._stopping = False
         self._inflight = 0
         self.inline = mode == "queue" and os.environ.get("SHAREKIT_SERVE_INLINE", "1") == "1"
-        self.inline_chunk = 100
+        self.inline_chunk = int(os.environ.get("SHAREKIT_SERVE_CHUNK", "100"))  # clicks per transaction
 
     @property
     def pending(self) -> int:
