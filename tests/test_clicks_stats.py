@@ -109,7 +109,7 @@ def test_cli_clicks_json_shape_and_table(cli, ws, clicked):
     table = cli(["clicks", "--by", "link"])
     assert table.exit_code == 0 and clicked["a"] in table.stdout and "total" in table.stdout
     bad = cli(["clicks", "--by", "week"])
-    assert bad.exit_code == 1 and "--by" in bad.stderr
+    assert bad.exit_code == 2 and "--by" in bad.stderr  # a usage error, like every bad option value
 
 
 def test_demo_step_creates_links_in_two_channels_and_records_clicks_offline(ws):

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 import typer
 
 from ._common import out, print_json, workspace
+
+
+class ClicksBy(StrEnum):
+    """What `sharekit clicks --by` groups on (a bad value is a usage error, exit 2)."""
+
+    link = "link"
+    channel = "channel"
+    day = "day"
+    product = "product"
 
 
 def register(app: typer.Typer) -> None:
@@ -13,7 +24,7 @@ def register(app: typer.Typer) -> None:
 
 def clicks(
     ctx: typer.Context,
-    by: str = typer.Option("link", "--by", help="Group by link, channel, day or product."),
+    by: ClicksBy = typer.Option(ClicksBy.link, "--by", help="Group by link, channel, day or product."),
     since: str = typer.Option(None, "--since", help="From (inclusive): 7d, 12h, an ISO date or time."),
     until: str = typer.Option(None, "--until", help="To (exclusive): 7d, 12h, an ISO date or time."),
     include_bots: bool = typer.Option(False, "--include-bots", help="Count bot hits as clicks too."),
@@ -29,6 +40,7 @@ def clicks(
     from ..clicks import click_stats
 
     ws = workspace(ctx)
+    by = ClicksBy(by).value
     stats = click_stats(ws, by, since, until, include_bots)
     if json_out:
         print_json(stats.to_json())
