@@ -56,3 +56,29 @@ def ws(home: Path):
     workspace = Workspace.open(home)
     yield workspace
     workspace.close()
+
+
+@pytest.fixture
+def serve():
+    """Start local protocol servers (``serve(app)``, see catalog_fakes.FakeServer); all closed after the test."""
+    from catalog_fakes import FakeServer
+
+    servers: list = []
+
+    def start(app):
+        server = FakeServer(app).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture
+def client():
+    """An httpx client that ignores proxy settings from the environment (tests talk to 127.0.0.1)."""
+    import httpx
+
+    with httpx.Client(trust_env=False) as c:
+        yield c

@@ -4,33 +4,12 @@ from __future__ import annotations
 
 import os
 
-import httpx
 import pytest
-from catalog_fakes import FakeServer, Reply, image_bytes, shopify_app, shopify_product
+from catalog_fakes import Reply, image_bytes, shopify_app, shopify_product
 
 from sharekit.catalog import pull
 from sharekit.config import set_value
 from sharekit.images import ImageCache, ImageError, inspect_image
-
-
-@pytest.fixture
-def serve():
-    servers: list[FakeServer] = []
-
-    def start(app):
-        server = FakeServer(app).start()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.close()
-
-
-@pytest.fixture
-def client():
-    with httpx.Client(trust_env=False) as c:
-        yield c
 
 
 def noise_png(size: int = 120) -> bytes:

@@ -2,33 +2,12 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
-from catalog_fakes import FakeServer, Reply, shopify_app, shopify_product
+from catalog_fakes import Reply, shopify_app, shopify_product
 
 from sharekit.errors import SourceAuthError, SourceError
 from sharekit.money import Money
 from sharekit.sources.shopify import ShopifySource
-
-
-@pytest.fixture
-def serve():
-    servers: list[FakeServer] = []
-
-    def start(app):
-        server = FakeServer(app).start()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.close()
-
-
-@pytest.fixture
-def client():
-    with httpx.Client(trust_env=False) as c:
-        yield c
 
 
 def make(server, client, sleeps=None, **settings):

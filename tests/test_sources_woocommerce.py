@@ -2,33 +2,12 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
-from catalog_fakes import FakeServer, Reply, woo_app, woo_product
+from catalog_fakes import Reply, woo_app, woo_product
 
 from sharekit.errors import SourceError, SourceThrottled
 from sharekit.money import Money
 from sharekit.sources.woocommerce import WooCommerceSource
-
-
-@pytest.fixture
-def serve():
-    servers: list[FakeServer] = []
-
-    def start(app):
-        server = FakeServer(app).start()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.close()
-
-
-@pytest.fixture
-def client():
-    with httpx.Client(trust_env=False) as c:
-        yield c
 
 
 def make(server, client, sleeps=None, **settings):
