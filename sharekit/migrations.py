@@ -377,3 +377,32 @@ _ROLLUP_TRIGGERS = f"""
             _clicks_rollup_sql("NEW", "NEW.clicks", "NEW.bots", "1")}
         END;
 """
+
+
+@migration
+def m092_cheaper_click_writes(db: sqlite3.Connection) -> None:
+    """Cheaper click writes (issue 8: recording may cost at most 30% of redirect throughput).
+
+    ``clicks_by_code_time`` is dropped: statistics read the per-link-and-day counters, never the
+    raw clicks, which are an append-only log in time order (``id``); the index only cost each
+    click a write into a random leaf page. The rollup trigger for updated ``click_daily`` rows is
+    split so that the usual case, the counters of the same link and day going up, is one upsert
+    of the difference instead of a subtraction plus an addition.
+    """
+    run_script(
+        db,
+        f"""
+        DROP INDEX IF EXISTS clicks_by_code_time;
+        DROP TRIGGER IF EXISTS report_clicks_update;
+        CREATE TRIGGER report_clicks_update_counts AFTER UPDATE OF clicks, bots ON click_daily
+        WHEN OLD.code IS NEW.code AND OLD.day IS NEW.day AND (OLD.clicks IS NOT NEW.clicks OR OLD.bots IS NOT NEW.bots)
+        BEGIN{_clicks_rollup_sql("NEW", "NEW.clicks - OLD.clicks", "NEW.bots - OLD.bots", "0")}
+        END;
+        CREATE TRIGGER report_clicks_update_key AFTER UPDATE OF code, day ON click_daily
+        WHEN OLD.code IS NOT NEW.code OR OLD.day IS NOT NEW.day
+        BEGIN{
+            _clicks_rollup_sql("OLD", "-OLD.clicks", "-OLD.bots", "-1")}{
+            _clicks_rollup_sql("NEW", "NEW.clicks", "NEW.bots", "1")}
+        END;
+        """,
+    )

@@ -85,3 +85,26 @@ def test_insert_or_replace_writers_are_caught_and_the_rollups_rebuilt(ws):
     assert (channel["friend_lili"].orders, channel["friend_lili"].clicks) == (2, 46)
     assert_rollups_match(conn)
     assert ensure_rollups(conn) is False
+
+
+def test_click_counter_updates_in_place_and_moved_keep_the_rollup_exact(ws):
+    """m092 splits the click_daily update trigger: counts of the same link and day add their
+    difference; a row moved to another link or day leaves one rollup row for the other."""
+    load(ws)
+    conn = ws.db
+    counters = "SELECT sum(counters) FROM report_clicks"
+    rows_before = conn.execute(counters).fetchone()[0]
+    conn.execute("UPDATE click_daily SET clicks = clicks + 5, bots = bots + 2 WHERE code = 'L1'")
+    conn.execute("UPDATE click_daily SET clicks = clicks - 1 WHERE code = 'L2'")
+    conn.execute("UPDATE click_daily SET qr = qr + 1, visitors = visitors + 1")  # not in the rollup
+    assert_rollups_match(conn)
+    moved = conn.execute("SELECT code, day FROM click_daily WHERE code = 'L1' ORDER BY day LIMIT 1").fetchone()
+    conn.execute("UPDATE click_daily SET day = '2026-12-31', clicks = clicks + 1 WHERE code = ? AND day = ?",
+                 tuple(moved))
+    conn.execute("UPDATE click_daily SET code = 'L2' WHERE code = 'L1' AND day = '2026-12-31'")
+    assert_rollups_match(conn)
+    assert conn.execute(counters).fetchone()[0] == rows_before == conn.execute(
+        "SELECT count(*) FROM click_daily").fetchone()[0]
+    triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert {"report_clicks_update_counts", "report_clicks_update_key"} <= triggers
+    assert "report_clicks_update" not in triggers

@@ -12,7 +12,7 @@ Classification (per request, cheap):
 
 Writes (mode ``queue``, the default): a click is queued before the response is sent and a
 flusher writes the queue every ``flush_interval`` seconds (0.1; sooner when ``batch_size``
-clicks wait) in short transactions of at most 100 clicks with their counters. The flusher runs
+clicks wait) in short transactions of at most 500 clicks with their counters. The flusher runs
 on the event loop itself with a zero busy timeout (a writer thread was measured to cost more:
 sqlite3 releases the GIL around every row and fights the loop for it), so it never waits for a
 lock: when another process holds the database the clicks simply stay queued until the next
@@ -303,7 +303,9 @@ class Recorder:
         self._stopping = False
         self._inflight = 0
         self.inline = mode == "queue" and os.environ.get("SHAREKIT_SERVE_INLINE", "1") == "1"
-        self.inline_chunk = int(os.environ.get("SHAREKIT_SERVE_CHUNK", "100"))  # clicks per transaction
+        # Clicks per transaction: a bigger one sums more clicks per link into one counter update and
+        # commits less often (~15 us/click at 500 vs ~30 at 100), while stalling the loop ~7 ms at most.
+        self.inline_chunk = int(os.environ.get("SHAREKIT_SERVE_CHUNK", "500"))
 
     @property
     def pending(self) -> int:
