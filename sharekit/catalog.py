@@ -218,7 +218,7 @@ def _existing(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, tuple[A
         marks = ",".join("?" * len(chunk))
         for row in cursor.execute(
             "SELECT id, content_hash, currency, price_minor, original_price_minor, coupon_minor, image_urls,"
-            f" image_path FROM products WHERE id IN ({marks})", chunk,
+            f" image_path, first_seen_at FROM products WHERE id IN ({marks})", chunk,
         ):
             found[row[0]] = row
     return found
@@ -230,8 +230,8 @@ def upsert_products(conn: sqlite3.Connection, source_name: str, products: Iterab
                     assume_new: bool = False) -> UpsertResult:
     """Store ``products`` of ``source_name`` in ONE transaction and say what changed.
 
-    New products are inserted with a first price-history row; changed ones are updated, with
-    a history row only when price, original price, coupon or currency changed; unchanged ones
+    New products are inserted; changed ones are updated, with a price-history row only when
+    price, original price, coupon or currency changed (see :func:`price_history`); unchanged ones
     (same content hash) are not written at all (``seen_at`` is the last pull that stored the
     row). Ids already in ``seen`` (earlier pages of the same pull) are counted as duplicates
     and ignored; ``seen`` is updated. With ``want_images``,
@@ -271,6 +271,7 @@ def _store_page(conn: sqlite3.Connection, source_name: str, page: list[tuple[str
     inserts: list[tuple[Any, ...]] = []
     updates: list[tuple[Any, ...]] = []
     history: list[tuple[Any, ...]] = []
+    repriced: list[tuple[str, tuple[Any, ...]]] = []   # (id, stored row) of products whose price changed
     with transaction(conn):
         existing = {} if assume_new else _existing(conn, [pid for pid, _ in page])
         get_old = existing.get
@@ -279,7 +280,6 @@ def _store_page(conn: sqlite3.Connection, source_name: str, page: list[tuple[str
             old = get_old(pid)
             if old is None:
                 inserts.append((pid, source_name, product.native_id, *values, now, now, now))
-                history.append((pid, *values[3:7], now))
                 if want_images and product.image_urls:
                     result.image_jobs.append((pid, product.image_urls[0]))
                 continue
@@ -290,6 +290,7 @@ def _store_page(conn: sqlite3.Connection, source_name: str, page: list[tuple[str
                 updates.append((*values, now, now, pid))
                 if (old[2], old[3], old[4], old[5]) != values[3:7]:
                     result.price_changes += 1
+                    repriced.append((pid, old))
                     history.append((pid, *values[3:7], now))
             first_image = product.image_urls[0] if product.image_urls else None
             if first_image and want_images:
@@ -306,8 +307,23 @@ def _store_page(conn: sqlite3.Connection, source_name: str, page: list[tuple[str
         if updates:
             conn.executemany(_UPDATE, updates)
         if history:
-            conn.executemany(_HISTORY, history)
+            # A product's first price lives in its row until the price first changes: then the
+            # old price goes into the history too, dated when the product was first seen.
+            known = _with_history(conn, [pid for pid, _ in repriced])
+            firsts = [(pid, *old[2:6], old[8]) for pid, old in repriced if pid not in known]
+            conn.executemany(_HISTORY, firsts + history)
     return result
+
+
+def _with_history(conn: sqlite3.Connection, ids: Sequence[str]) -> set[str]:
+    """Those of ``ids`` that have price-history rows."""
+    found: set[str] = set()
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        found.update(r[0] for r in conn.execute(
+            f"SELECT DISTINCT product_id FROM price_history WHERE product_id IN ({marks})", chunk))
+    return found
 
 
 def mark_unlisted(conn: sqlite3.Connection, source_name: str, listed: set[str], *, now: str | None = None,
@@ -700,15 +716,29 @@ def show_product(ws: Workspace, product_id: str) -> ProductDetail:
         "first_seen_at": local_iso(row["first_seen_at"], tz),
         "seen_at": local_iso(row["seen_at"], tz),
     })
-    history = [
+    return ProductDetail(data, price_history(conn, row, tz))
+
+
+def price_history(conn: sqlite3.Connection, product: sqlite3.Row, tz: str) -> list[dict[str, Any]]:
+    """A stored product's prices over time, oldest first.
+
+    A pull writes history rows only when a price changes (the first change also records the
+    price before it, dated ``first_seen_at``); a product whose price never changed has none,
+    and its history is its current price since it was first seen.
+    """
+    rows = conn.execute("SELECT * FROM price_history WHERE product_id = ? ORDER BY recorded_at, id",
+                        (product["id"],)).fetchall() or [{
+                            "recorded_at": product["first_seen_at"], "currency": product["currency"],
+                            "price_minor": product["price_minor"],
+                            "original_price_minor": product["original_price_minor"],
+                            "coupon_minor": product["coupon_minor"]}]
+    return [
         {"recorded_at": local_iso(h["recorded_at"], tz),
          "price": _money(h["price_minor"], h["currency"]),
          "original_price": _money(h["original_price_minor"], h["currency"]),
          "coupon": _money(h["coupon_minor"], h["currency"])}
-        for h in conn.execute("SELECT * FROM price_history WHERE product_id = ? ORDER BY recorded_at, id",
-                              (row["id"],))
+        for h in rows
     ]
-    return ProductDetail(data, history)
 
 
 def image_file(ws: Workspace, product: sqlite3.Row | dict[str, Any]) -> Path | None:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sharekit.catalog import pull, upsert_products
+from sharekit.catalog import pull, show_product, upsert_products
 from sharekit.config import set_value
 from sharekit.errors import InputError
 from sharekit.money import Money
@@ -51,7 +51,7 @@ def test_first_pull_adds_and_second_unchanged_pull_changes_nothing(ws, tmp_path)
     assert (second.added, second.updated, second.unchanged) == (0, 0, 3)
     after = ws.db.execute("SELECT id, updated_at, content_hash FROM products ORDER BY id").fetchall()
     assert [tuple(r) for r in before] == [tuple(r) for r in after]
-    assert history(ws, "shop:A1") == [(13900, 19900, 2000)]
+    assert history(ws, "shop:A1") == []  # the first price is the product row's own
 
 
 def test_price_history_row_only_when_a_price_changes(ws, tmp_path):
@@ -63,8 +63,19 @@ def test_price_history_row_only_when_a_price_changes(ws, tmp_path):
     write_feed(feed, changed)
     summary = pull(ws, "shop", images=False)
     assert (summary.updated, summary.unchanged, summary.price_changes) == (2, 1, 1)
+    # the first change records the price before it (dated first_seen_at) and the new one
     assert history(ws, "shop:A1") == [(13900, 19900, 2000), (14900, 19900, 2000)]
-    assert history(ws, "shop:A2") == [(6900, 9900, 1000)]  # title changed, price did not
+    assert history(ws, "shop:A2") == []  # title changed, price did not
+    first_seen = ws.db.execute("SELECT first_seen_at FROM products WHERE id = 'shop:A1'").fetchone()[0]
+    dates = [r[0] for r in ws.db.execute(
+        "SELECT recorded_at FROM price_history WHERE product_id = 'shop:A1' ORDER BY id")]
+    assert dates[0] == first_seen
+    write_feed(feed, [changed[0].replace("169.00", "179.00"), *changed[1:]])
+    pull(ws, "shop", images=False)  # a later change adds one row, not the first price again
+    assert history(ws, "shop:A1") == [(13900, 19900, 2000), (14900, 19900, 2000), (15900, 19900, 2000)]
+    shown = show_product(ws, "shop:A1").history
+    assert [h["price"]["minor"] for h in shown] == [13900, 14900, 15900]
+    assert [h["price"]["minor"] for h in show_product(ws, "shop:A2").history] == [6900]
     title = ws.db.execute("SELECT title FROM products WHERE id = 'shop:A2'").fetchone()[0]
     assert title == "电动牙刷"
 
