@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 
 UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
       "Mobile/15E148 MicroMessenger/8.0.49 NetType/WIFI Language/zh_CN")
@@ -202,11 +203,16 @@ def main() -> None:
               f"{args.workers} worker(s), {os.cpu_count()} CPUs, uvicorn "
               f"loop={loop_impl} http={http_impl}")
         results: dict[str, dict[str, float]] = {}
+        paired: dict[str, list[float]] = {}   # per round: this mode's req/s over the same round's off
         lost: dict[str, int] = {}
         errors: dict[str, int] = {}
         for round_ in range(1, args.rounds + 1):
+            this_round: dict[str, float] = {}
             for mode in modes:
                 r = run_mode(home, codes, mode, args)
+                this_round[mode] = r["rps"]
+                if mode != "off" and "off" in this_round:
+                    paired.setdefault(mode, []).append(r["rps"] / this_round["off"])
                 recorded = "-" if mode == "off" else f"{r['recorded']}/{int(r['sent'])}"
                 print(f"  round {round_} record={mode:<6} {r['rps']:6.0f} req/s  p50 {r['p50']:6.2f} ms  "
                       f"p99 {r['p99']:6.2f} ms  server CPU {r['server_us']:4.0f} us/req  "
@@ -231,6 +237,10 @@ def main() -> None:
                       f"{cost:.0%}, goal <= 30%); server CPU per request {cpu:.2f}x of off; p99 {r['p99']:.1f} ms "
                       f"(goal < 25); lost {lost[mode]} and errors {errors[mode]} over all rounds"
                       f" -> {'OK' if ok else 'MISSED'}")
+                if paired.get(mode):
+                    ratios = sorted(paired[mode])
+                    print(f"    paired rounds (each against the off run just before it): median "
+                          f"{median(ratios):.2f}x of off, range {ratios[0]:.2f}x..{ratios[-1]:.2f}x")
 
 
 def _has(module: str) -> bool:
