@@ -36,7 +36,7 @@ def main() -> None:
     rows = 2000 if args.quick else args.rows
 
     from sharekit import Workspace, init_home
-    from sharekit.order_import import import_orders
+    from sharekit.orders.importers import import_orders
 
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from sharekit.money import Money
+from sharekit.core.money import Money
 from sharekit.poster.batch import PosterJob, run_jobs
 from sharekit.poster.qr import qr_matrix
 from sharekit.poster.render import Brand, ProductRecord

@@ -65,7 +65,7 @@ def store_only(home: Path, rows: list) -> int:
     """Insert ready-made product rows into a fresh store, 1,000 per transaction (the floor)."""
     from sharekit import Workspace, init_home
     from sharekit.catalog import PULL_CACHE_KIB, PULL_CHECKPOINT_PAGES
-    from sharekit.db import transaction
+    from sharekit.store.db import transaction
 
     init_home(home)
     with Workspace.open(home) as ws:
@@ -92,8 +92,8 @@ def main() -> None:
 
     from sharekit import Workspace, init_home
     from sharekit.catalog import pull
-    from sharekit.config import set_value
     from sharekit.sources.feed import FeedSource
+    from sharekit.store.config import set_value
 
     results: dict[str, list[tuple[float, float, object]]] = {"base": [], "parsed": [], "first": [], "second": [],
                                                              "floor": []}

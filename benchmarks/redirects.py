@@ -39,11 +39,11 @@ def free_port() -> int:
 
 
 def prepare_home(home: Path) -> list[str]:
-    from sharekit.links import new_code
-    from sharekit.workspace import init_home
+    from sharekit.store.workspace import init_home
+    from sharekit.tracking.links import new_code
 
     init_home(home)
-    conn = sqlite3.connect(home / "sharekit.db")
+    conn = sqlite3.connect(home / "sharekit.store.db")
     now = "2026-11-26T00:00:00+00:00"
     codes = []
     with conn:
@@ -62,7 +62,7 @@ def prepare_home(home: Path) -> list[str]:
 
 
 def clicks_in(home: Path) -> int:
-    conn = sqlite3.connect(home / "sharekit.db")
+    conn = sqlite3.connect(home / "sharekit.store.db")
     try:
         return conn.execute("SELECT count(*) FROM clicks").fetchone()[0]
     finally:

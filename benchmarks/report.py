@@ -24,10 +24,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sharekit import Workspace, init_home  # noqa: E402
-from sharekit.channels import add_channel  # noqa: E402
-from sharekit.db import transaction  # noqa: E402
+from sharekit.core.timeutil import to_utc_iso  # noqa: E402
 from sharekit.reports import earnings_report, resolve_bound  # noqa: E402
-from sharekit.timeutil import to_utc_iso  # noqa: E402
+from sharekit.store.db import transaction  # noqa: E402
+from sharekit.tracking.channels import add_channel  # noqa: E402
 
 END = datetime(2026, 11, 26, tzinfo=UTC)
 START = END - timedelta(days=365)
@@ -151,8 +151,8 @@ def baseline_channel(conn, lo: str, hi: str, day_lo: str, day_hi: str) -> list:
 def write_cost(n: int = 20_000) -> tuple[float, float]:
     """Seconds to upsert ``n`` new order lines (then move them all to settled) through
     ``upsert_order_lines``, with the rollup triggers and with them dropped: what rollups cost writers."""
-    from sharekit.money import Money
-    from sharekit.orders import upsert_order_lines
+    from sharekit.core.money import Money
+    from sharekit.orders.store import upsert_order_lines
     from sharekit.sources.base import OrderLine
 
     def lines(status: str) -> list[OrderLine]:

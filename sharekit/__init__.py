@@ -30,9 +30,9 @@ _LAZY: dict[str, str] = {
     "SourceError": "errors",
     "SourceThrottled": "errors",
     "StoreError": "errors",
-    "Money": "money",
-    "Workspace": "workspace",
-    "init_home": "workspace",
+    "Money": "core.money",
+    "Workspace": "store.workspace",
+    "init_home": "store.workspace",
 }
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazily
+    from .core.money import Money
     from .errors import (
         ConfigError,
         ExitCode,
@@ -54,8 +55,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load lazi
         SourceThrottled,
         StoreError,
     )
-    from .money import Money
-    from .workspace import Workspace, init_home
+    from .store.workspace import Workspace, init_home
 
 
 def __getattr__(name: str) -> Any:

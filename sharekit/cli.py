@@ -49,7 +49,7 @@ def _as_store_error(exc: BaseException) -> StoreError | None:
     if not any(word in text for word in ("locked", "busy", "not a database", "file is encrypted", "unable to open",
                                           "readonly", "malformed", "corrupt", "disk is full", "disk I/O")):
         return None
-    from .db import friendly_error
+    from .store.db import friendly_error
 
     return friendly_error(None, exc)
 

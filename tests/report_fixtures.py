@@ -23,10 +23,10 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sharekit.channels import add_channel
-from sharekit.money import Money
-from sharekit.orders import upsert_order_lines
+from sharekit.core.money import Money
+from sharekit.orders.store import upsert_order_lines
 from sharekit.sources.base import OrderLine
+from sharekit.tracking.channels import add_channel
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -7,8 +7,8 @@ import json
 import httpx
 import pytest
 
+from sharekit.core.money import Money
 from sharekit.errors import InputError, SourceAuthError, SourceError, SourceThrottled
-from sharekit.money import Money
 from sharekit.sources import build_source
 from sharekit.sources.amazon import AmazonSource, with_tag
 

@@ -8,7 +8,7 @@ import pytest
 from catalog_fakes import FakeServer, Reply, shopify_app, shopify_product
 
 from sharekit.catalog import pull
-from sharekit.config import set_value
+from sharekit.store.config import set_value
 
 DESIGN_KEYS = ["id", "source", "title", "price", "original_price", "coupon", "commission_rate", "url",
                "image_url", "available", "updated_at"]

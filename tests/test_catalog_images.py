@@ -8,8 +8,8 @@ import pytest
 from catalog_fakes import Reply, image_bytes, shopify_app, shopify_product
 
 from sharekit.catalog import pull
-from sharekit.config import set_value
-from sharekit.images import ImageCache, ImageError, inspect_image
+from sharekit.catalog.images import ImageCache, ImageError, inspect_image
+from sharekit.store.config import set_value
 
 
 def noise_png(size: int = 120) -> bytes:

@@ -8,11 +8,11 @@ import textwrap
 
 import pytest
 
-from sharekit.config import set_value
 from sharekit.sources import available_kinds, load_kind
+from sharekit.store.config import set_value
 
 PLUGIN = '''
-from sharekit.money import Money
+from sharekit.core.money import Money
 from sharekit.sources.base import Product, Source
 
 

@@ -7,10 +7,10 @@ import json
 import pytest
 
 from sharekit.catalog import pull, show_product, upsert_products
-from sharekit.config import set_value
+from sharekit.core.money import Money
 from sharekit.errors import InputError
-from sharekit.money import Money
 from sharekit.sources.base import Product
+from sharekit.store.config import set_value
 
 HEADER = "id,title,price,sale_price,coupon,commission_rate,availability,link,image_link\n"
 

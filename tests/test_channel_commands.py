@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from sharekit.channels import add_channel, list_channels, parse_share, record_share, share_warning
+from sharekit.core.money import Money
 from sharekit.errors import InputError
-from sharekit.money import Money
+from sharekit.tracking.channels import add_channel, list_channels, parse_share, record_share, share_warning
 
 
 def test_channel_add_and_list_json_round_trip(cli, ws):
@@ -99,8 +99,8 @@ def test_add_channel_refuses_unknown_kind(ws):
 
 
 def test_note_share_warns_on_the_second_share_within_the_configured_days(ws):
-    from sharekit.channels import note_share
-    from sharekit.config import set_value
+    from sharekit.store.config import set_value
+    from sharekit.tracking.channels import note_share
 
     now = datetime(2026, 11, 26, 12, tzinfo=UTC)
     _product_and_link(ws.db, (now - timedelta(days=30)).isoformat())

@@ -38,10 +38,10 @@ def test_rendering_help_loads_no_heavy_library():
 
 def test_the_package_loads_its_public_names_lazily():
     modules = loaded_after("import sharekit")
-    assert not {"sharekit.workspace", "sharekit.db", "sharekit.config", "sharekit.money", "decimal",
-                "sqlite3"} & modules
+    assert not {"sharekit.store.workspace", "sharekit.store.db", "sharekit.store.config", "sharekit.core.money",
+                "decimal", "sqlite3"} & modules
     modules = loaded_after("from sharekit import Money, Workspace, SharekitError, init_home")
-    assert {"sharekit.money", "sharekit.workspace"} <= modules
+    assert {"sharekit.core.money", "sharekit.store.workspace"} <= modules
 
 
 def test_the_public_names_resolve():
@@ -60,5 +60,6 @@ def test_the_public_names_resolve():
 
 def test_the_source_interface_can_be_imported_without_httpx():
     # command modules import it at the top; httpx comes with the first source actually built
-    modules = loaded_after("import sharekit.sources, sharekit.sources.base, sharekit.workspace, sharekit.orders")
+    modules = loaded_after("import sharekit.sources, sharekit.sources.base, sharekit.store.workspace, "
+                           "sharekit.orders.store")
     assert not {m for m in modules if m.split(".")[0] in HEAVY}

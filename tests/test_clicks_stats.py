@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from sharekit.clicks import click_stats, demo_step
 from sharekit.errors import InputError
-from sharekit.links import ensure_link
-from sharekit.server.recorder import Classifier, ClickWriter
+from sharekit.tracking.clicks import click_stats, demo_step
+from sharekit.tracking.links import ensure_link
+from sharekit.tracking.server.recorder import Classifier, ClickWriter
 
 NOW = "2026-11-26T00:00:00+00:00"
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -6,8 +6,8 @@ import stat
 
 import pytest
 
-from sharekit.config import MASK, Config, load_config, parse_cli_value, set_value
 from sharekit.errors import ConfigError, NotFoundError
+from sharekit.store.config import MASK, Config, load_config, parse_cli_value, set_value
 
 
 @pytest.fixture

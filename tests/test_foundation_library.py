@@ -20,7 +20,7 @@ def test_readme_library_example(home):
 
 
 def test_home_resolution_order(tmp_path, monkeypatch):
-    from sharekit.home import resolve_home
+    from sharekit.store.home import resolve_home
 
     monkeypatch.setenv("SHAREKIT_HOME", str(tmp_path / "env"))
     assert resolve_home(tmp_path / "flag") == tmp_path / "flag"

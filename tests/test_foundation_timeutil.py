@@ -6,8 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sharekit.errors import InputError
-from sharekit.timeutil import (
+from sharekit.core.timeutil import (
     china_wall_clock,
     local_iso,
     parse_china_wall_clock,
@@ -15,6 +14,7 @@ from sharekit.timeutil import (
     parse_when,
     to_utc_iso,
 )
+from sharekit.errors import InputError
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
 

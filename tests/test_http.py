@@ -9,8 +9,8 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
+from sharekit.core.http import RateLimiter, RetryableError, RetryingClient, backoff_delay, retry_after_seconds
 from sharekit.errors import SourceError, SourceThrottled
-from sharekit.http import RateLimiter, RetryableError, RetryingClient, backoff_delay, retry_after_seconds
 
 
 def client_for(responses):

@@ -1,4 +1,4 @@
-"""Promotion links through sharekit.links.ensure_link for jd:/pdd: products, and exact money parsing."""
+"""Promotion links through sharekit.tracking.links.ensure_link for jd:/pdd: products, and exact money parsing."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from fakes.pdd_gateway import PddGateway
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sharekit.config import write_config
-from sharekit.links import ensure_link
 from sharekit.sources.jd import yuan
+from sharekit.store.config import write_config
+from sharekit.tracking.links import ensure_link
 
 
 def _product(ws, pid, source, native_id, url, extra):

@@ -10,8 +10,8 @@ import pytest
 from fakes import GatewayServer
 from fakes.jd_gateway import JdGateway, make_order_rows
 
+from sharekit.core.money import Money
 from sharekit.errors import SourceAuthError, SourceError, SourceThrottled
-from sharekit.money import Money
 from sharekit.sources.jd import JdSource, jd_status
 
 
@@ -169,7 +169,7 @@ def test_orders_window_longer_than_an_hour_is_refused_before_sending(make_source
 
 
 def test_fake_gateway_refuses_a_long_window_with_the_business_code(server):
-    from sharekit.http import RetryingClient
+    from sharekit.core.http import RetryingClient
 
     source = JdSource("jd", {"app_key": "testkey", "app_secret": "testsecret", "site_id": "61866",
                              "endpoint": server.url, "rate_limit": 0})

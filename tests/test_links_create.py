@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sharekit import links as links_mod
 from sharekit.errors import InputError, NotFoundError
-from sharekit.links import CODE_ALPHABET, create_link, disable_link, ensure_link, list_links, parse_expires
+from sharekit.tracking import links as links_mod
+from sharekit.tracking.links import CODE_ALPHABET, create_link, disable_link, ensure_link, list_links, parse_expires
 
 NOW = "2026-11-26T00:00:00+00:00"
 

@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sharekit.errors import InputError, SharekitError
-from sharekit.money import (
+from sharekit.core.money import (
     CurrencyMismatchError,
     Money,
     _parse_money_general,
@@ -21,6 +20,7 @@ from sharekit.money import (
     parse_rate,
     rate_str,
 )
+from sharekit.errors import InputError, SharekitError
 
 CURRENCIES = ["CNY", "USD", "EUR", "GBP", "JPY", "KRW", "HKD", "TWD", "BHD", "KWD", "XYZ"]
 currencies = st.sampled_from(CURRENCIES)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from sharekit.config import set_value
 from sharekit.errors import InputError
-from sharekit.order_import import import_orders
+from sharekit.orders.importers import import_orders
+from sharekit.store.config import set_value
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "orders"
 

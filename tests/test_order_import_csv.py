@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sharekit.errors import InputError
-from sharekit.order_import import decode_bytes, demo_step, import_orders
+from sharekit.orders.importers import decode_bytes, demo_step, import_orders
 
 HEADER = "order_id,product,channel,status,amount,commission,currency,ordered_at,updated_at\n"
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -111,7 +111,7 @@ def test_unknown_raw_statuses_are_kept_and_reported(ws, tmp_path):
 
 
 def test_taobao_sources_accept_their_raw_tk_status_codes(ws, tmp_path):
-    from sharekit.config import set_value
+    from sharekit.store.config import set_value
 
     set_value(ws.config, "sources.tb.kind", "taobao")
     ws.reload_config()
@@ -180,7 +180,7 @@ def test_demo_step_imports_the_bundled_example_once(ws):
 
 
 def test_pdd_and_jd_sources_accept_their_raw_status_codes(ws, tmp_path):
-    from sharekit.config import set_value
+    from sharekit.store.config import set_value
 
     set_value(ws.config, "sources.pdd.kind", "pdd")
     ws.reload_config()
@@ -197,7 +197,7 @@ def test_pdd_and_jd_sources_accept_their_raw_status_codes(ws, tmp_path):
 
 
 def test_a_bare_product_id_belongs_to_the_only_configured_source(ws, tmp_path):
-    from sharekit.config import set_value
+    from sharekit.store.config import set_value
 
     set_value(ws.config, "sources.shop.kind", "shopify")
     ws.reload_config()
@@ -209,7 +209,7 @@ def test_a_bare_product_id_belongs_to_the_only_configured_source(ws, tmp_path):
 
 
 def test_an_empty_currency_takes_the_product_source_currency_before_the_workspace_one(ws, tmp_path):
-    from sharekit.config import set_value
+    from sharekit.store.config import set_value
 
     set_value(ws.config, "sources.shop.kind", "shopify")
     ws.reload_config()

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sharekit.db import open_db, transaction
-from sharekit.money import Money
-from sharekit.orders import STATUSES, upsert_order_lines
+from sharekit.core.money import Money
+from sharekit.core.timeutil import to_utc_iso, utcnow
+from sharekit.orders.store import STATUSES, upsert_order_lines
 from sharekit.sources.base import OrderLine
-from sharekit.timeutil import to_utc_iso, utcnow
+from sharekit.store.db import open_db, transaction
 
 
 def reference_upsert(conn: sqlite3.Connection, source: str, lines: list[OrderLine]) -> tuple[int, int, int, set[str]]:

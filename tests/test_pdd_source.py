@@ -10,8 +10,8 @@ import pytest
 from fakes import GatewayServer
 from fakes.pdd_gateway import PddGateway, make_orders
 
+from sharekit.core.money import Money
 from sharekit.errors import SourceAuthError, SourceError, SourceThrottled
-from sharekit.money import Money
 from sharekit.sources.pdd import PddSource, channel_from_custom, pdd_status
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from sharekit.config import write_config
-from sharekit.money import Money
+from sharekit.core.money import Money
 from sharekit.poster.batch import hash_path, output_name, share_text
 from sharekit.poster.render import Brand, ProductRecord
+from sharekit.store.config import write_config
 
 NOW = "2026-11-26T00:00:00Z"
 TITLE = "小米 Redmi K70 至尊版 12GB+256GB（黑色）限时特惠"

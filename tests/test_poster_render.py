@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
+from sharekit.core.money import Money
 from sharekit.errors import InputError
-from sharekit.money import Money
 from sharekit.poster.price import amount_text, coupon_text, short_money
 from sharekit.poster.qr import QUIET_ZONE, qr_image
 from sharekit.poster.render import Brand, ProductRecord, Renderer, encode

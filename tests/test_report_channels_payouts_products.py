@@ -7,12 +7,12 @@ from decimal import Decimal
 import pytest
 from report_fixtures import line, load
 
-from sharekit.channels import add_channel
-from sharekit.config import set_value
+from sharekit.core.money import Money
 from sharekit.errors import ConfigError, InputError
-from sharekit.money import Money
-from sharekit.orders import upsert_order_lines
+from sharekit.orders.store import upsert_order_lines
 from sharekit.reports import channels_report, payouts, payouts_csv, products_report
+from sharekit.store.config import set_value
+from sharekit.tracking.channels import add_channel
 
 
 def cny(minor: int) -> Money:

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from report_fixtures import a1_invalid, line, load, t
 
+from sharekit.core.money import Money
 from sharekit.errors import InputError
-from sharekit.money import Money
-from sharekit.orders import upsert_order_lines
+from sharekit.orders.store import upsert_order_lines
 from sharekit.reports import earnings_report
 
 
@@ -130,7 +130,7 @@ def test_daylight_saving_zone_maps_orders_to_local_days(ws):
         line("N2", "pending", "20.00", "2.00", "2026-03-08T23:59:00", product="x", currency="USD", tz=ny),
     ])
     assert t("2026-03-09T00:30:00", ny).utcoffset().total_seconds() == -4 * 3600
-    from sharekit.config import set_value
+    from sharekit.store.config import set_value
 
     ws.config = set_value(ws.config, "timezone", "America/New_York")
     report = earnings_report(ws, by="day", currency="USD", since="2026-03-08", until="2026-03-09")
@@ -145,7 +145,7 @@ def test_half_hour_zone_maps_orders_to_local_days(ws):
         line("K1", "pending", "10.00", "1.00", "2026-11-27T00:15:00", product="x", currency="INR", tz=kolkata),
         line("K2", "pending", "20.00", "2.00", "2026-11-26T23:45:00", product="x", currency="INR", tz=kolkata),
     ])
-    from sharekit.config import set_value
+    from sharekit.store.config import set_value
 
     ws.config = set_value(ws.config, "timezone", "Asia/Kolkata")
     report = earnings_report(ws, by="day", currency="INR")

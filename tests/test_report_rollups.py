@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from report_fixtures import a1_invalid, line, load
 
-from sharekit.orders import upsert_order_lines
+from sharekit.orders.store import upsert_order_lines
 from sharekit.reports import earnings_report, rebuild_rollups
 
 RAW_HOURLY = ("SELECT currency, substr(ordered_at, 1, 13), status, count(*), sum(amount_minor), sum(commission_minor)"

@@ -14,8 +14,8 @@ import httpx
 import pytest
 import uvicorn
 
-from sharekit.links import ensure_link
-from sharekit.server.app import RedirectApp
+from sharekit.tracking.links import ensure_link
+from sharekit.tracking.server.app import RedirectApp
 
 NOW = "2026-11-26T00:00:00+00:00"
 BROWSER = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 "
@@ -252,7 +252,7 @@ def test_300_concurrent_clicks_over_50_connections_are_each_counted_once(ws, ser
 
 
 def test_clicks_survive_another_writer_holding_the_db(ws, serve, link, caplog):
-    caplog.set_level(logging.INFO, logger="sharekit.server")
+    caplog.set_level(logging.INFO, logger="sharekit.tracking.server")
     server = serve()
     holder = sqlite3.connect(ws.paths.db, isolation_level=None, timeout=10, check_same_thread=False)
     holder.execute("BEGIN IMMEDIATE")  # like `sharekit sync` in a long transaction

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sharekit.core.money import Money
 from sharekit.errors import ConfigError, InputError
-from sharekit.money import Money
 from sharekit.sources.feed import FeedSource, decode_bytes, parse_price
 
 

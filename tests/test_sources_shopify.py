@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from catalog_fakes import Reply, shopify_app, shopify_product
 
+from sharekit.core.money import Money
 from sharekit.errors import SourceAuthError, SourceError
-from sharekit.money import Money
 from sharekit.sources.shopify import ShopifySource
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from catalog_fakes import Reply, woo_app, woo_product
 
+from sharekit.core.money import Money
 from sharekit.errors import SourceError, SourceThrottled
-from sharekit.money import Money
 from sharekit.sources.woocommerce import WooCommerceSource
 
 

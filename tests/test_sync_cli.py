@@ -11,7 +11,7 @@ from fakes.jd_gateway import JdGateway, make_order_rows
 from fakes.pdd_gateway import PddGateway, make_orders
 from filelock import FileLock
 
-from sharekit.config import write_config
+from sharekit.store.config import write_config
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ from fakes.jd_gateway import JdGateway, make_order_rows
 from fakes.pdd_gateway import PddGateway, make_orders
 from filelock import FileLock
 
-from sharekit.config import write_config
+from sharekit.core.timeutil import china_wall_clock
 from sharekit.errors import LockedError
-from sharekit.sync import list_orders, load_checkpoint, sync, windows
-from sharekit.timeutil import china_wall_clock
+from sharekit.orders.sync import list_orders, load_checkpoint, sync, windows
+from sharekit.store.config import write_config
 
 NO_WAIT = {"sleep": lambda _s: None}
 
@@ -237,7 +237,7 @@ def test_list_orders_filters_by_status_and_channel(ws, pdd):
 def test_demo_step_replays_the_recorded_answers_into_the_store(ws):
     from pathlib import Path
 
-    from sharekit.sync import demo_step
+    from sharekit.orders.sync import demo_step
 
     said = []
     report = demo_step(ws, Path(__file__).resolve().parent.parent / "examples", said.append)

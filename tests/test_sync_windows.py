@@ -15,8 +15,8 @@ from fakes import GatewayServer
 from fakes.jd_gateway import JdGateway, make_order_rows
 from fakes.pdd_gateway import PddGateway, make_orders
 
-from sharekit.config import write_config
-from sharekit.sync import load_checkpoint, sync
+from sharekit.orders.sync import load_checkpoint, sync
+from sharekit.store.config import write_config
 
 try:
     from tests.fakes_tb import TopFake

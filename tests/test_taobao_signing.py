@@ -53,8 +53,8 @@ def test_response_key_drops_the_taobao_prefix():
 
 
 def test_with_channels_adds_the_channel_tables_to_the_source_settings(ws):
-    from sharekit.config import set_value
     from sharekit.sources.taobao import with_channels
+    from sharekit.store.config import set_value
 
     config = set_value(ws.config, "sources.tb.kind", "taobao")
     config = set_value(config, "channels.moments.taobao_adzone_id", "999")

@@ -8,9 +8,9 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from sharekit.core.money import Money
 from sharekit.errors import InputError, SourceAuthError, SourceError, SourceThrottled
-from sharekit.money import Money
-from sharekit.orders import upsert_order_lines
+from sharekit.orders.store import upsert_order_lines
 from sharekit.sources import build_source
 from sharekit.sources.taobao import TaobaoSource
 

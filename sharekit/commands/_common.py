@@ -11,8 +11,8 @@ import typer
 if TYPE_CHECKING:  # imported where used: `sharekit --help` must not load the store or rich
     from rich.console import Console
 
-    from ..money import Money
-    from ..workspace import Workspace
+    from ..core.money import Money
+    from ..store.workspace import Workspace
 
 _out: Console | None = None
 _err: Console | None = None
@@ -45,7 +45,7 @@ def err() -> Console:
 
 def workspace(ctx: typer.Context, *, create: bool = False) -> Workspace:
     """The Workspace named by ``--home`` / ``$SHAREKIT_HOME`` / the platform dir."""
-    from ..workspace import Workspace
+    from ..store.workspace import Workspace
 
     state = ctx.find_root().obj
     return Workspace.open(getattr(state, "home", None), create=create)
@@ -68,7 +68,7 @@ def _json_default(value: Any) -> Any:
     from decimal import Decimal
     from pathlib import PurePath
 
-    from ..money import Money
+    from ..core.money import Money
 
     if isinstance(value, Money):
         return value.to_json()
@@ -86,7 +86,7 @@ def _json_default(value: Any) -> Any:
 
 
 def fmt_money(value: Money | dict[str, Any] | None) -> str:
-    from ..money import Money
+    from ..core.money import Money
 
     if value is None:
         return "-"

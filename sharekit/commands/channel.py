@@ -10,7 +10,7 @@ from ._common import fmt_money, out, print_json, sub_app, workspace
 
 
 class Kind(StrEnum):
-    """Channel kinds (mirrors sharekit.channels.KINDS)."""
+    """Channel kinds (mirrors sharekit.tracking.channels.KINDS)."""
 
     group = "group"
     moments = "moments"
@@ -39,7 +39,7 @@ def add(
 
     Example: sharekit channel add friend_lili --kind friend --share 30% --note "Lili, pays monthly"
     """
-    from ..channels import add_channel, parse_share, parse_threshold
+    from ..tracking.channels import add_channel, parse_share, parse_threshold
 
     ws = workspace(ctx)
     saved = add_channel(
@@ -70,7 +70,7 @@ def list_cmd(
 
     Example: sharekit channel list --json
     """
-    from ..channels import list_channels
+    from ..tracking.channels import list_channels
 
     ws = workspace(ctx)
     channels = list_channels(ws.db, kind=Kind(kind).value if kind else None)

@@ -37,7 +37,7 @@ def clicks(
 
     Example: sharekit clicks --by channel --since 7d
     """
-    from ..clicks import click_stats
+    from ..tracking.clicks import click_stats
 
     ws = workspace(ctx)
     by = ClicksBy(by).value

@@ -58,8 +58,8 @@ def get(ctx: typer.Context, key: str = typer.Argument(..., help="Dotted key, e.g
 
     Example: sharekit config get brand.name
     """
-    from ..config import mask_secrets
     from ..errors import NotFoundError
+    from ..store.config import mask_secrets
 
     ws = workspace(ctx)
     value = ws.config.get(key)
@@ -81,7 +81,7 @@ def set_(ctx: typer.Context, key: str = typer.Argument(..., help="Dotted key, e.
 
     Example: sharekit config set brand.name "小王好物"
     """
-    from ..config import MASK, is_secret_key, parse_cli_value, set_value
+    from ..store.config import MASK, is_secret_key, parse_cli_value, set_value
 
     ws = workspace(ctx, create=True)  # like `init`, it may start a new home (with only config.toml)
     set_value(ws.config, key, parse_cli_value(value, key))

@@ -21,7 +21,7 @@ def check(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", hel
 
     Example: sharekit db check --json
     """
-    from ..db import check_db
+    from ..store.db import check_db
 
     ws = workspace(ctx)
     result = check_db(ws.paths.db)
@@ -50,7 +50,7 @@ def backup(ctx: typer.Context, dest: Path = typer.Argument(..., help="File to wr
 
     Example: sharekit db backup ~/backups/sharekit-2026-11-26.db
     """
-    from ..db import backup_db
+    from ..store.db import backup_db
 
     ws = workspace(ctx)
     written = backup_db(ws.paths.db, dest)

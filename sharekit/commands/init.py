@@ -12,11 +12,11 @@ def register(app: typer.Typer) -> None:
 
 
 def init(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help="Print the result as JSON.")) -> None:
-    """Create the home folder with config.toml (mode 0600) and sharekit.db. Safe to re-run.
+    """Create the home folder with config.toml (mode 0600) and sharekit.store.db. Safe to re-run.
 
     Example: sharekit --home ~/shop init
     """
-    from ..workspace import init_home
+    from ..store.workspace import init_home
 
     result = init_home(home_option(ctx))
     if json_out:
@@ -25,5 +25,5 @@ def init(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help
     con = out()
     con.print(f"Home: {result.home}")
     con.print("config.toml: " + ("created (mode 0600)" if result.config_created else "kept"))
-    con.print("sharekit.db: " + ("created" if result.db_created else "kept")
+    con.print("sharekit.store.db: " + ("created" if result.db_created else "kept")
               + (f", migrated ({', '.join(result.migrations)})" if result.migrations else ", up to date"))

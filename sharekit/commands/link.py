@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
 def _render(links: list[Any], tz: str, title: str) -> None:
     from rich.table import Table
 
-    from ..timeutil import local_iso
+    from ..core.timeutil import local_iso
 
     table = Table(title=title)
     for column in ("code", "short URL", "product", "channel", "state", "created", "target"):
@@ -45,8 +45,8 @@ def create(
 
     Example: sharekit link create jd:100012043978 --channel moments
     """
-    from ..channels import record_share, share_warning
-    from ..links import create_link
+    from ..tracking.channels import record_share, share_warning
+    from ..tracking.links import create_link
 
     ws = workspace(ctx)
     too_soon = share_warning(ws.db, product, channel, int(ws.config.get("channels.min_days_between", 3) or 0))
@@ -79,7 +79,7 @@ def list_(
 
     Example: sharekit link list --channel moments --json
     """
-    from ..links import list_links
+    from ..tracking.links import list_links
 
     ws = workspace(ctx)
     links = list_links(ws, channel=channel, product=product, active_only=active)
@@ -102,7 +102,7 @@ def disable(
 
     Example: sharekit link disable 7KQ4MX
     """
-    from ..links import disable_link
+    from ..tracking.links import disable_link
 
     link = disable_link(workspace(ctx), code)
     out().print(f"Disabled link {link.code} ({link.product_id}" + (f", {link.channel}" if link.channel else "") + ").")

@@ -33,7 +33,7 @@ def import_command(
 
     Example: sharekit orders import earnings.tsv --format amazon
     """
-    from ..order_import import import_orders
+    from ..orders.importers import import_orders
 
     with workspace(ctx) as ws:
         result = import_orders(ws, file, fmt.value, strict, source=source)

@@ -26,8 +26,8 @@ def list_command(
 
     Example: sharekit orders list --source jd --status pending --json
     """
-    from ..sync import list_orders
-    from ..timeutil import local_iso, parse_when
+    from ..core.timeutil import local_iso, parse_when
+    from ..orders.sync import list_orders
 
     with workspace(ctx) as ws:
         tz = ws.config.timezone

@@ -72,7 +72,7 @@ def report(
     result = earnings_report(ws, by=By(by).value, since=since, until=until, currency=currency)
     chart_path = None
     if chart is not None:
-        from ..charts import render_chart
+        from ..reports.charts import render_chart
 
         labels, values, clicks = result.series()
         chart_path = render_chart(chart, labels, values, result.currency, clicks=clicks,
@@ -91,7 +91,7 @@ def report(
 def _render_report(result: Any) -> None:
     from rich.table import Table
 
-    from ..charts import text_bars
+    from ..reports.charts import text_bars
 
     span = f"{result.since or 'start'} .. {result.until or 'now'}"
     from rich import box

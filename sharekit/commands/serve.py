@@ -27,7 +27,7 @@ def serve(
 
     Example: sharekit serve --host 0.0.0.0 --port 8080 --workers 2
     """
-    from ..server.serve import run, settings_for
+    from ..tracking.server.serve import run, settings_for
 
     ws = workspace(ctx)
     settings = settings_for(ws, host, port, workers, record)

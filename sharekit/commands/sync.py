@@ -28,9 +28,9 @@ def sync_command(
 
     Example: sharekit sync jd --since 12h
     """
+    from ..core.timeutil import parse_when
     from ..errors import NotFoundError
-    from ..sync import order_sources, sync
-    from ..timeutil import parse_when
+    from ..orders.sync import order_sources, sync
 
     with workspace(ctx) as ws:
         since_at = parse_when(since, ws.config.timezone) if since else None

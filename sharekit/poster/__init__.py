@@ -2,7 +2,7 @@
 
 Library use without the store::
 
-    from sharekit.money import Money
+    from sharekit.core.money import Money
     from sharekit.poster import Brand, ProductRecord, Renderer, encode, load_template
 
     poster = Renderer().render(ProductRecord("jd:1", "标题", Money(1990, "CNY")), "https://s.example.cn/AB3CDE",

@@ -19,8 +19,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ..core.money import Money
 from ..errors import InputError, NotFoundError, SharekitError
-from ..money import Money
 from .price import coupon_text, short_money
 from .render import FORMATS, Brand, ProductRecord, Renderer, encode
 from .templates import Template, load_template
@@ -319,8 +319,8 @@ def make_posters(ws: Any, product_ids: Iterable[str] = (), *, all_products: bool
                  fmt: str | None = None, quality: int | None = None, jobs: int | None = None, force: bool = False,
                  progress: Callable[[int, int], None] | None = None) -> BatchResult:
     """Render posters (and share texts) for products and channels; the one call behind `sharekit poster`."""
-    from ..channels import record_share, share_warning
-    from ..links import ensure_link
+    from ..tracking.channels import record_share, share_warning
+    from ..tracking.links import ensure_link
 
     config = ws.config
     min_days = int(ws.config.get("channels.min_days_between", 3) or 0)
@@ -377,7 +377,7 @@ def make_posters(ws: Any, product_ids: Iterable[str] = (), *, all_products: bool
 
 def demo_step(ws: Any, examples: Path, say: Callable[[str], None]) -> dict[str, Any]:
     """Posters for every product in the demo home into its posters/ folder; the first also in the other templates."""
-    from ..config import write_config
+    from ..store.config import write_config
 
     count = ws.db.execute("SELECT COUNT(*) FROM products WHERE available = 1").fetchone()[0]
     if not count:

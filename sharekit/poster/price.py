@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..money import SYMBOLS, Money
+from ..core.money import SYMBOLS, Money
 from .layout import rgb
 from .text import FontChain
 

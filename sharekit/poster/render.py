@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..core.money import Money
 from ..errors import InputError
-from ..money import Money
 from .layout import fit, open_photo, placeholder, rgb, round_mask
 from .price import coupon_text, draw_coupon, draw_price, short_money
 from .qr import MIN_MODULE_PX, qr_image

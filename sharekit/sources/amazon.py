@@ -25,8 +25,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 
 from ..catalog import Skipped
+from ..core.money import Money
 from ..errors import ConfigError, InputError, SourceAuthError, SourceError
-from ..money import Money
 from .base import Product, PromotionLink, Source
 
 DEFAULT_ENDPOINT = "https://creatorsapi.amazon"

@@ -28,8 +28,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..core.money import Money
 from ..errors import ConfigError
-from ..money import Money
 
 if TYPE_CHECKING:  # httpx loads when a source is built, so command modules may import this at top
     import httpx
@@ -115,7 +115,7 @@ class Source:
                 f"Source `{name}` ({self.kind}) is missing {', '.join(missing)}.",
                 hint=f"Set them in [sources.{name}] or as SHAREKIT_{re.sub(r'[^A-Za-z0-9]', '_', name).upper()}_<KEY>.",
             )
-        from ..http import RetryingClient, make_client
+        from ..core.http import RetryingClient, make_client
 
         self._own_client = client is None
         self.client = client or make_client()

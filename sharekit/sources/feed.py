@@ -36,8 +36,8 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from ..catalog import Skipped
+from ..core.money import Money, exponent, parse_money
 from ..errors import ConfigError, InputError, SourceError
-from ..money import Money, exponent, parse_money
 from .base import Product, Source
 
 FORMATS = ("csv", "tsv", "json", "xml")

@@ -26,10 +26,10 @@ from typing import Any, ClassVar
 
 import httpx
 
+from ..core.http import RetryableError
+from ..core.money import Money
+from ..core.timeutil import CHINA, china_wall_clock, parse_china_wall_clock, to_utc_iso, utcnow
 from ..errors import ConfigError, InputError, SourceAuthError, SourceError
-from ..http import RetryableError
-from ..money import Money
-from ..timeutil import CHINA, china_wall_clock, parse_china_wall_clock, to_utc_iso, utcnow
 from .base import OrderLine, OrderPage, Product, PromotionLink, Source
 from .signing import md5_wrap
 
@@ -495,7 +495,7 @@ class JdSource(Source):
 
         Runs in the caller's transaction or its own; each change is a status-history row.
         """
-        from ..db import transaction
+        from ..store.db import transaction
 
         today = self.clock().astimezone(CHINA).date()
         now = to_utc_iso(utcnow())

@@ -23,10 +23,10 @@ from typing import Any, ClassVar
 
 import httpx
 
+from ..core.http import RetryableError
+from ..core.money import Money
+from ..core.timeutil import utcnow
 from ..errors import SourceAuthError, SourceError
-from ..http import RetryableError
-from ..money import Money
-from ..timeutil import utcnow
 from .base import OrderLine, OrderPage, Product, PromotionLink, Source
 from .signing import md5_wrap
 

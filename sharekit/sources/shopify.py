@@ -19,8 +19,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..catalog import Skipped
+from ..core.money import Money
 from ..errors import ConfigError, InputError, SourceError
-from ..money import Money
 from .base import Product, Source
 from .storefront import base_url, expect_json, plain_text
 

@@ -30,10 +30,10 @@ from typing import Any, ClassVar
 
 import httpx
 
+from ..core.http import RetryableError
+from ..core.money import Money
+from ..core.timeutil import china_wall_clock, parse_china_wall_clock, utcnow
 from ..errors import ConfigError, InputError, SourceAuthError, SourceError
-from ..http import RetryableError
-from ..money import Money
-from ..timeutil import china_wall_clock, parse_china_wall_clock, utcnow
 from .base import OrderLine, OrderPage, Product, PromotionLink, Source
 
 DEFAULT_ENDPOINT = "https://eco.taobao.com/router/rest"

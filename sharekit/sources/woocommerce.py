@@ -16,8 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 from ..catalog import Skipped
+from ..core.money import Money
 from ..errors import InputError, SourceError
-from ..money import Money
 from .base import Product, Source
 from .storefront import base_url, expect_json, plain_text
 

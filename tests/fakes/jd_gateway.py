@@ -22,8 +22,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
+from sharekit.core.timeutil import CHINA, china_wall_clock
 from sharekit.sources.signing import verify
-from sharekit.timeutil import CHINA, china_wall_clock
 
 # Amounts that break binary floating point (2.43, 4.35 and 0.29 yuan among them).
 AMOUNTS = ["2.43", "4.35", "0.29", "19.90", "0.07", "1.15", "8.10", "99.99", "1005.00", "0.01"]

@@ -7,19 +7,19 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from .config import set_value
-from .errors import SharekitError
-from .workspace import Workspace, init_home
+from ..errors import SharekitError
+from ..store.config import set_value
+from ..store.workspace import Workspace, init_home
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"  # the repo's examples/ folder
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"  # the repo's examples/ folder
 
 # (name, "module:function") in loop order; each is demo_step(ws, examples, say) -> dict.
 STEPS: tuple[tuple[str, str], ...] = (
     ("pull", "sharekit.catalog:demo_step"),
-    ("links and clicks", "sharekit.clicks:demo_step"),
+    ("links and clicks", "sharekit.tracking.clicks:demo_step"),
     ("posters", "sharekit.poster.batch:demo_step"),
-    ("orders", "sharekit.order_import:demo_step"),
-    ("sync", "sharekit.sync:demo_step"),
+    ("orders", "sharekit.orders.importers:demo_step"),
+    ("sync", "sharekit.orders.sync:demo_step"),
     ("report", "sharekit.reports:demo_step"),
 )
 

@@ -144,7 +144,7 @@ class ImageCache:
     def client(self) -> httpx.Client:
         with self._client_lock:
             if self._client is None:
-                from .http import make_client
+                from ..core.http import make_client
 
                 self._client = make_client()
             return self._client

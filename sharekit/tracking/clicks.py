@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .errors import InputError
-from .timeutil import parse_when
+from ..core.timeutil import parse_when
+from ..errors import InputError
 
 BY = ("link", "channel", "day", "product")
 

@@ -2,7 +2,7 @@
 
 ``import_orders(ws, path, fmt)`` reads one file (UTF-8, UTF-8 with BOM, UTF-16 with BOM, GBK or
 GB18030), turns each row into an :class:`~sharekit.sources.base.OrderLine` and stores them with
-:func:`sharekit.orders.upsert_order_lines`, all in one transaction, recording the file's sha256
+:func:`sharekit.orders.store.upsert_order_lines`, all in one transaction, recording the file's sha256
 in ``imports``. The same file twice changes nothing; a later file moves statuses on (an older
 ``updated_at`` never moves one back). Bad rows are reported with their line numbers and skipped;
 with ``strict=True`` any bad row aborts the file and nothing is written.
@@ -38,12 +38,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .db import transaction
-from .errors import InputError, NotFoundError
-from .money import Money
-from .orders import STATUSES, UpsertCounts, upsert_order_lines
-from .sources.base import OrderLine
-from .timeutil import parse_local, to_utc_iso, utcnow
+from ..core.money import Money
+from ..core.timeutil import parse_local, to_utc_iso, utcnow
+from ..errors import InputError, NotFoundError
+from ..sources.base import OrderLine
+from ..store.db import transaction
+from .store import STATUSES, UpsertCounts, upsert_order_lines
 
 FORMATS = ("csv", "amazon")
 GENERIC_COLUMNS = ("order_id", "product", "channel", "status", "amount", "commission", "currency",
@@ -185,12 +185,12 @@ def _report_amount(text: str, what: str) -> Decimal:
 def _kind_status(kind: str) -> dict[str, str]:
     """The raw status codes a kind's own orders carry -> normalised (JD validCode, PDD order_status)."""
     if kind == "jd":
-        from .sources import jd
+        from ..sources import jd
 
         return {**{str(c): "pending" for c in jd.PENDING_CODES}, **{str(c): "confirmed" for c in jd.CONFIRMED_CODES},
                 **{str(c): "invalid" for c in jd.INVALID_CODES}}
     if kind == "pdd":
-        from .sources import pdd
+        from ..sources import pdd
 
         return {str(code): status for code, status in pdd.STATUS_MAP.items()}
     return KIND_STATUS.get(kind, {})
@@ -408,7 +408,7 @@ def tag_channels(ws: Any) -> dict[str, str]:
 
 def _parse_amazon(ws: Any, conn: sqlite3.Connection, text: str, source: str | None
                   ) -> tuple[list[tuple[str, OrderLine]], list[RowProblem], int, str]:
-    from .sources.amazon import MARKETPLACE_CURRENCY, marketplace_host
+    from ..sources.amazon import MARKETPLACE_CURRENCY, marketplace_host
 
     tz = ws.config.timezone
     all_lines = text.splitlines()

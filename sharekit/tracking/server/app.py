@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
-from ..db import open_db
-from ..home import Paths, resolve_home
-from ..timeutil import to_utc_iso, utcnow
+from ...core.timeutil import to_utc_iso, utcnow
+from ...store.db import open_db
+from ...store.home import Paths, resolve_home
 from .recorder import Classifier, Recorder, load_salt
 
 ENV_RECORD = "SHAREKIT_SERVE_RECORD"          # queue (default) | direct | off
@@ -101,7 +101,7 @@ class RedirectApp:
     def __init__(self, home: str | os.PathLike[str] | None = None, *, mode: str | None = None,
                  flush_interval: float | None = None, batch_size: int = 1000,
                  cache_ttl: float | None = None) -> None:
-        from ..config import load_config
+        from ...store.config import load_config
 
         self.paths = Paths(resolve_home(home))
         self.config = load_config(self.paths.config)
@@ -257,7 +257,7 @@ async def _respond(send: Any, status: int, body: bytes, content_type: bytes | No
 
 
 def create_app() -> RedirectApp:
-    """uvicorn factory (``sharekit.server.app:create_app``): home from ``$SHAREKIT_HOME``."""
+    """uvicorn factory (``sharekit.tracking.server.app:create_app``): home from ``$SHAREKIT_HOME``."""
     return RedirectApp()
 
 

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .money import Money
+from ..core.money import Money
+from ..errors import InputError
 
-FONTS_DIR = Path(__file__).resolve().parent / "poster" / "fonts"
+FONTS_DIR = Path(__file__).resolve().parents[1] / "poster" / "fonts"
 BAR = "█"
 PARTIALS = " ▏▎▍▌▋▊▉"
 

@@ -17,10 +17,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..core.timeutil import local_iso, to_utc_iso, utcnow
+from ..errors import InputError, NotFoundError
+from ..store.db import transaction
 from .channels import validate_channel_name
-from .db import transaction
-from .errors import InputError, NotFoundError
-from .timeutil import local_iso, to_utc_iso, utcnow
 
 # Uppercase without look-alikes (0/O, 1/I/L, 2/Z, 5/S, 8/B): a short URL written in upper
 # case fits QR alphanumeric mode.
@@ -130,7 +130,7 @@ def target_for(ws: Any, product: sqlite3.Row, channel: str) -> tuple[str, str | 
     Sources with an affiliate API answer ``promotion_link``; others fall back to the product
     URL through the source's ``link_template`` (default ``{url}?ref={channel}``).
     """
-    from .sources import build_source
+    from ..sources import build_source
 
     source_name = product["source"]
     settings = ws.config.source(source_name) if source_name in ws.config.source_names() else {}

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import InputError
+from ...errors import InputError
 from .app import ENV_RECORD
 from .recorder import MODES
 
@@ -46,7 +46,7 @@ def run(settings: ServeSettings, *, log_level: str = "warning") -> None:
     os.environ["SHAREKIT_HOME"] = settings.home
     os.environ[ENV_RECORD] = settings.record
     uvicorn.run(
-        "sharekit.server.app:create_app",
+        "sharekit.tracking.server.app:create_app",
         factory=True,
         host=settings.host,
         port=settings.port,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, NotFoundError
+from ..errors import ConfigError, NotFoundError
 
 SECRET_WORDS = ("secret", "token", "password")
 MASK = "********"

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from .db import transaction
-from .sources.base import OrderLine
-from .timeutil import to_utc_iso, utcnow
+from ..core.timeutil import to_utc_iso, utcnow
+from ..sources.base import OrderLine
+from ..store.db import transaction
 
 STATUSES = ("pending", "confirmed", "settled", "invalid", "unknown")
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .errors import InputError
+from ..errors import InputError
 
 # Minor-unit exponents for the currencies resellers meet; anything else defaults to 2.
 EXPONENTS: dict[str, int] = {

@@ -26,11 +26,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .db import transaction
-from .errors import InputError, LockedError, SharekitError
-from .money import Money
-from .orders import STATUSES, upsert_order_lines
-from .timeutil import from_iso, local_iso, to_utc_iso, utcnow
+from ..core.money import Money
+from ..core.timeutil import from_iso, local_iso, to_utc_iso, utcnow
+from ..errors import InputError, LockedError, SharekitError
+from ..store.db import transaction
+from .store import STATUSES, upsert_order_lines
 
 DEFAULT_LOOKBACK = timedelta(days=1)
 DEFAULT_OVERLAP = timedelta(minutes=10)
@@ -110,7 +110,7 @@ def windows(start: datetime, end: datetime, size: timedelta) -> list[tuple[datet
 
 def order_sources(ws: Any) -> list[str]:
     """Configured sources whose kind has an order API (kinds that fail to load are included)."""
-    from .sources import load_kind
+    from ..sources import load_kind
 
     names = []
     for name in ws.config.source_names():
@@ -162,7 +162,7 @@ def sync_source(ws: Any, name: str, *, since: datetime | None = None, now: datet
                 overlap: timedelta | None = None, source_factory: Callable[..., Any] | None = None,
                 ) -> SourceSyncResult:
     """Sync one source; never raises for a source failure (it is in the result)."""
-    from .sources import build_source
+    from ..sources import build_source
 
     result = SourceSyncResult(name)
     conn = ws.db
@@ -341,7 +341,7 @@ def _recorded_gateway(kind: str, text: str, now: datetime) -> Callable[[Any], An
     """
     import httpx
 
-    from .timeutil import china_wall_clock
+    from ..core.timeutil import china_wall_clock
 
     if kind == "jd":
         text = _RELATIVE_JD.sub(lambda m: '\\"' + china_wall_clock(now - timedelta(hours=int(m.group(1)))) + '\\"',
@@ -386,8 +386,8 @@ def demo_step(ws: Any, examples: Path, say: Callable[[str], None]) -> dict[str, 
     """
     import httpx
 
-    from .sources.jd import JdSource
-    from .sources.pdd import PddSource
+    from ..sources.jd import JdSource
+    from ..sources.pdd import PddSource
 
     folder = examples / "jd-pdd"
     now = utcnow().replace(microsecond=0)

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from .db import transaction
-from .errors import InputError, NotFoundError
-from .money import Money
-from .timeutil import from_iso, to_utc_iso, utcnow
+from ..core.money import Money
+from ..core.timeutil import from_iso, to_utc_iso, utcnow
+from ..errors import InputError, NotFoundError
+from ..store.db import transaction
 
 CHANNEL_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 KINDS = ("group", "moments", "friend", "other")
@@ -47,7 +47,7 @@ class Channel:
     created_at: str  # UTC ISO
 
     def to_json(self, tz: str | None = None) -> dict[str, object]:
-        from .timeutil import local_iso
+        from ..core.timeutil import local_iso
 
         return {
             "name": self.name,

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from .errors import SourceError, SourceThrottled
+from ..errors import SourceError, SourceThrottled
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 
@@ -145,6 +145,6 @@ class RetryingClient:
 
 def make_client(**kwargs: Any) -> httpx.Client:
     """A default ``httpx.Client`` for real use (redirects followed, a sharekit UA)."""
-    from . import __version__
+    from .. import __version__
 
     return httpx.Client(follow_redirects=True, headers={"User-Agent": f"sharekit/{__version__}"}, **kwargs)

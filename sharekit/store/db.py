@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import StoreError
+from ..errors import StoreError
 from .migrations import ordered
 
 BUSY_TIMEOUT_MS = 10_000

@@ -1,11 +1,11 @@
-"""The home folder: config.toml, sharekit.db, cache/ and posters/ all live here."""
+"""The home folder: config.toml, sharekit.store.db, cache/ and posters/ all live here."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from .errors import HomeError
+from ..errors import HomeError
 
 ENV_HOME = "SHAREKIT_HOME"
 
@@ -50,7 +50,7 @@ class Paths:
 
     @property
     def db(self) -> Path:
-        return self.home / "sharekit.db"
+        return self.home / "sharekit.store.db"
 
     @property
     def cache(self) -> Path:

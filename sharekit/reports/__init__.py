@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .channels import NONE_KEY, channel_names, list_channels
-from .errors import ConfigError, InputError
-from .money import Money
-from .timeutil import local_iso, parse_when, to_utc_iso, utcnow
+from ..core.money import Money
+from ..core.timeutil import local_iso, parse_when, to_utc_iso, utcnow
+from ..errors import ConfigError, InputError
+from ..tracking.channels import NONE_KEY, channel_names, list_channels
 
 BYS = ("day", "week", "month", "product", "channel", "source")
 TIME_BYS = ("day", "week", "month")
@@ -530,7 +530,7 @@ def ensure_rollups(conn: sqlite3.Connection) -> bool:
     the delete trigger (unless ``recursive_triggers`` is on), which leaves a row counted twice:
     comparing row counts catches exactly that, for the cost of two index counts.
     """
-    from .db import transaction
+    from ..store.db import transaction
 
     with transaction(conn, immediate=False):  # one snapshot: a concurrent writer cannot fake a drift
         orders = conn.execute("SELECT count(*) FROM orders").fetchone()[0]
@@ -549,8 +549,8 @@ def rebuild_rollups(conn: sqlite3.Connection) -> None:
     The triggers keep them exact; this is for a store edited by hand or a writer that used
     ``INSERT OR REPLACE`` (whose implicit delete fires no trigger).
     """
-    from .db import transaction
-    from .migrations import ROLLUP_FILL_SQL, run_script
+    from ..store.db import transaction
+    from ..store.migrations import ROLLUP_FILL_SQL, run_script
 
     with transaction(conn):
         conn.execute("DELETE FROM report_hourly")
@@ -817,7 +817,7 @@ def demo_step(ws: Any, examples: Path, say: Callable[[str], None]) -> dict[str, 
     """
     import tomllib
 
-    from .channels import add_channel, parse_share, parse_threshold
+    from ..tracking.channels import add_channel, parse_share, parse_threshold
     from .charts import render_chart, text_bars
 
     spec = tomllib.loads((examples / "reports" / "channels.toml").read_text(encoding="utf-8"))
@@ -858,9 +858,9 @@ def _load_sample_orders(ws: Any, path: Path) -> int:
     """Load the fallback sample (DESIGN's generic order CSV columns) through upsert_order_lines."""
     import csv
 
-    from .orders import upsert_order_lines
-    from .sources.base import OrderLine
-    from .timeutil import parse_local
+    from ..core.timeutil import parse_local
+    from ..orders.store import upsert_order_lines
+    from ..sources.base import OrderLine
 
     tz = ws.config.timezone
     lines: dict[str, list[OrderLine]] = {}

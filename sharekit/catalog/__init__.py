@@ -26,17 +26,17 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .db import transaction
-from .errors import NotFoundError, SharekitError
-from .money import rate_str
-from .timeutil import local_iso, to_utc_iso, utcnow
+from ..core.money import rate_str
+from ..core.timeutil import local_iso, to_utc_iso, utcnow
+from ..errors import NotFoundError, SharekitError
+from ..store.db import transaction
 
 if TYPE_CHECKING:
     import httpx
 
+    from ..sources.base import Product, Source
+    from ..store.workspace import Workspace
     from .images import ImageBatch
-    from .sources.base import Product, Source
-    from .workspace import Workspace
 
 _CHUNK = 500  # ids per IN (...) query
 PULL_CACHE_KIB = -65536  # SQLite page cache during a pull: up to 64 MB (negative = KiB)
@@ -369,7 +369,7 @@ def source_settings(ws: Workspace, name: str) -> dict[str, Any]:
 def open_source(ws: Workspace, name: str, *, client: httpx.Client | None = None, sleep: Any = None,
                 strict: bool = False) -> Source:
     """Build the configured source ``name`` (the registry finds its kind)."""
-    from .sources import build_source
+    from ..sources import build_source
 
     settings = source_settings(ws, name)
     if strict:
@@ -557,7 +557,7 @@ def _importable(target: str) -> bool:
 
 def list_sources(ws: Workspace) -> SourcesReport:
     """The configured sources (with product counts) and every installed kind."""
-    from .sources import available_kinds
+    from ..sources import available_kinds
 
     kinds = available_kinds()
     counts: dict[str, tuple[int, int, str | None]] = {}
@@ -607,7 +607,7 @@ def check_source(ws: Workspace, name: str, *, client: httpx.Client | None = None
 
     A source that is not configured or whose kind is unknown raises (that is not a check result).
     """
-    from .errors import InputError, SourceError
+    from ..errors import InputError, SourceError
 
     started = time.monotonic()
     with open_source(ws, name, client=client, sleep=sleep) as source:
@@ -753,7 +753,7 @@ def image_file(ws: Workspace, product: sqlite3.Row | dict[str, Any]) -> Path | N
 # demo ----------------------------------------------------------------------------------------
 def demo_step(ws: Workspace, examples: Path, say: Callable[[str], None]) -> dict[str, Any]:
     """Configure the bundled example catalog as the feed source `demo` and pull it, images included."""
-    from .config import set_value
+    from ..store.config import set_value
 
     feed = (examples / "catalog" / "products.csv").resolve()
     if not feed.is_file():

@@ -47,7 +47,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-log = logging.getLogger("sharekit.server")
+log = logging.getLogger("sharekit.tracking.server")
 
 UA_MAX = 512
 REFERER_MAX = 1024

@@ -1,0 +1,1 @@
+"""Infrastructure that knows nothing of sharekit's domains: money, time, HTTP."""

@@ -1,0 +1,1 @@
+"""Orders: storing order lines and their status rules, syncing, importing."""

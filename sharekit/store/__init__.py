@@ -1,0 +1,1 @@
+"""The local store: SQLite, migrations, the home folder, config, workspace."""

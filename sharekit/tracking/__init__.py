@@ -1,0 +1,1 @@
+"""Tracking: short links, channels, click statistics and the redirect server."""
