@@ -550,7 +550,8 @@ def rebuild_rollups(conn: sqlite3.Connection) -> None:
     ``INSERT OR REPLACE`` (whose implicit delete fires no trigger).
     """
     from ..store.db import transaction
-    from ..store.migrations import ROLLUP_FILL_SQL, run_script
+    from ..store.migrations import run_script
+    from ..store.migrations.shipped import ROLLUP_FILL_SQL
 
     with transaction(conn):
         conn.execute("DELETE FROM report_hourly")
