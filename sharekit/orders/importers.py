@@ -598,17 +598,4 @@ def _group(lines: Iterable[tuple[str, OrderLine]]) -> dict[str, list[OrderLine]]
     return groups
 
 
-def demo_step(ws: Any, examples: Path, say: Callable[[str], None]) -> dict[str, Any]:
-    """Demo: import the bundled generic order CSV (products ``demo:SK1001``...; they need not exist)."""
-    path = Path(examples) / "orders" / "demo-orders.csv"
-    result = import_orders(ws, path, "csv")
-    if result.already_imported:
-        say(f"orders: {path.name} was already imported; nothing changed")
-    else:
-        say(f"orders: imported {result.imported} order lines from {path.name} "
-            f"({result.inserted} new, {result.updated} updated, {len(result.skipped)} skipped)")
-    return {"step": "orders import", "done": True, "file": str(path), "inserted": result.inserted,
-            "updated": result.updated, "already_imported": result.already_imported}
-
-
-__all__ = ["FORMATS", "ImportResult", "RowProblem", "decode_bytes", "demo_step", "import_orders", "tag_channels"]
+__all__ = ["FORMATS", "ImportResult", "RowProblem", "decode_bytes", "import_orders", "tag_channels"]

@@ -35,10 +35,9 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from ..catalog import Skipped
 from ..core.money import Money, exponent, parse_money
 from ..errors import ConfigError, InputError, SourceError
-from .base import Product, Source
+from .base import Product, Skipped, Source
 
 FORMATS = ("csv", "tsv", "json", "xml")
 FORMAT_ALIASES = {"csv": "csv", "tsv": "tsv", "tab": "tsv", "txt": "tsv", "gmc": "tsv", "merchant": "tsv",
