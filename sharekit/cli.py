@@ -36,7 +36,9 @@ def _print_error(message: str) -> None:
     from rich.console import Console
     from rich.markup import escape
 
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]Error:[/] {escape(message)}")
+    from .core.redact import redact_text
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]Error:[/] {escape(redact_text(message))}")
 
 
 def _as_store_error(exc: BaseException) -> StoreError | None:
