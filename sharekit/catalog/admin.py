@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..core.redact import redact_url
 from ..core.timeutil import local_iso
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def list_sources(ws: Workspace) -> SourcesReport:
         if isinstance(settings, dict):
             for key in ("endpoint", "store", "path", "url"):
                 if settings.get(key):
-                    location = str(settings[key])
+                    location = redact_url(str(settings[key]))
                     break
         total, available, last = counts.get(name, (0, 0, None))
         configured.append(ConfiguredSource(name, kind or "?", location, kind in kinds, total, available,
