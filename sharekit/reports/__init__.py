@@ -29,8 +29,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..core.limits import MAX_REPORT_DAYS
 from ..core.money import Money
-from ..core.timeutil import local_iso, parse_when, to_utc_iso, utcnow
+from ..core.timeutil import check_year, local_iso, parse_when, to_utc_iso, utcnow
 from ..errors import ConfigError, InputError
 from ..tracking.channels import NONE_KEY, channel_names, list_channels
 
@@ -259,13 +260,15 @@ def resolve_bound(value: str | date | datetime | None, tz: str, *, end: bool) ->
     try:
         if _MONTH.match(text):
             first = date.fromisoformat(text + "-01")
+            check_year(first, text, "--until" if end else "--since")
             return _local_midnight(_next_month(first) if end else first, tz)
         if _DAY.match(text):
             d = date.fromisoformat(text)
+            check_year(d, text, "--until" if end else "--since")
             return _local_midnight(d + timedelta(days=1) if end else d, tz)
     except ValueError:
         raise InputError(f"{text!r} is not a date: use YYYY-MM-DD or YYYY-MM.") from None
-    return parse_when(text, tz)
+    return parse_when(text, tz, option="--until" if end else "--since")
 
 
 def month_bounds(month: str, tz: str) -> tuple[datetime, datetime]:
@@ -462,6 +465,12 @@ def earnings_report(
         first_day = _local_day(lo, tz) if lo else (date.fromisoformat(min(starts)) if starts else None)
         last_day = (_local_day(hi - timedelta(microseconds=1), tz) if hi
                     else (date.fromisoformat(max(starts)) if starts else None))
+        if first_day and last_day and (last_day - first_day).days > MAX_REPORT_DAYS:
+            # a span of decades: fill empty rows only between the first and last day with data
+            first_day = max(first_day, date.fromisoformat(min(starts))) if starts else None
+            last_day = min(last_day, date.fromisoformat(max(starts))) if starts else None
+            if first_day and last_day and (last_day - first_day).days > MAX_REPORT_DAYS:
+                first_day = last_day = None  # still too long: only the keys with data
         ordered_keys = _time_keys_between(by, first_day, last_day) if first_day and last_day else []
         ordered_keys += sorted(keys - set(ordered_keys))
         rows = [acc.row(k, cur) for k in ordered_keys]
