@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from ..core.limits import MAX_REPORT_DAYS
 from ..core.money import Money
+from ..core.sanitize import csv_text
 from ..core.timeutil import check_year, local_iso, parse_when, to_utc_iso, utcnow
 from ..errors import ConfigError, InputError
 from ..tracking.channels import NONE_KEY, channel_names, list_channels
@@ -787,32 +788,19 @@ def products_report(ws: Any, since: str | date | datetime | None = None,
 
 def report_csv(report: Report) -> str:
     """The report as CSV: money in major units with a currency column, totals as the last row."""
-    import csv
-    import io
-
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([report.by, "currency", "clicks", "orders", "gmv", "estimated", "settled", "lost", "unknown",
-                     "conversion", "epc"])
-    for r in [*report.rows, report.totals]:
-        writer.writerow([r.key, report.currency, r.clicks, r.orders, r.gmv.decimal_str(), r.estimated.decimal_str(),
-                         r.settled.decimal_str(), r.lost.decimal_str(), r.unknown.decimal_str(),
-                         "" if r.conversion is None else r.conversion, "" if r.epc is None else r.epc])
-    return buf.getvalue()
+    header = [report.by, "currency", "clicks", "orders", "gmv", "estimated", "settled", "lost", "unknown",
+              "conversion", "epc"]
+    return csv_text(header, ([r.key, report.currency, r.clicks, r.orders, r.gmv.decimal_str(),
+                              r.estimated.decimal_str(), r.settled.decimal_str(), r.lost.decimal_str(),
+                              r.unknown.decimal_str(), "" if r.conversion is None else r.conversion,
+                              "" if r.epc is None else r.epc] for r in [*report.rows, report.totals]))
 
 
 def payouts_csv(result: Payouts) -> str:
     """Payouts as CSV a reseller can pay from: one line per friend and currency."""
-    import csv
-    import io
-
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["month", "channel", "note", "currency", "orders", "settled", "share", "payout"])
-    for r in result.rows:
-        writer.writerow([result.month, r.channel, r.note or "", r.settled.currency, r.orders, r.settled.decimal_str(),
-                         r.share, r.payout.decimal_str()])
-    return buf.getvalue()
+    header = ["month", "channel", "note", "currency", "orders", "settled", "share", "payout"]
+    return csv_text(header, ([result.month, r.channel, r.note or "", r.settled.currency, r.orders,
+                              r.settled.decimal_str(), r.share, r.payout.decimal_str()] for r in result.rows))
 
 
 # --- demo -------------------------------------------------------------------------------------
