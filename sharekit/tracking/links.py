@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..core.sanitize import clean_text
 from ..core.timeutil import check_year, local_iso, relative, to_utc_iso, utcnow
 from ..errors import InputError, NotFoundError
 from ..store.db import transaction
@@ -216,6 +217,7 @@ def ensure_link(ws: Any, product_id: str, channel: str = "", *, slug: str | None
     if product is None:
         raise NotFoundError(f"No product {product_id} in the store.", hint="Run `sharekit pull SOURCE` first.")
     target, share_text, extra = target_for(ws, product, channel)
+    share_text = clean_text(share_text, multiline=True)
     now = to_utc_iso(utcnow())
     expires_at = to_utc_iso(expires) if expires else None
     for _ in range(_MAX_ATTEMPTS):
