@@ -29,6 +29,7 @@ from urllib.request import url2pathname
 
 from ..core.download import CancelToken
 from ..core.limits import DEFAULT_IMAGE_MAX_MB, DEFAULT_IMAGE_TIMEOUT, megabytes, seconds
+from ..core.private import private_mkdir, write_private
 
 if TYPE_CHECKING:
     import httpx
@@ -223,10 +224,10 @@ class ImageCache:
         target = self.root / relative
         reused = target.is_file() and target.stat().st_size == len(data)
         if not reused:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            private_mkdir(target.parent)
             tmp = target.with_name(f"{target.name}.{os.getpid()}.{threading.get_ident()}.part")
             try:
-                tmp.write_bytes(data)
+                write_private(tmp, data)
                 os.replace(tmp, target)
             except OSError as exc:
                 tmp.unlink(missing_ok=True)
