@@ -93,8 +93,8 @@ def test_pull_link_and_sync_build_a_source_from_the_same_settings(ws):
     """One builder: the home's currency and base_dir reach every kind (Shopify's price currency)."""
     from sharekit.store.config import set_value
 
-    set_value(ws.config, "currency", "USD")
-    set_value(ws.config, "sources.shop", {"kind": "shopify", "store": "https://shop.example"})
+    set_value(ws.reload_config(), "currency", "USD")
+    set_value(ws.reload_config(), "sources.shop", {"kind": "shopify", "store": "https://shop.example"})
     ws.reload_config()
     settings = ws.source_settings("shop")
     assert (settings["currency"], settings["base_dir"]) == ("USD", str(ws.home))
