@@ -18,6 +18,7 @@ from ..core.timeutil import from_iso, to_utc_iso
 
 WINDOW_DAYS = 30
 FRESH_DAYS = 14.0
+FULL_OFF = 0.3   # a drop or coupon worth 30% of the price counts fully
 ENDING_SOON = timedelta(days=2)
 _END_KEYS = ("coupon_end_ms", "coupon_end", "coupon_end_time", "sale_price_effective_date")
 _CATEGORY_KEYS = ("category", "product_type", "google_product_category")
@@ -157,8 +158,9 @@ FROM (SELECT *, CASE WHEN x IS NOT NULL THEN coalesce(x ->> 4, x ->> 5, x ->> 6)
 _CANDIDATES = """
 WITH parts AS (
     SELECT *,
-        CASE WHEN low IS NOT NULL AND price < low THEN 1.0 * (low - price) / low ELSE 0.0 END AS p_drop,
-        CASE WHEN coupon > 0 THEN min(1.0, 1.0 * coupon / (price + coupon)
+        CASE WHEN low IS NOT NULL AND price < low THEN min(1.0, (low - price) / (:full_off * low)) ELSE 0.0 END
+            AS p_drop,
+        CASE WHEN coupon > 0 THEN min(1.0, coupon / (:full_off * (price + coupon))
              * CASE WHEN ends IS NOT NULL AND ends - :now_epoch <= :soon THEN 1.5 ELSE 1.0 END) ELSE 0.0 END
             AS p_coupon,
         CASE WHEN :ref > 0 AND CAST(commission_rate AS REAL) > 0
@@ -202,7 +204,7 @@ class Candidates:
 
     def __init__(self, conn: sqlite3.Connection, now: datetime, params: dict[str, Any]) -> None:
         args = dict(params, now=to_utc_iso(now), now_epoch=now.timestamp(), soon=ENDING_SOON.total_seconds(),
-                    fresh_days=FRESH_DAYS)
+                    fresh_days=FRESH_DAYS, full_off=FULL_OFF)
         self._rows: list[ProductFacts] = []
         self._done = False
         self.expired, self.flagged = conn.execute(

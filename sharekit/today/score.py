@@ -6,11 +6,12 @@ score = w_drop × drop + w_coupon × coupon + w_commission × commission + w_cha
 each part between 0 and 1:
 
 - drop: how far the price is below the lowest price this store saw charged in the last 30
-  days, ``(low − price) / low`` (0 unless it is a new low). Measured against the low, not a
-  median or the supplier's list price, so raising a price before a "sale" (先涨后降) earns
-  nothing, and a list price never seen charged is never called a deal;
-- coupon: a usable coupon's share of the price before it, ``coupon / (price + coupon)``, × 1.5
-  when it ends within two days (capped at 1);
+  days, ``(low − price) / low``, 0 unless it is a new low, a 30% drop or more counting fully.
+  Measured against the low, not a median or the supplier's list price, so raising a price
+  before a "sale" (先涨后降) earns nothing, and a list price never seen charged is never called
+  a deal;
+- coupon: a usable coupon's share of the price before it, ``coupon / (price + coupon)``, a
+  30% share or more counting fully, × 1.5 when it ends within two days (capped at 1);
 - commission: estimated commission per order against ``[today] commission_ref`` (default 20.00
   in the product's currency): ``min(1, rate × price / ref)``;
 - channel: how much more of the product's source, brand or category this channel bought in the
@@ -87,11 +88,12 @@ def rate(text: str | None) -> Decimal | None:
 def reasons(f: ProductFacts, now: datetime, was: int | None) -> list[str]:
     """The checkable sentences behind the parts (only for the products picked)."""
     out: list[str] = []
+    note = None
     if f.parts["drop"] > 0:
         was_text = f" (was {_money(was, f.currency)})" if was is not None else ""
         out.append(f"price {_money(f.price, f.currency)} is the lowest in 30 days{was_text}")
     elif f.list_price is not None and f.list_price > f.price and not f.list_price_seen:
-        out.append(f"list price {_money(f.list_price, f.currency)} not seen charged here: not called a deal")
+        note = f"list price {_money(f.list_price, f.currency)} not seen charged here: not called a deal"
     if f.coupon:
         ends = ""
         if f.coupon_ends_at is not None and f.coupon_ends_at - now <= ENDING_SOON:
@@ -102,7 +104,7 @@ def reasons(f: ProductFacts, now: datetime, was: int | None) -> list[str]:
         per_order = int((r * f.price).to_integral_value())
         percent = format((r * 100).normalize(), "f")
         out.append(f"commission {percent}% ≈ {_money(per_order, f.currency)} per order")
-    return out
+    return out + ([note] if note else [])
 
 
 def best_lift(channel: ChannelFacts, catalog_share: dict[tuple[str, str], float]) -> float:
