@@ -156,3 +156,20 @@ def test_cli_json_and_posters_record_the_shares(world, cli, home):
     assert again["channels"][0]["excluded"]["shared recently"] == 2
     text = cli(["today", "--channel", "g"]).stdout
     assert "nothing to share (left out: 2 shared recently)" in text
+
+
+def test_raising_a_price_before_a_sale_is_not_a_bargain(world):
+    ws = world
+    for days, price in ((20, "60.00"), (10, "100.00"), (1, "60.00")):  # 先涨后降
+        store(ws, [product("trick", price, original="100.00")], NOW - timedelta(days=days))
+    pick = pick_today(ws, ["g"], count=1, now=NOW)[0].picks[0]
+    assert pick.parts["drop"] == 0
+    assert not any("lowest" in r or "not called a deal" in r for r in pick.reasons)  # 100 was really charged
+
+
+def test_explain_prints_the_parts_of_each_score(world, cli):
+    store(world, [product("a", "10.00", coupon="2.00")], datetime.now(UTC) - timedelta(days=5))
+    result = cli(["today", "--channel", "g", "--explain"])
+    assert result.exit_code == 0, result.output
+    assert "parts: drop 0.00  coupon " in result.stdout
+    assert "commission 10% ≈ ¥1.00 per order" in result.stdout
