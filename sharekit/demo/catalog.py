@@ -34,6 +34,7 @@ def demo_step(ws: Workspace, examples: Path, say: Callable[[str], None]) -> dict
     if not feed.is_file():
         raise NotFoundError(f"The example catalog {feed} is missing.")
     last_week = feed.with_name("products-last-week.csv")
+    earlier = None
     first_time = ws.db.execute("SELECT 1 FROM products WHERE source = 'demo' LIMIT 1").fetchone() is None
     if first_time and last_week.is_file():
         # last week's prices first, so the store has seen a real drop (`sharekit today` says so)
@@ -46,4 +47,5 @@ def demo_step(ws: Workspace, examples: Path, say: Callable[[str], None]) -> dict
     say(f"pulled {summary.fetched} products: {summary.added} added, {summary.updated} updated, "
         f"{summary.unchanged} unchanged, {summary.skipped} skipped; "
         f"{summary.images_downloaded + summary.images_reused} images cached, {summary.images_failed} failed")
-    return {"step": "catalog", "done": True, "source": "demo", **summary.to_json()}
+    return {"step": "catalog", "done": True, "source": "demo", **summary.to_json(),
+            "last_week": earlier.to_json() if earlier is not None else None}
