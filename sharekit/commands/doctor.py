@@ -13,7 +13,8 @@ def register(app: typer.Typer) -> None:
     app.command("doctor")(doctor)
 
 
-def doctor(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help="Print the checks as JSON.")) -> None:
+def doctor(ctx: typer.Context,
+           json_out: bool = typer.Option(False, "--json", help="Print the checks as JSON.")) -> None:
     """Check the config, secrets, database, disk, server URL, fonts, sync and clock.
 
     Prints one line per check and, for each problem, the command or step that fixes it.
