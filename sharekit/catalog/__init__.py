@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.money import rate_str
+from ..core.redact import redact_url
 from ..core.timeutil import local_iso, to_utc_iso, utcnow
 from ..errors import NotFoundError, SharekitError
 from ..store.db import transaction
@@ -578,7 +579,7 @@ def list_sources(ws: Workspace) -> SourcesReport:
         if isinstance(settings, dict):
             for key in ("endpoint", "store", "path", "url"):
                 if settings.get(key):
-                    location = str(settings[key])
+                    location = redact_url(str(settings[key]))
                     break
         total, available, last = counts.get(name, (0, 0, None))
         configured.append(ConfiguredSource(name, kind or "?", location, kind in kinds, total, available,
