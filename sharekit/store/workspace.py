@@ -63,7 +63,7 @@ class InitResult:
 
 
 def init_home(home: str | os.PathLike[str] | Path | None = None) -> InitResult:
-    """Create the home, config.toml (0600) and sharekit.store.db; running it again changes nothing.
+    """Create the home, config.toml (0600) and sharekit.db; running it again changes nothing.
 
     Everything that can refuse (a broken config.toml, a file that is not SQLite, a newer
     schema, a locked database) is checked before the first write to an existing file.
