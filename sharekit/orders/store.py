@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from ..core.sanitize import clean_text
 from ..core.timeutil import to_utc_iso, utcnow
 from ..sources.base import OrderLine
 from ..store.db import transaction
@@ -85,6 +86,16 @@ def _stored(conn: sqlite3.Connection, keys: list[str]) -> dict[str, tuple[Any, .
     return found
 
 
+_TEXT_FIELDS = ("order_id", "row_id", "product_title", "channel", "raw_status", "refund_tag")
+
+
+def _clean(line: OrderLine) -> OrderLine:
+    """``line`` without control characters in its texts (the store never holds them)."""
+    dirty = {name: clean_text(value) for name in _TEXT_FIELDS
+             if isinstance(value := getattr(line, name), str) and not value.isprintable()}
+    return replace(line, **dirty) if dirty else line
+
+
 def upsert_order_lines(conn: sqlite3.Connection, source: str, lines: Iterable[OrderLine]) -> UpsertCounts:
     """Store ``lines`` of ``source`` in one transaction.
 
@@ -96,7 +107,7 @@ def upsert_order_lines(conn: sqlite3.Connection, source: str, lines: Iterable[Or
     """
     counts = UpsertCounts()
     now = to_utc_iso(utcnow())
-    lines = list(lines)
+    lines = [_clean(line) for line in lines]
     prefix = f"{source}:"
     statuses = STATUSES
     unknown = counts.unknown_statuses

@@ -17,7 +17,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..core.timeutil import local_iso, to_utc_iso, utcnow
+from ..core.sanitize import clean_text
+from ..core.timeutil import check_year, local_iso, relative, to_utc_iso, utcnow
 from ..errors import InputError, NotFoundError
 from ..store.db import transaction
 from .channels import validate_channel_name
@@ -165,15 +166,18 @@ def parse_expires(text: str, tz: str, *, now: datetime | None = None) -> datetim
     now = now or utcnow()
     m = re.match(r"^(\d+)\s*([mhdw])$", s)
     if m:
-        unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[m.group(2)]
-        when = now + timedelta(**{unit: int(m.group(1))})
+        delta = relative(s, "--expires")
+        assert delta is not None
+        when = now + delta
     else:
         try:
             if re.match(r"^\d{4}-\d{2}-\d{2}$", s):
                 d = date.fromisoformat(s) + timedelta(days=1)
+                check_year(d, text, "--expires")
                 when = datetime(d.year, d.month, d.day, tzinfo=ZoneInfo(tz))
             else:
                 when = datetime.fromisoformat(s.replace("Z", "+00:00"))
+                check_year(when, text, "--expires")
                 if when.tzinfo is None:
                     when = when.replace(tzinfo=ZoneInfo(tz))
         except ValueError:
@@ -215,6 +219,7 @@ def ensure_link(ws: Any, product_id: str, channel: str = "", *, slug: str | None
     if product is None:
         raise NotFoundError(f"No product {product_id} in the store.", hint="Run `sharekit pull SOURCE` first.")
     target, share_text, extra = target_for(ws, product, channel)
+    share_text = clean_text(share_text, multiline=True)
     now = to_utc_iso(utcnow())
     expires_at = to_utc_iso(expires) if expires else None
     for _ in range(_MAX_ATTEMPTS):
