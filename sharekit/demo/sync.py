@@ -71,4 +71,7 @@ def demo_step(ws: Any, examples: Path, say: Callable[[str], None]) -> dict[str, 
             f"({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})"
             + (f"; {'; '.join(result.notes)}" if result.notes else ""))
         summary.append({**result.to_json(), "statuses": counts})
+    from ..events.notify import after_orders
+
+    after_orders(ws)  # the replayed orders are announced (and sent to a webhook) like a real sync's
     return {"step": "sync", "done": True, "sources": summary}

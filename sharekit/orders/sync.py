@@ -144,11 +144,17 @@ def sync(ws: Any, sources: Iterable[str] | None = None, *, since: datetime | Non
     try:
         names = list(sources) if sources else order_sources(ws)
         moment = (now or utcnow()).replace(microsecond=0)
-        return [
+        results = [
             sync_source(ws, name, since=since, now=moment, progress=progress, sleep=sleep,
                         lookback=lookback, overlap=overlap, source_factory=source_factory)
             for name in dict.fromkeys(names)
         ]
+        from ..events.notify import after_orders
+
+        # events (order.new/settled/invalid, thresholds, source.failed), then the webhook: bounded
+        # in time and never failing the sync (undelivered events wait for the next run)
+        after_orders(ws, sync_results=results)
+        return results
     finally:
         lock.release()
 

@@ -289,6 +289,7 @@ class TaobaoSource(Source):
                 "shop_title": basic.get("shop_title"),
                 "user_type": basic.get("user_type"),
                 "volume": basic.get("volume"),
+                "coupon_end": _coupon_end(item, price_info),
             },
         )
 
@@ -491,3 +492,16 @@ def _truthy(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")
     return bool(value)
+
+
+def _coupon_end(item: dict[str, Any], price_info: dict[str, Any]) -> Any:
+    """When the item's coupon ends: the older API's ``coupon_end_time`` (a date), else the earliest
+    ``promotion_end_time`` (ms) of a coupon (券) step in ``final_promotion_path_list``."""
+    for holder in (item, item.get("coupon_info") or {}, price_info):
+        if isinstance(holder, dict) and holder.get("coupon_end_time"):
+            return holder["coupon_end_time"]
+    steps = _unwrap_list(price_info.get("final_promotion_path_list"), "final_promotion_path_map_data")
+    ends = [s.get("promotion_end_time") for s in steps
+            if isinstance(s, dict) and "券" in str(s.get("promotion_title") or "") and s.get("promotion_end_time")]
+    numbers = [int(v) for v in ends if str(v).isdigit()]
+    return min(numbers) if numbers else None

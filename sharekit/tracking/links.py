@@ -49,6 +49,7 @@ class Link:
     disabled: bool = False
     expires_at: str | None = None
     created: bool = False  # True when this call stored it (False: an existing link reused)
+    state: str = "ok"  # ok | sold_out | coupon_expired (set by `sharekit link check`)
 
     @property
     def share_url(self) -> str:
@@ -74,6 +75,7 @@ class Link:
             "created_at": local_iso(self.created_at, tz),
             "expires_at": local_iso(self.expires_at, tz),
             "disabled": self.disabled,
+            "state": self.state,
         }
 
 
@@ -89,7 +91,7 @@ def row_to_link(row: sqlite3.Row, base_url: str | None) -> Link:
     return Link(code=row["code"], product_id=row["product_id"], channel=row["channel"],
                 target_url=row["target_url"], short_url=short_url_for(base_url, row["code"]),
                 share_text=row["share_text"], created_at=row["created_at"], disabled=bool(row["disabled"]),
-                expires_at=row["expires_at"])
+                expires_at=row["expires_at"], state=row["state"])
 
 
 def _base_url(ws: Any) -> str | None:
