@@ -33,7 +33,7 @@ from ...errors import InputError
 from ...store.db import transaction
 from ..store import UpsertCounts, upsert_order_lines
 from .amazon import _parse_amazon, tag_channels
-from .common import FORMATS, ImportResult, RowProblem, _group, _read, decode_bytes
+from .common import FORMATS, ImportResult, RowProblem, _group, _read
 from .csv import _parse_generic
 
 
@@ -78,4 +78,4 @@ def import_orders(ws: Any, path: str | Path, fmt: str, strict: bool = False, *,
     return result
 
 
-__all__ = ["FORMATS", "ImportResult", "RowProblem", "decode_bytes", "import_orders", "tag_channels"]
+__all__ = ["FORMATS", "ImportResult", "RowProblem", "import_orders", "tag_channels"]
