@@ -154,7 +154,7 @@ class PddSource(Source):
             code = -1
         msg = " ".join(str(err.get(k) or "") for k in ("error_msg", "sub_msg")).strip()
         if code in RETRY_CODES:
-            raise RetryableError(f"{api} error {code}: rate limited or unavailable ({msg})")
+            raise RetryableError(f"{api} error {code}: rate limited or unavailable ({msg})", throttled=True)
         text = msg.lower()
         what = f"{api} refused (error {code}: {msg or 'no message'})"
         if "sign" in text or "签名" in text:

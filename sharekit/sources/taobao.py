@@ -205,7 +205,7 @@ class TaobaoSource(Source):
         lowered = sub_code.lower()
         if (sub_code in THROTTLE_SUB_CODES or code in THROTTLE_CODES or "limited" in lowered
                 or "service-unavailable" in lowered or lowered.startswith("isp.top-remote")):
-            raise RetryableError(f"{method} throttled ({detail})")
+            raise RetryableError(f"{method} throttled ({detail})", throttled=True)
         if code in AUTH_CODES or "permission" in lowered or "invalid-signature" in lowered:
             raise SourceAuthError(self.name, f"{method} was refused ({detail}).",
                                   hint="Check app_key, app_secret, sign_method and the app's API permissions.")
