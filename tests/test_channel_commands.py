@@ -46,7 +46,8 @@ def test_channel_names_outside_the_sub_id_alphabet_are_refused(cli, ws, name):
 
 def test_share_is_only_for_friend_channels_and_must_be_a_rate(cli, ws):
     result = cli(["channel", "add", "g1", "--kind", "group", "--share", "0.3"])
-    assert result.exit_code == 1 and "only a `friend` channel" in result.stderr
+    assert result.exit_code == 1 and "only a friend channel takes a --share" in result.stderr
+    assert "Set --kind to friend." in result.stderr
     assert cli(["channel", "add", "f1", "--kind", "friend", "--share", "1.5"]).exit_code == 1
     assert cli(["channel", "add", "f1", "--kind", "friend", "--share", "abc"]).exit_code == 1
     assert cli(["channel", "add", "f1", "--kind", "nope"]).exit_code == 2

@@ -293,7 +293,7 @@ def select_products(ws: Any, product_ids: Iterable[str], *, all_products: bool =
                                 hint=f"Run `sharekit pull {source}` first.")
         return rows
     if not ids:
-        raise InputError("Name at least one product (SOURCE:ID) or pass --all.")
+        raise InputError("Name at least one product (SOURCE:ID) or set `all_products`.", params=("all_products",))
     rows = []
     for pid in ids:
         row = conn.execute("SELECT * FROM products WHERE id = ?", (pid,)).fetchone()

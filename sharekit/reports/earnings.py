@@ -272,7 +272,7 @@ def earnings_report(
     conn: sqlite3.Connection = ws.db
     lo, hi = resolve_bound(since, tz, end=False), resolve_bound(until, tz, end=True)
     if lo is not None and hi is not None and lo >= hi:
-        raise InputError("--since must be before --until.")
+        raise InputError("`since` must be before `until`.", params=("since", "until"))
     ensure_rollups(conn)
     unmatched: dict[str, int] = {}
     if by in TIME_BYS:

@@ -243,7 +243,8 @@ class AmazonSource(Source):
                     yield products
             return
         if not query:
-            raise InputError("Amazon's searchItems needs keywords: use --query (or --ids ASIN,...).")
+            raise InputError("Amazon's searchItems needs keywords: give a `query` (or `ids`: ASINs).",
+                             params=("query", "ids"))
         fetched = 0
         for page in range(1, MAX_SEARCH_PAGES + 1):
             # one itemCount for the whole walk: itemPage * itemCount is the server's offset

@@ -215,9 +215,10 @@ class TaobaoSource(Source):
     def iter_products(self, query: str | None = None, ids: list[str] | None = None,
                       limit: int | None = None) -> Iterator[list[Product]]:
         if ids:
-            raise InputError("Taobao products are found by keyword: use --query (the search API has no id lookup).")
+            raise InputError("Taobao products are found by keyword: give a `query` (the search API has no id lookup).",
+                             params=("query",))
         if not query:
-            raise InputError("Taobao's material search needs a keyword: use --query.")
+            raise InputError("Taobao's material search needs a keyword: give a `query`.", params=("query",))
         fetched = 0
         page_no = 1
         while True:

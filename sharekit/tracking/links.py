@@ -164,27 +164,27 @@ def parse_expires(text: str, tz: str, *, now: datetime | None = None) -> datetim
     now = now or utcnow()
     m = re.match(r"^(\d+)\s*([mhdw])$", s)
     if m:
-        delta = relative(s, "--expires")
+        delta = relative(s, "expires")
         assert delta is not None
         when = now + delta
     else:
         try:
             if re.match(r"^\d{4}-\d{2}-\d{2}$", s):
                 d = date.fromisoformat(s) + timedelta(days=1)
-                check_year(d, text, "--expires")
+                check_year(d, text, "expires")
                 when = datetime(d.year, d.month, d.day, tzinfo=ZoneInfo(tz))
             else:
                 when = datetime.fromisoformat(s.replace("Z", "+00:00"))
-                check_year(when, text, "--expires")
+                check_year(when, text, "expires")
                 if when.tzinfo is None:
                     when = when.replace(tzinfo=ZoneInfo(tz))
         except ValueError:
             raise InputError(
-                f"--expires {text!r} is not a time: use 90m, 12h, 7d, 2w, an ISO date or an ISO time."
-            ) from None
+                f"`expires` {text!r} is not a time: use 90m, 12h, 7d, 2w, an ISO date or an ISO time.",
+                params=("expires",)) from None
     when = when.astimezone(UTC)
     if when <= now:
-        raise InputError(f"--expires {text!r} is in the past.")
+        raise InputError(f"`expires` {text!r} is in the past.", params=("expires",))
     return when
 
 
@@ -208,7 +208,7 @@ def ensure_link(ws: Any, product_id: str, channel: str = "", *, slug: str | None
             if taken.product_id == product_id and taken.channel == channel and taken.is_active():
                 return _with_expiry(conn, taken, expires)
             raise InputError(f"Slug {slug!r} is already taken by link {taken.code} ({taken.product_id}).",
-                             hint="Pick another --slug.")
+                             hint="Pick another `slug`.", params=("slug",))
     else:
         existing = find_link(conn, product_id, channel, base_url)
         if existing is not None:
@@ -236,7 +236,8 @@ def ensure_link(ws: Any, product_id: str, channel: str = "", *, slug: str | None
             # Taken (perhaps by another process between our check and insert): a random
             # code is drawn again; a slug is refused.
             if slug is not None:
-                raise InputError(f"Slug {slug!r} is already taken.", hint="Pick another --slug.") from None
+                raise InputError(f"Slug {slug!r} is already taken.", hint="Pick another `slug`.",
+                                 params=("slug",)) from None
             continue
         return Link(code, product_id, channel, target, short_url_for(base_url, code), share_text, now,
                     expires_at=expires_at, created=True)

@@ -97,9 +97,11 @@ def _amazon_source(ws: Any, source: str | None) -> tuple[str, dict[str, Any]]:
         if not isinstance(table, Mapping):
             known = ", ".join(n for n in sorted(sources) if isinstance(sources[n], Mapping)
                               and sources[n].get("kind") == "amazon") or "none configured"
-            raise NotFoundError(f"--source {source}: no such source in {ws.config.path} (amazon sources: {known}).")
+            raise NotFoundError(f"`source` {source}: no such source in {ws.config.path} (amazon sources: {known}).",
+                                params=("source",))
         if table.get("kind") != "amazon":
-            raise InputError(f"--source {source} is a {table.get('kind')} source, not an amazon one.")
+            raise InputError(f"`source` {source} is a {table.get('kind')} source, not an amazon one.",
+                             params=("source",))
         return source, dict(table)
     for name in sorted(sources):
         if isinstance(sources[name], Mapping) and sources[name].get("kind") == "amazon":

@@ -115,7 +115,7 @@ def _generic_line(cell: Mapping[str, str], source: str | None, kinds: Mapping[st
     elif product and source:
         src, native = source, product
     elif product:
-        raise ValueError(f"product {product!r} has no SOURCE: prefix (write SOURCE:ID or pass --source)")
+        raise ValueError(f"product {product!r} has no SOURCE: prefix (write SOURCE:ID, or name the file's source)")
     else:
         raise ValueError("product is empty")
     if not src or not native:

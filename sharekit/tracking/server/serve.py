@@ -29,11 +29,11 @@ def settings_for(ws: Any, host: str | None = None, port: int | None = None, work
     host = host or str(ws.config.get("server.host") or "127.0.0.1")
     port = int(port if port is not None else ws.config.get("server.port") or 8080)
     if not 0 < port < 65536:
-        raise InputError(f"--port {port} is not a TCP port (1-65535).")
+        raise InputError(f"`port` {port} is not a TCP port (1-65535).", params=("port",))
     if workers < 1:
-        raise InputError(f"--workers {workers} must be at least 1.")
+        raise InputError(f"`workers` {workers} must be at least 1.", params=("workers",))
     if record not in MODES:
-        raise InputError(f"--record {record!r} must be one of {', '.join(MODES)}.")
+        raise InputError(f"`record` {record!r} must be one of {', '.join(MODES)}.", params=("record",))
     ws.db  # noqa: B018 - open once here so migrations run before the workers start
     return ServeSettings(str(ws.home), host, port, workers, record, ws.config.get("server.base_url") or None)
 
