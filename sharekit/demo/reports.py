@@ -60,7 +60,7 @@ def demo_step(ws: Any, examples: Path, say: Callable[[str], None]) -> dict[str, 
 
 
 def _load_sample_orders(ws: Any, path: Path) -> int:
-    """Load the fallback sample (DESIGN's generic order CSV columns) through upsert_order_lines."""
+    """Load the fallback sample (the generic order CSV columns) through upsert_order_lines."""
     tz = ws.config.timezone
     lines: dict[str, list[OrderLine]] = {}
     with path.open(encoding="utf-8", newline="") as fh:

@@ -1,6 +1,6 @@
 """Earnings reports: what each share earned, where (by day/week/month, product, channel, source).
 
-Rules (DESIGN.md, "Earnings"):
+Rules:
 
 - estimated = pending + confirmed, settled, lost = invalid; ``unknown`` statuses are counted as
   orders but their commission stays apart (``unknown``) until the source's status is mapped.

@@ -1,4 +1,4 @@
-"""Amazon through the Creators API (PA-API 5.0 was retired in 2026; suppliers.md section 4.3).
+"""Amazon through the Creators API (PA-API 5.0 was retired in 2026).
 
 - Auth: OAuth2 client credentials against the token endpoint of the credential version
   (2.x Cognito with form bodies, 3.x Login with Amazon with JSON bodies). The token is cached

@@ -1,6 +1,6 @@
 """JD Union (京东联盟) open platform: products, tagged promotion links and order rows.
 
-Transport (suppliers.md section 1, the official JOS SDK style): POST to ``routerjson`` with the
+Transport (the official JOS SDK style): POST to ``routerjson`` with the
 system parameters in the URL query and only ``360buy_param_json`` (the business JSON, compact)
 in the form body; the signature is the MD5 "secret-wrapped sorted key+value" over all of them.
 Responses come as ``{"<method_with_underscores>_responce": {"code": "0", "queryResult":

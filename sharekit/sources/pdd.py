@@ -1,6 +1,6 @@
 """Pinduoduo 多多进宝 (open.pinduoduo.com): goods search, tagged promotion links, order increments.
 
-Transport (suppliers.md section 2): POST ``application/x-www-form-urlencoded`` to the router
+Transport (Pinduoduo open platform): POST ``application/x-www-form-urlencoded`` to the router
 with every parameter (system and business) flat in the body; arrays and objects travel as
 compact JSON strings and are signed as those strings. The signature is the MD5
 "secret-wrapped sorted key+value". Success is ``{"<api>_response": {...}}``, failure

@@ -1,6 +1,6 @@
 """Taobao / Alimama (淘宝联盟) through the TOP gateway.
 
-Wire facts (suppliers.md section 3): one gateway URL, flat form parameters, a signature over
+Wire facts (Alimama TOP): one gateway URL, flat form parameters, a signature over
 all of them sorted by key (``md5`` wraps the concatenation in the secret; ``hmac`` is HMAC-MD5
 and ``hmac-sha256`` HMAC-SHA256 keyed with the secret; the ``sign_method`` value is itself one
 of the signed parameters), wall-clock timestamps in GMT+8, ``<method>_response`` envelopes and
@@ -366,7 +366,7 @@ class TaobaoSource(Source):
                     cursor: dict[str, Any] | None = None) -> Iterator[OrderPage]:
         """Order lines updated in ``[start, end)``; longer spans are cut into allowed windows.
 
-        ``page_no`` may not pass 100 (suppliers.md 3.5): a window that still has a next page at
+        ``page_no`` may not pass 100 (the TOP order API's limit): a window that still has a next page at
         page 100 is halved and both halves are read from page 1 (rows read twice are harmless:
         the store upserts). The cursor carries the parts still to read.
         """

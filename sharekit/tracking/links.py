@@ -65,7 +65,7 @@ class Link:
         return datetime.fromisoformat(self.expires_at) > (now or utcnow())
 
     def to_json(self, tz: str) -> dict[str, Any]:
-        """The DESIGN.md shape, plus state fields scripts may want."""
+        """The ``link list --json`` shape, plus state fields scripts may want."""
         return {
             "code": self.code,
             "short_url": self.short_url,
