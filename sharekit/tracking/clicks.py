@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ..core.timeutil import parse_when
 from ..errors import InputError
+
+if TYPE_CHECKING:
+    from ..store.workspace import Workspace
 
 BY = ("link", "channel", "day", "product")
 
@@ -64,7 +67,8 @@ def _day(moment: datetime, tz: str) -> str:
     return moment.astimezone(ZoneInfo(tz)).date().isoformat()
 
 
-def click_stats(ws: Any, by: str = "link", since: datetime | str | None = None, until: datetime | str | None = None,
+def click_stats(ws: Workspace, by: str = "link", since: datetime | str | None = None,
+                until: datetime | str | None = None,
                 include_bots: bool = False) -> ClickStats:
     """Clicks, visitors, bots and QR/link split grouped ``by`` link, channel, day or product.
 

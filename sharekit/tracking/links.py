@@ -14,7 +14,7 @@ import secrets
 import sqlite3
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ..core.sanitize import clean_text
@@ -22,6 +22,9 @@ from ..core.timeutil import check_year, local_iso, relative, to_utc_iso, utcnow
 from ..errors import InputError, NotFoundError
 from ..store.db import transaction
 from .channels import validate_channel_name
+
+if TYPE_CHECKING:
+    from ..store.workspace import Workspace
 
 # Uppercase without look-alikes (0/O, 1/I/L, 2/Z, 5/S, 8/B): a short URL written in upper
 # case fits QR alphanumeric mode.
@@ -94,7 +97,7 @@ def row_to_link(row: sqlite3.Row, base_url: str | None) -> Link:
                 expires_at=row["expires_at"], state=row["state"])
 
 
-def _base_url(ws: Any) -> str | None:
+def _base_url(ws: Workspace) -> str | None:
     return ws.config.get("server.base_url") or None
 
 
@@ -127,7 +130,7 @@ def find_link(conn: sqlite3.Connection, product_id: str, channel: str, base_url:
     return row_to_link(row, base_url) if row else None
 
 
-def target_for(ws: Any, product: sqlite3.Row, channel: str) -> tuple[str, str | None, dict[str, Any]]:
+def target_for(ws: Workspace, product: sqlite3.Row, channel: str) -> tuple[str, str | None, dict[str, Any]]:
     """The supplier's tracked URL for ``product`` and ``channel`` (plus share text and extras).
 
     Sources that support links answer ``promotion_link``; others fall back to the product URL
@@ -188,7 +191,7 @@ def parse_expires(text: str, tz: str, *, now: datetime | None = None) -> datetim
     return when
 
 
-def ensure_link(ws: Any, product_id: str, channel: str = "", *, slug: str | None = None,
+def ensure_link(ws: Workspace, product_id: str, channel: str = "", *, slug: str | None = None,
                 expires: datetime | None = None) -> Link:
     """The link for ``product_id`` and ``channel``, created (one transaction) if there is none.
 
@@ -257,14 +260,14 @@ def _with_expiry(conn: sqlite3.Connection, link: Link, expires: datetime | None)
     return replace(link, expires_at=expires_at)
 
 
-def create_link(ws: Any, product_id: str, channel: str = "", *, slug: str | None = None,
+def create_link(ws: Workspace, product_id: str, channel: str = "", *, slug: str | None = None,
                 expires: str | None = None) -> Link:
     """`sharekit link create`: parse ``expires`` in the configured timezone, then ensure_link."""
     when = parse_expires(expires, ws.config.timezone) if expires else None
     return ensure_link(ws, product_id, channel, slug=slug, expires=when)
 
 
-def list_links(ws: Any, *, channel: str | None = None, product: str | None = None,
+def list_links(ws: Workspace, *, channel: str | None = None, product: str | None = None,
                active_only: bool = False) -> list[Link]:
     """Stored links, newest first, optionally of one channel and/or product."""
     sql = "SELECT * FROM links WHERE 1=1"
@@ -283,7 +286,7 @@ def list_links(ws: Any, *, channel: str | None = None, product: str | None = Non
     return [row_to_link(row, base_url) for row in ws.db.execute(sql, args)]
 
 
-def disable_link(ws: Any, code: str) -> Link:
+def disable_link(ws: Workspace, code: str) -> Link:
     """Disable the link ``code`` (matched ignoring case): the server answers 404 for it from now on."""
     conn = ws.db
     link = get_link(conn, code, _base_url(ws))

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ...errors import InputError
 from .app import ENV_RECORD
 from .recorder import MODES
+
+if TYPE_CHECKING:
+    from ...store.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,7 @@ class ServeSettings:
     base_url: str | None
 
 
-def settings_for(ws: Any, host: str | None = None, port: int | None = None, workers: int = 1,
+def settings_for(ws: Workspace, host: str | None = None, port: int | None = None, workers: int = 1,
                  record: str = "queue") -> ServeSettings:
     """Options over ``[server]`` in config.toml, validated."""
     host = host or str(ws.config.get("server.host") or "127.0.0.1")
