@@ -276,9 +276,10 @@ def _plain_minor(whole: str, frac: str | None, exp: int) -> int:
     if not frac:
         return int(whole) * 10**exp if exp else int(whole)
     if len(frac) <= exp:
-        return int(whole + frac) * 10 ** (exp - len(frac))
+        scale: int = 10 ** (exp - len(frac))  # exp >= len(frac): an int (the checker cannot tell)
+        return int(whole + frac) * scale
     # more digits than the currency has: half up, decided by the first dropped digit
-    return int(whole + frac[:exp]) + (frac[exp] >= "5")
+    return int(whole + frac[:exp]) + int(frac[exp] >= "5")
 
 
 def parse_plain_money(text: str, default_currency: str | None = None, *, exact: bool = False) -> Money | None:

@@ -10,7 +10,7 @@ import copy
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,7 +138,7 @@ def _typed_env_value(env_key: str, raw: str, types: tuple[type, ...] | None) -> 
     return value
 
 
-def _walk(data: Mapping[str, Any], prefix: str = ""):
+def _walk(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
     for key, value in data.items():
         dotted = f"{prefix}{key}"
         if isinstance(value, Mapping):
@@ -196,7 +196,7 @@ class Config:
                 f"No source named `{name}` in {self.path} (known: {known}).",
                 hint=f"Add a [sources.{name}] table with a `kind`.",
             )
-        settings = _resolve_env(dict(sources[name]))
+        settings: dict[str, Any] = _resolve_env(dict(sources[name]))
         prefix = source_env_prefix(name)
         for env_key, env_value in os.environ.items():
             if env_key.startswith(prefix) and env_value:
@@ -217,7 +217,8 @@ class Config:
         secret never shows, and a plain value shows what sharekit will actually use.
         """
         merged = self.merged
-        return mask_secrets(_resolve_env(merged) if resolve else merged)
+        masked: dict[str, Any] = mask_secrets(_resolve_env(merged) if resolve else merged)
+        return masked
 
     def validate(self) -> None:
         """Check the types of well-known keys; a ConfigError names the file and line."""
