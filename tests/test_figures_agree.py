@@ -62,3 +62,42 @@ def test_report_by_channel_equals_clicks_by_channel(cli, ws):
     assert {r["key"]: r["clicks"] for r in report["rows"]} == {"mama_group": 3, "moments": 13}
     assert {r["key"]: r["clicks"] for r in clicks["rows"]} == {"mama_group": 3, "moments": 13}
     assert {r["key"]: r["visitors"] for r in clicks["rows"]} == {"mama_group": 3, "moments": 4}
+
+
+HEADER = "order_id,product,channel,status,amount,commission,currency,ordered_at,updated_at\n"
+
+
+def test_a_later_older_status_never_moves_a_line_back_nor_a_paid_month(cli, ws, tmp_path, monkeypatch):
+    import sharekit.orders.store as order_store
+
+    add_channel(ws.db, "friend_lili", kind="friend", share=__import__("decimal").Decimal("0.3"))
+    first = tmp_path / "nov.csv"
+    first.write_text(HEADER + "A1,jd:100,friend_lili,settled,135.30,13.53,CNY,2026-11-02 10:00,2026-11-20 10:00\n")
+    later = tmp_path / "dec.csv"
+    later.write_text(HEADER + "A1,jd:100,friend_lili,paid,135.30,13.53,CNY,2026-11-02 10:00,2026-12-01 10:00\n")
+    refund = tmp_path / "refund.csv"
+    refund.write_text(HEADER + "A1,jd:100,friend_lili,refunded,135.30,0,CNY,2026-11-02 10:00,2026-12-04 10:00\n")
+
+    def payout(month: str) -> list[tuple[str, str]]:
+        data = json.loads(cli(["report", "payouts", "--month", month, "--json"]).stdout)
+        return [(r["kind"], r["payout"]["minor"]) for r in data["rows"]]
+
+    monkeypatch.setattr(order_store, "utcnow", lambda: datetime(2026, 11, 21, 2, 0, tzinfo=UTC))
+    assert cli(["orders", "import", str(first), "--format", "csv"]).exit_code == 0
+    assert payout("2026-11") == [("settled", 406)]  # 13.53 x 30% = 4.059 -> ¥4.06
+
+    monkeypatch.setattr(order_store, "utcnow", lambda: datetime(2026, 12, 2, 2, 0, tzinfo=UTC))
+    result = cli(["orders", "import", str(later), "--format", "csv"])
+    assert result.exit_code == 0 and "1 ignored" in result.stdout
+    assert ws.db.execute("SELECT status FROM orders").fetchone()[0] == "settled"
+    history = ws.db.execute("SELECT status, raw_status, ignored FROM order_status_history ORDER BY id").fetchall()
+    assert [tuple(h) for h in history] == [("settled", "settled", 0), ("pending", "paid", 1)]
+    assert payout("2026-11") == [("settled", 406)]
+
+    monkeypatch.setattr(order_store, "utcnow", lambda: datetime(2026, 12, 5, 2, 0, tzinfo=UTC))
+    assert cli(["orders", "import", str(refund), "--format", "csv"]).exit_code == 0
+    assert ws.db.execute("SELECT status FROM orders").fetchone()[0] == "invalid"
+    assert payout("2026-11") == [("settled", 406)]             # a paid month never changes
+    assert payout("2026-12") == [("settled", 0), ("adjustment", -406)]  # the refund, when it became known
+    table = cli(["report", "payouts", "--month", "2026-12"]).stdout
+    assert "adjustment" in table and "-¥4.06" in table.replace(" ", "")

@@ -105,6 +105,7 @@ class ImportResult:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    ignored: int = 0              # reports of an older status: kept in the history, not taken
     skipped: list[RowProblem] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     unknown_statuses: list[str] = field(default_factory=list)
@@ -584,6 +585,7 @@ def import_orders(ws: Any, path: str | Path, fmt: str, strict: bool = False, *,
         for src, group in _group(lines).items():
             counts.add(upsert_order_lines(conn, src, group))
         result.inserted, result.updated, result.unchanged = counts.inserted, counts.updated, counts.unchanged
+        result.ignored = counts.ignored
         result.unknown_statuses = sorted(counts.unknown_statuses)
         result.sources = sorted({src for src, _ in lines})
         conn.execute("INSERT INTO imports (sha256, path, format, rows, imported_at) VALUES (?,?,?,?,?)",
