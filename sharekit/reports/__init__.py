@@ -3,7 +3,6 @@ payouts to friends; products' returns. Each lives in its own module; the names h
 public surface."""
 
 from .channels import ChannelSpend, ChannelsReport, channels_report
-from .demo import demo_step
 from .earnings import BYS, TIME_BYS, Report, ReportRow, earnings_report, report_csv
 from .payouts import Payout, Payouts, payouts, payouts_csv, previous_month
 from .products import DEFAULT_MAX_INVALID_RATE, ProductReturns, ProductsReport, max_invalid_rate, products_report
@@ -12,7 +11,7 @@ from .spans import month_bounds, offset_segments, resolve_bound
 
 __all__ = [
     "BYS", "DEFAULT_MAX_INVALID_RATE", "TIME_BYS", "ChannelSpend", "ChannelsReport", "Payout", "Payouts",
-    "ProductReturns", "ProductsReport", "Report", "ReportRow", "channels_report", "demo_step", "earnings_report",
+    "ProductReturns", "ProductsReport", "Report", "ReportRow", "channels_report", "earnings_report",
     "ensure_rollups", "max_invalid_rate", "month_bounds", "offset_segments", "payouts", "payouts_csv",
     "previous_month", "products_report", "rebuild_rollups", "report_csv", "resolve_bound",
 ]

@@ -18,10 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..catalog import Skipped
 from ..core.money import Money
 from ..errors import ConfigError, InputError, SourceError
-from .base import Product, Source
+from .base import Product, Skipped, Source
 from .storefront import base_url, expect_json, plain_text
 
 MAX_PAGE = 250

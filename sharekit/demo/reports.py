@@ -1,13 +1,18 @@
-"""The demo's report step: example channels, earnings by month and by channel, and a chart."""
+"""Demo step: the example channels, then earnings by month and by channel, and a chart."""
 
 from __future__ import annotations
 
+import csv
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ..core.money import Money
-from .earnings import earnings_report
+from ..core.timeutil import parse_local
+from ..orders.store import upsert_order_lines
+from ..reports import earnings_report
+from ..sources.base import OrderLine
 
 
 def demo_step(ws: Any, examples: Path, say: Callable[[str], None]) -> dict[str, Any]:
@@ -17,10 +22,8 @@ def demo_step(ws: Any, examples: Path, say: Callable[[str], None]) -> dict[str, 
     another demo step imported; when the store has none (this step run alone) the small
     ``examples/reports/orders.csv`` is loaded directly so the report is never empty.
     """
-    import tomllib
-
+    from ..reports.charts import render_chart, text_bars
     from ..tracking.channels import add_channel, parse_share, parse_threshold
-    from .charts import render_chart, text_bars
 
     spec = tomllib.loads((examples / "reports" / "channels.toml").read_text(encoding="utf-8"))
     for name, item in spec.get("channels", {}).items():
@@ -58,12 +61,6 @@ def demo_step(ws: Any, examples: Path, say: Callable[[str], None]) -> dict[str, 
 
 def _load_sample_orders(ws: Any, path: Path) -> int:
     """Load the fallback sample (DESIGN's generic order CSV columns) through upsert_order_lines."""
-    import csv
-
-    from ..core.timeutil import parse_local
-    from ..orders.store import upsert_order_lines
-    from ..sources.base import OrderLine
-
     tz = ws.config.timezone
     lines: dict[str, list[OrderLine]] = {}
     with path.open(encoding="utf-8", newline="") as fh:
