@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from ..core.limits import MAX_LIST_LIMIT
 from ._common import fmt_money, out, print_json, sub_app, workspace
 
 products_app = sub_app("List and inspect the products in the local store.")
@@ -21,14 +22,14 @@ def list_(
     source: str | None = typer.Option(None, "--source", "-s", help="Only this source's products."),
     search: str | None = typer.Option(None, "--search", help="Only products whose title, brand or id contain TEXT."),
     available: bool = typer.Option(False, "--available", help="Only products still available."),
-    limit: int | None = typer.Option(None, "--limit", "-n", min=1, help="At most N products."),
+    limit: int | None = typer.Option(None, "--limit", "-n", min=1, max=MAX_LIST_LIMIT, help="At most N products."),
     json_out: bool = typer.Option(False, "--json", help="Print every matching product as JSON."),
 ) -> None:
     """List stored products, most recently changed first.
 
     Example: sharekit products list --search 保温杯 --available
     """
-    from ..catalog import list_products, product_json
+    from ..catalog.query import list_products, product_json
 
     with workspace(ctx) as ws:
         cap = limit if (limit is not None or json_out) else TABLE_CAP + 1
@@ -96,7 +97,7 @@ def show(
 
     Example: sharekit products show demo:SK1001
     """
-    from ..catalog import show_product
+    from ..catalog.query import show_product
 
     with workspace(ctx) as ws:
         detail = show_product(ws, product_id)

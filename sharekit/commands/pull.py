@@ -6,10 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from ..core.limits import MAX_LIST_LIMIT
 from ._common import err, interactive, out, print_json, workspace
 
 if TYPE_CHECKING:
-    from ..catalog import PullProgress, PullSummary
+    from ..catalog.pull import PullProgress, PullSummary
 
 MAX_PROBLEMS_SHOWN = 20
 
@@ -24,7 +25,7 @@ def pull(
                                  help="A configured source name ([sources.NAME] in config.toml)."),
     query: str | None = typer.Option(None, "--query", "-q", help="Search text: pull matching products only."),
     ids: str | None = typer.Option(None, "--ids", help="Comma-separated product ids (NATIVE_ID or SOURCE:ID)."),
-    limit: int | None = typer.Option(None, "--limit", "-n", min=1, help="Pull at most N products."),
+    limit: int | None = typer.Option(None, "--limit", "-n", min=1, max=MAX_LIST_LIMIT, help="Pull at most N products."),
     no_images: bool = typer.Option(False, "--no-images", help="Do not download product images."),
     strict: bool = typer.Option(False, "--strict", help="Refuse the whole feed on its first bad row "
                                 "(nothing is written)."),
@@ -38,7 +39,7 @@ def pull(
 
     Example: sharekit pull shop --limit 50
     """
-    from ..catalog import pull as run_pull
+    from ..catalog.pull import pull as run_pull
 
     ws = workspace(ctx)
     try:
@@ -58,7 +59,7 @@ def _with_progress(ws: Any, source: str, query: str | None, ids: str | None, lim
                    images: bool, strict: bool) -> PullSummary:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from ..catalog import pull as run_pull
+    from ..catalog.pull import pull as run_pull
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[counts]}"), TimeElapsedColumn(), console=out(), transient=True) as bar:

@@ -18,10 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..catalog import Skipped
 from ..core.money import Money
 from ..errors import ConfigError, InputError, SourceError
-from .base import Product, Source
+from .base import Product, Skipped, Source
 from .storefront import base_url, expect_json, plain_text
 
 MAX_PAGE = 250
@@ -33,6 +32,7 @@ class ShopifySource(Source):
 
     kind = "shopify"
     description = "A Shopify store's public /products.json listing"
+    example_settings = {"store": "https://shop.example"}
     required_keys = ("store",)
     default_rate_limit = 2.0
 
@@ -44,8 +44,6 @@ class ShopifySource(Source):
         self.base = base_url(self.settings)
         self.currency = str(self.settings.get("currency") or "CNY").upper()
         self.page_size = max(1, min(MAX_PAGE, int(self.settings.get("page_size", MAX_PAGE))))
-        self.skipped: list[Skipped] = []
-        self.total: int | None = None
         try:
             Money(0, self.currency)
         except InputError:

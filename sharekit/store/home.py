@@ -1,4 +1,4 @@
-"""The home folder: config.toml, sharekit.store.db, cache/ and posters/ all live here."""
+"""The home folder: config.toml, sharekit.db, cache/ and posters/ all live here."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ class Paths:
 
     @property
     def db(self) -> Path:
-        return self.home / "sharekit.store.db"
+        return self.home / "sharekit.db"
 
     @property
     def cache(self) -> Path:

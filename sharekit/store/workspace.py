@@ -6,6 +6,7 @@ import os
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..core.private import private_mkdir
 from .config import STARTER_CONFIG, Config, load_config, write_config
@@ -38,6 +39,15 @@ class Workspace:
             self._db = open_db(self.paths.db)
         return self._db
 
+    def source_settings(self, name: str) -> dict[str, Any]:
+        """The settings a source ``name`` is built from, the same for pull, link and sync: its
+        config table (environment overrides applied) plus the workspace defaults a kind may use
+        (``currency``, ``base_dir`` for relative paths)."""
+        settings = self.config.source(name)
+        settings.setdefault("currency", self.config.currency)
+        settings.setdefault("base_dir", str(self.home))
+        return settings
+
     def reload_config(self) -> Config:
         self.config = load_config(self.paths.config)
         return self.config
@@ -63,7 +73,7 @@ class InitResult:
 
 
 def init_home(home: str | os.PathLike[str] | Path | None = None) -> InitResult:
-    """Create the home, config.toml (0600) and sharekit.store.db; running it again changes nothing.
+    """Create the home, config.toml (0600) and sharekit.db; running it again changes nothing.
 
     Everything that can refuse (a broken config.toml, a file that is not SQLite, a newer
     schema, a locked database) is checked before the first write to an existing file.

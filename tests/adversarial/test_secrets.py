@@ -79,7 +79,7 @@ def test_store_wal_shm_backups_and_cache_are_private(cli, home, tmp_path):
         from sharekit.store.db import backup_db, open_db
 
         init_home(home)
-        db = home / "sharekit.store.db"
+        db = home / "sharekit.db"
         conn = open_db(db)
         conn.execute("CREATE TABLE IF NOT EXISTS t(x)")
         conn.execute("INSERT INTO t VALUES (1)")
