@@ -15,6 +15,8 @@ import httpx
 import pytest
 from proc_util import descendants, free_port, sharekit, wait_gone, wait_healthy
 
+from sharekit.store.home import Paths
+
 pytestmark = pytest.mark.slow
 
 
@@ -141,7 +143,7 @@ def _cmdline(pid: int) -> str:
 
 
 def test_killed_poster_jobs_leave_no_worker_processes(inited):
-    db = sqlite3.connect(inited / "sharekit.store.db")
+    db = sqlite3.connect(Paths(inited).db)
     now = "2026-11-26T00:00:00Z"
     with db:
         db.executemany(
