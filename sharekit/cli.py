@@ -97,7 +97,7 @@ class BoundaryGroup(TyperGroup):
                 raise typer.Exit(int(exc.exit_code)) from None
             store_error = _as_store_error(exc)
             if store_error is not None:
-                _print_error(str(store_error))
+                _print_error(_with_flags(ctx, store_error))
                 raise typer.Exit(int(store_error.exit_code)) from None
             if isinstance(exc, OSError):
                 where = f" ({exc.filename})" if exc.filename else ""
