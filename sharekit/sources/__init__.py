@@ -13,7 +13,7 @@ from ..errors import ConfigError, NotFoundError
 from .base import OrderLine, OrderPage, Product, PromotionLink, Source
 
 __all__ = ["OrderLine", "OrderPage", "Product", "PromotionLink", "Source", "SourceKind",
-           "available_kinds", "load_kind", "build_source", "ENTRY_POINT_GROUP"]
+           "available_kinds", "load_kind", "build_source", "settings_keys_of", "ENTRY_POINT_GROUP"]
 
 ENTRY_POINT_GROUP = "sharekit.sources"
 ENV_PLUGINS = "SHAREKIT_PLUGINS"  # comma list: load only these third-party kinds ("" = none)
@@ -64,6 +64,13 @@ def load_kind(kind: str) -> type[Source]:
     if not (isinstance(cls, type) and issubclass(cls, Source)):
         raise ConfigError(f"Source kind `{kind}` ({kinds[kind].target}) is not a sharekit Source.")
     return cls
+
+
+def settings_keys_of(kind: str) -> Mapping[str, Any] | None:
+    """The keys a kind declares for its [sources.NAME] table; None when it declares none or is unknown."""
+    if kind not in BUILTIN and kind not in available_kinds():
+        return None
+    return load_kind(kind).settings_keys
 
 
 def build_source(name: str, settings: Mapping[str, Any], **kwargs: Any) -> Source:
