@@ -24,11 +24,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from ..catalog import Skipped
 from ..core.money import Money
 from ..core.settings import Setting
 from ..errors import ConfigError, InputError, SourceAuthError, SourceError
-from .base import Product, PromotionLink, Source
+from .base import Product, PromotionLink, Skipped, Source
 
 DEFAULT_ENDPOINT = "https://creatorsapi.amazon"
 TOKEN_ENDPOINTS = {

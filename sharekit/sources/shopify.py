@@ -18,11 +18,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
-from ..catalog import Skipped
 from ..core.money import Money
 from ..core.settings import Setting
 from ..errors import ConfigError, InputError, SourceError
-from .base import Product, Source
+from .base import Product, Skipped, Source
 from .storefront import base_url, expect_json, plain_text
 
 MAX_PAGE = 250

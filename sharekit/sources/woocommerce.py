@@ -15,11 +15,10 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from ..catalog import Skipped
 from ..core.money import Money
 from ..core.settings import Setting
 from ..errors import InputError, SourceError
-from .base import Product, Source
+from .base import Product, Skipped, Source
 from .storefront import base_url, expect_json, plain_text
 
 MAX_PER_PAGE = 100

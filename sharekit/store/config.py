@@ -15,34 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.redact import MASK, SECRET_WORDS, is_secret_key, mask_secrets  # noqa: F401 - re-exported
 from ..core.settings import check, typed_from_text, unescape
 from ..errors import ConfigError, NotFoundError, UsageError
 from . import config_schema as schema
 
-SECRET_WORDS = ("secret", "token", "password", "key")
-MASK = "********"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 DEFAULTS: dict[str, Any] = schema.defaults()
 _TEXT_KEYS = frozenset(k for k, s in schema.KEYS.items() if s.kind == "text")
-
-
-def is_secret_key(key: str) -> bool:
-    """True when the last part of a dotted key names a secret, or the schema says it holds one."""
-    last = key.rsplit(".", 1)[-1].lower()
-    if any(word in last for word in SECRET_WORDS):
-        return True
-    setting = schema.setting_for(key)
-    return bool(setting and setting.secret)
-
-
-def mask_secrets(value: Any, key: str = "") -> Any:
-    """``value`` (found at dotted ``key``) with every secret inside it masked."""
-    if isinstance(value, Mapping):
-        return {k: mask_secrets(v, f"{key}.{k}" if key else str(k)) for k, v in value.items()}
-    if key and is_secret_key(key) and value not in (None, ""):
-        return MASK
-    return value
 
 
 def _resolve_env(value: Any, missing: list[str] | None = None) -> Any:
