@@ -17,6 +17,7 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any
 
 from ..core.money import rate_str
+from ..core.sanitize import clean_text
 from ..core.timeutil import to_utc_iso, utcnow
 from ..store.db import transaction
 
@@ -119,7 +120,15 @@ def _row_values(p: Product) -> tuple[Any, ...]:
                       if type(key) is str and type(value) is str else _json_extra(extra))
     else:
         extra_json = _json_extra(extra)
-    values = (p.title, p.description, p.brand, p.currency,
+    title, description, brand = p.title, p.description, p.brand
+    # control characters never reach the store (terminal escapes in titles, share texts)
+    if title is not None and not title.isprintable():
+        title = clean_text(title)
+    if description is not None and not description.isprintable():
+        description = clean_text(description, multiline=True)
+    if brand is not None and not brand.isprintable():
+        brand = clean_text(brand)
+    values = (title, description, brand, p.currency,
               None if price is None else price.minor,
               None if original is None else original.minor,
               None if coupon is None else coupon.minor,

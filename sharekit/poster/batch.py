@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.money import Money
+from ..core.sanitize import clean_text
 from ..errors import InputError, NotFoundError, SharekitError
 from .price import coupon_text, short_money
 from .render import FORMATS, Brand, ProductRecord, Renderer, encode
@@ -125,7 +126,8 @@ def share_text(product: ProductRecord, link_url: str, link_share_text: str | Non
     }
     text = template or DEFAULT_SHARE_TEXT
     for key, value in values.items():
-        text = text.replace("{" + key + "}", value)
+        # rows stored before control characters were removed at ingest, and the brand from config
+        text = text.replace("{" + key + "}", clean_text(value) or "")
     lines = [line.rstrip() for line in text.splitlines()]
     # Drop lines whose value was empty ("【在售价】" with no price) and blank runs.
     kept = [line for line in lines if line and not re.fullmatch(r"【[^】]*】\s*", line)]

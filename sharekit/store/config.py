@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.envnames import source_env_prefix
 from ..core.redact import MASK, SECRET_WORDS, is_secret_key, mask_secrets  # noqa: F401 - re-exported
 from ..core.settings import check, typed_from_text, unescape
 from ..errors import ConfigError, NotFoundError, UsageError
@@ -148,7 +149,7 @@ class Config:
             dotted = f"sources.{name}.{key}"
             raise ConfigError(f"{self._where(dotted)}: `{dotted}` reads ${{{missing[0]}}}, which is not set "
                               "in the environment.", hint=f"export {missing[0]}=... first.")
-        prefix = "SHAREKIT_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper() + "_"
+        prefix = source_env_prefix(name)
         for env_key, env_value in os.environ.items():
             if env_key.startswith(prefix) and env_value:
                 key = env_key[len(prefix):].lower()
