@@ -64,6 +64,8 @@ class ChannelFacts:
     kind: str
     orders_by_key: dict[tuple[str, str], int] = field(default_factory=dict)
     orders_total: int = 0
+    clicks_by_key: dict[tuple[str, str], int] = field(default_factory=dict)
+    clicks_total: int = 0
     last_shared: dict[str, str] = field(default_factory=dict)   # product id -> UTC ISO
     shared_today: int = 0
 
@@ -277,6 +279,20 @@ def load_channels(conn: sqlite3.Connection, names: list[str], kinds: dict[str, s
         for key in (("source", source), ("brand", brand), ("category", category)):
             if key[1]:
                 c.orders_by_key[key] = c.orders_by_key.get(key, 0) + n
+    # people's clicks on the channel's links (click_daily counts people; bots are apart)
+    first_day = (now - timedelta(days=history_days)).date().isoformat()
+    for channel, source, brand, category, n in conn.execute(
+            "SELECT l.channel, coalesce(f.source, substr(l.product_id, 1, instr(l.product_id, ':') - 1)),"
+            " f.brand, f.category, sum(d.clicks)"
+            " FROM click_daily d JOIN links l ON l.code = d.code LEFT JOIN temp.sk_today_facts f ON f.id = l.product_id"
+            " WHERE d.day >= ? AND l.channel != '' GROUP BY 1, 2, 3, 4", (first_day,)):
+        c = by_name.get(channel)
+        if c is None or not n:
+            continue
+        c.clicks_total += n
+        for key in (("source", source), ("brand", brand), ("category", category)):
+            if key[1]:
+                c.clicks_by_key[key] = c.clicks_by_key.get(key, 0) + n
     today = to_utc_iso(day_start)
     marks = ",".join("?" * len(names))
     for channel, pid, last in conn.execute(
