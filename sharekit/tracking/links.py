@@ -130,22 +130,20 @@ def find_link(conn: sqlite3.Connection, product_id: str, channel: str, base_url:
 def target_for(ws: Any, product: sqlite3.Row, channel: str) -> tuple[str, str | None, dict[str, Any]]:
     """The supplier's tracked URL for ``product`` and ``channel`` (plus share text and extras).
 
-    Sources with an affiliate API answer ``promotion_link``; others fall back to the product
-    URL through the source's ``link_template`` (default ``{url}?ref={channel}``).
+    Sources that support links answer ``promotion_link``; others fall back to the product URL
+    through the source's ``link_template`` (default ``{url}?ref={channel}``).
     """
-    from ..sources import build_source
+    from ..sources import StoredProduct, build_source
 
     source_name = product["source"]
-    settings = ws.config.source(source_name) if source_name in ws.config.source_names() else {}
+    settings = ws.source_settings(source_name) if source_name in ws.config.source_names() else {}
     if settings.get("kind"):
-        source = build_source(source_name, settings)
-        try:
-            link = source.promotion_link(product["native_id"], channel, dict(product))
-            return link.url, link.share_text, dict(link.extra)
-        except NotImplementedError:
-            pass
-        finally:
-            source.close()
+        with build_source(source_name, settings) as source:
+            if source.supports_links:
+                stored = StoredProduct(product["native_id"], product["title"] or "", product["url"],
+                                       product["coupon_url"], json.loads(product["extra"] or "{}"), product["id"])
+                link = source.promotion_link(stored, channel)
+                return link.url, link.share_text, dict(link.extra)
     url = product["url"] or ""
     default = ("{url}&ref={channel}" if "?" in url else "{url}?ref={channel}") if channel else "{url}"
     template = str(settings.get("link_template") or default)
