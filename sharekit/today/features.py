@@ -117,14 +117,14 @@ WITH win AS (
     UNION ALL
     SELECT product_id, price_minor, max(recorded_at) FROM price_history
     WHERE recorded_at < :start AND price_minor IS NOT NULL GROUP BY product_id
-), latest AS (
-    SELECT product_id, max(recorded_at) AS at FROM price_history GROUP BY product_id
-), story AS (   -- low: the lowest price charged before the current one (the newest row)
-    SELECT w.product_id,
-           min(CASE WHEN w.recorded_at < l.at OR w.price_minor != p.price_minor THEN w.price_minor END) AS low,
-           max(w.price_minor = p.original_price_minor) AS list_seen
-    FROM win w JOIN latest l ON l.product_id = w.product_id JOIN products p ON p.id = w.product_id
-    GROUP BY w.product_id
+), ranked AS (
+    SELECT product_id, price_minor,
+           row_number() OVER (PARTITION BY product_id ORDER BY recorded_at DESC) AS rn
+    FROM win
+), story AS (   -- the newest price recorded, the lowest before it, and every price seen
+    SELECT product_id, max(CASE WHEN rn = 1 THEN price_minor END) AS newest,
+           min(CASE WHEN rn > 1 THEN price_minor END) AS low_rest, ',' || group_concat(price_minor) || ',' AS seen
+    FROM ranked GROUP BY product_id
 ), health AS (
     SELECT product_id, count(*) AS n, sum(status = 'invalid') AS bad FROM orders
     WHERE product_id IS NOT NULL GROUP BY product_id
@@ -136,7 +136,10 @@ WITH win AS (
 ), raw AS MATERIALIZED (
     SELECT p.id, p.source, p.title, p.brand, p.currency, p.price_minor AS price, p.available,
            p.original_price_minor AS list_price, p.coupon_minor AS coupon, p.commission_rate, p.first_seen_at,
-           s.low, coalesce(s.list_seen, 0) OR p.original_price_minor = p.price_minor AS list_seen,
+           CASE WHEN s.newest = p.price_minor THEN s.low_rest
+                WHEN s.newest IS NOT NULL THEN min(coalesce(s.low_rest, s.newest), s.newest) END AS low,
+           coalesce(instr(s.seen, ',' || p.original_price_minor || ',') > 0, 0)
+               OR p.original_price_minor = p.price_minor AS list_seen,
            coalesce(h.n, 0) AS orders, coalesce(h.bad, 0) AS invalid, sh.last AS last_shared,
            CASE WHEN p.extra != '{{}}' AND json_valid(p.extra) THEN json_extract(p.extra, {_EXTRA_PATHS}) END AS x
     FROM products p
