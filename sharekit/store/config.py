@@ -10,14 +10,14 @@ import copy
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..core.envnames import source_env_prefix
 from ..core.redact import MASK, SECRET_WORDS, is_secret_key, mask_secrets  # noqa: F401 - re-exported
-from ..core.settings import check, typed_from_text, unescape
+from ..core.settings import check, closest, typed_from_text, unescape
 from ..errors import ConfigError, NotFoundError, UsageError
 from . import config_schema as schema
 
@@ -288,7 +288,7 @@ def unset_value(config: Config, key: str) -> Config:
     if len(trail) != len(parts) or parts[-1] not in trail[-1]:
         check_key(config, key)
         set_keys = [dotted for dotted, _ in _walk(config.data)]
-        near = schema.closest(key, set_keys)
+        near = closest(key, set_keys)
         raise NotFoundError(f"`{key}` is not set in {config.path}.",
                             hint=f"Did you mean `{near}`?" if near else None)
     del trail[-1][parts[-1]]
