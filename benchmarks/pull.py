@@ -64,7 +64,7 @@ def bare_parse(path: Path) -> int:
 def store_only(home: Path, rows: list) -> int:
     """Insert ready-made product rows into a fresh store, 1,000 per transaction (the floor)."""
     from sharekit import Workspace, init_home
-    from sharekit.catalog import PULL_CACHE_KIB, PULL_CHECKPOINT_PAGES
+    from sharekit.catalog.pull import PULL_CACHE_KIB, PULL_CHECKPOINT_PAGES
     from sharekit.store.db import transaction
 
     init_home(home)
@@ -91,7 +91,7 @@ def main() -> None:
     from statistics import median
 
     from sharekit import Workspace, init_home
-    from sharekit.catalog import pull
+    from sharekit.catalog.pull import pull
     from sharekit.sources.feed import FeedSource
     from sharekit.store.config import set_value
 

@@ -43,7 +43,7 @@ def prepare_home(home: Path) -> list[str]:
     from sharekit.tracking.links import new_code
 
     init_home(home)
-    conn = sqlite3.connect(home / "sharekit.store.db")
+    conn = sqlite3.connect(home / "sharekit.db")
     now = "2026-11-26T00:00:00+00:00"
     codes = []
     with conn:
@@ -62,7 +62,7 @@ def prepare_home(home: Path) -> list[str]:
 
 
 def clicks_in(home: Path) -> int:
-    conn = sqlite3.connect(home / "sharekit.store.db")
+    conn = sqlite3.connect(home / "sharekit.db")
     try:
         return conn.execute("SELECT count(*) FROM clicks").fetchone()[0]
     finally:

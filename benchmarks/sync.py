@@ -25,11 +25,11 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 from fakes import GatewayServer  # noqa: E402
-from fakes.jd_gateway import JdGateway, make_order_rows  # noqa: E402
-from fakes.pdd_gateway import PddGateway, make_orders  # noqa: E402
 
 from sharekit import Workspace, init_home  # noqa: E402
 from sharekit.core.timeutil import china_wall_clock  # noqa: E402
+from sharekit.demo.gateways.jd import JdGateway, make_order_rows  # noqa: E402
+from sharekit.demo.gateways.pdd import PddGateway, make_orders  # noqa: E402
 from sharekit.orders.sync import sync  # noqa: E402
 from sharekit.sources.signing import md5_wrap  # noqa: E402
 from sharekit.store.config import write_config  # noqa: E402

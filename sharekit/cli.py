@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
@@ -36,7 +37,9 @@ def _print_error(message: str) -> None:
     from rich.console import Console
     from rich.markup import escape
 
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]Error:[/] {escape(message)}")
+    from .core.redact import redact_text
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]Error:[/] {escape(redact_text(message))}")
 
 
 def _as_store_error(exc: BaseException) -> StoreError | None:
@@ -112,6 +115,9 @@ def _root(
                                  help="Print the version and exit."),
 ) -> None:
     """sharekit: the reseller's toolkit, from supplier API to WeChat poster to commission."""
+    from .core.private import PRIVATE_UMASK
+
+    os.umask(PRIVATE_UMASK)  # the store, backups, spools, caches and exports: owner only
     source = ctx.get_parameter_source("home")
     ctx.obj = State(home, debug, home_given=getattr(source, "name", "") == "COMMANDLINE")
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from catalog_fakes import FakeServer, Reply, shopify_app, shopify_product
 
-from sharekit.catalog import pull
+from sharekit.catalog.pull import pull
 from sharekit.store.config import set_value
 
 DESIGN_KEYS = ["id", "source", "title", "price", "original_price", "coupon", "commission_rate", "url",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from sharekit.catalog import demo_step, image_file, list_products
+from sharekit.catalog.query import image_file, list_products
+from sharekit.demo.catalog import demo_step
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

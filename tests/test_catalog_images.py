@@ -7,8 +7,8 @@ import os
 import pytest
 from catalog_fakes import Reply, image_bytes, shopify_app, shopify_product
 
-from sharekit.catalog import pull
 from sharekit.catalog.images import ImageCache, ImageError, inspect_image
+from sharekit.catalog.pull import pull
 from sharekit.store.config import set_value
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 
 import pytest
 
-from sharekit.catalog import pull, show_product, upsert_products
+from sharekit.catalog.pull import pull
+from sharekit.catalog.query import show_product
+from sharekit.catalog.store import upsert_products
 from sharekit.core.money import Money
 from sharekit.errors import InputError
 from sharekit.sources.base import Product
@@ -127,7 +130,7 @@ def test_strict_pull_writes_nothing(ws, tmp_path):
     assert ws.db.execute("SELECT count(*) FROM products").fetchone()[0] == 0
 
 
-def test_each_page_is_one_transaction_and_a_failing_page_leaves_earlier_pages(ws, tmp_path):
+def test_each_page_is_one_transaction_and_a_failing_page_leaves_earlier_pages(ws, tmp_path, monkeypatch):
     feed = tmp_path / "p.csv"
     write_feed(feed, ROWS)
     configure(ws, "shop", feed, page_size=1)
@@ -142,14 +145,10 @@ def test_each_page_is_one_transaction_and_a_failing_page_leaves_earlier_pages(ws
             return original(conn, args[0], [*args[1], bad], **kwargs)
         return original(conn, *args, **kwargs)
 
-    import sharekit.catalog as catalog
-
-    catalog.upsert_products, saved = failing, catalog.upsert_products
-    try:
-        with pytest.raises(Exception):  # noqa: B017 - any store error; the point is what stayed
-            pull(ws, "shop", images=False)
-    finally:
-        catalog.upsert_products = saved
+    pull_module = importlib.import_module("sharekit.catalog.pull")
+    monkeypatch.setattr(pull_module, "upsert_products", failing)
+    with pytest.raises(Exception):  # noqa: B017 - any store error; the point is what stayed
+        pull(ws, "shop", images=False)
     ids = [r[0] for r in ws.db.execute("SELECT id FROM products ORDER BY id")]
     assert ids == ["shop:A1"]  # page 1 committed, page 2 rolled back whole
     assert not ws.db.in_transaction

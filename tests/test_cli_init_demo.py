@@ -15,7 +15,7 @@ def test_init_json_reports_what_it_created_then_that_it_kept_everything(cli, hom
     assert stat.S_IMODE((home / "config.toml").stat().st_mode) == 0o600
     assert (home / "cache").is_dir() and (home / "posters").is_dir()
     before = {name: ((home / name).read_bytes(), (home / name).stat().st_mtime_ns)
-              for name in ("config.toml", "sharekit.store.db")}
+              for name in ("config.toml", "sharekit.db")}
     again = json.loads(cli(["init", "--json"]).stdout)
     assert again == {"home": str(home), "config_created": False, "db_created": False, "migrations": []}
     after = {name: ((home / name).read_bytes(), (home / name).stat().st_mtime_ns) for name in before}
@@ -33,7 +33,7 @@ def test_demo_uses_its_own_folder_not_the_home_from_the_environment(cli, home, t
     monkeypatch.chdir(tmp_path)
     result = cli(["demo"])
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "sharekit-demo" / "sharekit.store.db").exists()
+    assert (tmp_path / "sharekit-demo" / "sharekit.db").exists()
     assert not home.exists()  # $SHAREKIT_HOME may be someone's real shop: the demo never fills it
 
 

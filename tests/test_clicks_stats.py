@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from sharekit.demo.tracking import demo_step
 from sharekit.errors import InputError
-from sharekit.tracking.clicks import click_stats, demo_step
+from sharekit.tracking.clicks import click_stats
 from sharekit.tracking.links import ensure_link
 from sharekit.tracking.server.recorder import Classifier, ClickWriter
 

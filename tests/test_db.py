@@ -151,7 +151,7 @@ def make_newer_db(path: Path) -> None:
 
 def test_a_newer_schema_is_refused_and_the_file_is_unchanged(cli, home):
     home.mkdir()
-    path = home / "sharekit.store.db"
+    path = home / "sharekit.db"
     make_newer_db(path)
     before = snapshot(path)
     with pytest.raises(StoreError, match="newer sharekit"):
@@ -166,7 +166,7 @@ def test_a_newer_schema_is_refused_and_the_file_is_unchanged(cli, home):
 
 def test_a_file_that_is_not_sqlite_is_refused_and_unchanged(cli, home):
     home.mkdir()
-    path = home / "sharekit.store.db"
+    path = home / "sharekit.db"
     path.write_text("id,title\n1,not a database\n")
     before = snapshot(path)
     for argv in (["init"], ["db", "check"], ["db", "backup", str(home / "b.db")]):
@@ -176,7 +176,7 @@ def test_a_file_that_is_not_sqlite_is_refused_and_unchanged(cli, home):
     with pytest.raises(StoreError, match="not a SQLite database"):
         open_db(path)
     assert snapshot(path) == before
-    assert sorted(p.name for p in home.iterdir()) == ["sharekit.store.db"]
+    assert sorted(p.name for p in home.iterdir()) == ["sharekit.db"]
 
 
 LOCKER = """
@@ -198,7 +198,7 @@ def test_a_db_locked_by_another_process_is_a_one_line_error(cli, home, monkeypat
     finally:
         migrations.MIGRATIONS[extra_migration] = held
     # now the code knows one migration more, so opening must write, and another process holds the lock
-    path = home / "sharekit.store.db"
+    path = home / "sharekit.db"
     monkeypatch.setenv("SHAREKIT_BUSY_TIMEOUT_MS", "200")
     with subprocess.Popen([sys.executable, "-c", LOCKER, str(path)], stdin=subprocess.PIPE,
                           stdout=subprocess.PIPE, text=True) as locker:
@@ -289,7 +289,7 @@ def test_db_check_reports_integrity_and_schema_version_as_json(cli, home):
 
 def test_db_check_fails_on_a_damaged_database(cli, home):
     assert cli(["init"]).exit_code == 0
-    path = home / "sharekit.store.db"
+    path = home / "sharekit.db"
     conn = open_db(path)
     with transaction(conn):
         conn.executemany("INSERT INTO channels (name, note, created_at) VALUES (?, ?, ?)",
@@ -308,7 +308,7 @@ def test_db_check_fails_on_a_damaged_database(cli, home):
 
 def test_backup_while_another_thread_keeps_writing_is_a_consistent_db(cli, home, tmp_path):
     assert cli(["init"]).exit_code == 0
-    path = home / "sharekit.store.db"
+    path = home / "sharekit.db"
     stop = threading.Event()
     written = [0]
     errors: list[BaseException] = []
@@ -410,7 +410,7 @@ def test_a_command_writing_while_another_process_holds_the_lock_gets_one_line(cl
             ws.db.execute("INSERT INTO channels (name, created_at) VALUES ('mine', 'now')")
 
     assert cli(["init"]).exit_code == 0
-    path = home / "sharekit.store.db"
+    path = home / "sharekit.db"
     monkeypatch.setenv("SHAREKIT_BUSY_TIMEOUT_MS", "200")
     app.command("write-test")(write_test)
     added = app.registered_commands[-1]

@@ -10,11 +10,11 @@ def test_init_creates_private_config_and_db_and_is_idempotent(cli, home):
     assert first.exit_code == 0, first.output
     config = home / "config.toml"
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
-    before = (config.read_bytes(), (home / "sharekit.store.db").stat().st_size)
+    before = (config.read_bytes(), (home / "sharekit.db").stat().st_size)
     second = cli(["init"])
     assert second.exit_code == 0, second.output
     assert "kept" in second.stdout
-    assert (config.read_bytes(), (home / "sharekit.store.db").stat().st_size) == before
+    assert (config.read_bytes(), (home / "sharekit.db").stat().st_size) == before
 
 
 def test_config_secret_is_masked_and_env_reference_resolved(cli, home, monkeypatch):

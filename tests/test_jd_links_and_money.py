@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 from fakes import GatewayServer
-from fakes.jd_gateway import JdGateway
-from fakes.pdd_gateway import PddGateway
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sharekit.demo.gateways.jd import JdGateway
+from sharekit.demo.gateways.pdd import PddGateway
 from sharekit.sources.jd import yuan
 from sharekit.store.config import write_config
 from sharekit.tracking.links import ensure_link

@@ -9,9 +9,9 @@ from decimal import Decimal
 import httpx
 import pytest
 from fakes import GatewayServer
-from fakes.jd_gateway import JdGateway, make_order_rows
 
 from sharekit.core.money import Money
+from sharekit.demo.gateways.jd import JdGateway, make_order_rows
 from sharekit.errors import SourceAuthError, SourceError, SourceThrottled
 from sharekit.sources.jd import JdSource, jd_status
 

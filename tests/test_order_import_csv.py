@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from sharekit.demo.orders import demo_step
 from sharekit.errors import InputError
-from sharekit.orders.importers import decode_bytes, demo_step, import_orders
+from sharekit.orders.importers import decode_bytes, import_orders
 
 HEADER = "order_id,product,channel,status,amount,commission,currency,ordered_at,updated_at\n"
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

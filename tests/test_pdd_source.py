@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 from fakes import GatewayServer
-from fakes.pdd_gateway import PddGateway, make_orders
 
 from sharekit.core.money import Money
+from sharekit.demo.gateways.pdd import PddGateway, make_orders
 from sharekit.errors import SourceAuthError, SourceError, SourceThrottled
 from sharekit.sources.pdd import PddSource, channel_from_custom, pdd_status
 

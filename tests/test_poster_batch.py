@@ -239,7 +239,7 @@ def test_output_names_are_filesystem_safe(pid: str, channel: str, name: str) -> 
 
 
 def test_demo_step_renders_every_product(ws, tmp_path: Path) -> None:
-    from sharekit.poster.batch import demo_step
+    from sharekit.demo.posters import demo_step
 
     examples = Path(__file__).resolve().parent.parent / "examples"
     for n in range(2):

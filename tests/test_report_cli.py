@@ -110,7 +110,7 @@ def test_every_report_and_channel_command_has_help_with_an_example(cli):
 def test_demo_step_adds_channels_and_reports(ws):
     from pathlib import Path
 
-    from sharekit.reports import demo_step
+    from sharekit.demo.reports import demo_step
 
     examples = Path(__file__).resolve().parent.parent / "examples"
     said: list[str] = []

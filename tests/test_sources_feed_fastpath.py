@@ -9,7 +9,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sharekit.sources.feed import BadRow, FeedParser, FeedSource, _Context
+from sharekit.sources.feed import BadRow, FeedParser, FeedSource
+from sharekit.sources.feed.parse import _Context
 
 COLUMNS = ["id", "title", "description", "link", "image_link", "price", "sale_price", "coupon", "commission_rate",
            "availability", "brand", "gtin", "currency", "coupon_link", "shop", "additional_image_link"]

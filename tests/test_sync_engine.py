@@ -6,13 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fakes import GatewayServer
-from fakes.jd_gateway import JdGateway, make_order_rows
-from fakes.pdd_gateway import PddGateway, make_orders
 from filelock import FileLock
 
 from sharekit.core.timeutil import china_wall_clock
+from sharekit.demo.gateways.jd import JdGateway, make_order_rows
+from sharekit.demo.gateways.pdd import PddGateway, make_orders
 from sharekit.errors import LockedError
-from sharekit.orders.sync import list_orders, load_checkpoint, sync, windows
+from sharekit.orders.query import list_orders
+from sharekit.orders.sync import load_checkpoint, sync, windows
 from sharekit.store.config import write_config
 
 NO_WAIT = {"sleep": lambda _s: None}
@@ -237,7 +238,7 @@ def test_list_orders_filters_by_status_and_channel(ws, pdd):
 def test_demo_step_replays_the_recorded_answers_into_the_store(ws):
     from pathlib import Path
 
-    from sharekit.orders.sync import demo_step
+    from sharekit.demo.sync import demo_step
 
     said = []
     report = demo_step(ws, Path(__file__).resolve().parent.parent / "examples", said.append)

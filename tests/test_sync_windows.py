@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fakes import GatewayServer
-from fakes.jd_gateway import JdGateway, make_order_rows
-from fakes.pdd_gateway import PddGateway, make_orders
 
+from sharekit.demo.gateways.jd import JdGateway, make_order_rows
+from sharekit.demo.gateways.pdd import PddGateway, make_orders
 from sharekit.orders.sync import load_checkpoint, sync
 from sharekit.store.config import write_config
 

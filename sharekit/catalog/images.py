@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+from ..core.private import private_mkdir, write_private
+
 if TYPE_CHECKING:
     import httpx
 
@@ -230,10 +232,10 @@ class ImageCache:
         target = self.root / relative
         reused = target.is_file() and target.stat().st_size == len(data)
         if not reused:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            private_mkdir(target.parent)
             tmp = target.with_name(f"{target.name}.{os.getpid()}.{threading.get_ident()}.part")
             try:
-                tmp.write_bytes(data)
+                write_private(tmp, data)
                 os.replace(tmp, target)
             except OSError as exc:
                 tmp.unlink(missing_ok=True)

@@ -58,8 +58,8 @@ def get(ctx: typer.Context, key: str = typer.Argument(..., help="Dotted key, e.g
 
     Example: sharekit config get brand.name
     """
+    from ..core.redact import mask_secrets
     from ..errors import NotFoundError
-    from ..store.config import mask_secrets
 
     ws = workspace(ctx)
     value = ws.config.get(key)
@@ -81,9 +81,10 @@ def set_(ctx: typer.Context, key: str = typer.Argument(..., help="Dotted key, e.
 
     Example: sharekit config set brand.name "小王好物"
     """
-    from ..store.config import MASK, is_secret_key, parse_cli_value, set_value
+    from ..core.redact import MASK, is_secret_key, redact_text
+    from ..store.config import parse_cli_value, set_value
 
     ws = workspace(ctx, create=True)  # like `init`, it may start a new home (with only config.toml)
     set_value(ws.config, key, parse_cli_value(value, key))
-    shown = MASK if is_secret_key(key) and "${" not in value else value
+    shown = MASK if is_secret_key(key) and "${" not in value else redact_text(value)
     out().print(f"{key} = {shown}", markup=False)

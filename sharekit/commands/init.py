@@ -25,5 +25,5 @@ def init(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help
     con = out()
     con.print(f"Home: {result.home}")
     con.print("config.toml: " + ("created (mode 0600)" if result.config_created else "kept"))
-    con.print("sharekit.store.db: " + ("created" if result.db_created else "kept")
+    con.print("sharekit.db: " + ("created" if result.db_created else "kept")
               + (f", migrated ({', '.join(result.migrations)})" if result.migrations else ", up to date"))

@@ -27,7 +27,7 @@ def list_command(
     Example: sharekit orders list --source jd --status pending --json
     """
     from ..core.timeutil import local_iso, parse_when
-    from ..orders.sync import list_orders
+    from ..orders.query import list_orders
 
     with workspace(ctx) as ws:
         tz = ws.config.timezone

@@ -28,7 +28,7 @@ def list_(
 
     Example: sharekit products list --search 保温杯 --available
     """
-    from ..catalog import list_products, product_json
+    from ..catalog.query import list_products, product_json
 
     with workspace(ctx) as ws:
         cap = limit if (limit is not None or json_out) else TABLE_CAP + 1
@@ -96,7 +96,7 @@ def show(
 
     Example: sharekit products show demo:SK1001
     """
-    from ..catalog import show_product
+    from ..catalog.query import show_product
 
     with workspace(ctx) as ws:
         detail = show_product(ws, product_id)

@@ -9,7 +9,7 @@ import typer
 from ._common import err, interactive, out, print_json, workspace
 
 if TYPE_CHECKING:
-    from ..catalog import PullProgress, PullSummary
+    from ..catalog.pull import PullProgress, PullSummary
 
 MAX_PROBLEMS_SHOWN = 20
 
@@ -38,7 +38,7 @@ def pull(
 
     Example: sharekit pull shop --limit 50
     """
-    from ..catalog import pull as run_pull
+    from ..catalog.pull import pull as run_pull
 
     ws = workspace(ctx)
     try:
@@ -58,7 +58,7 @@ def _with_progress(ws: Any, source: str, query: str | None, ids: str | None, lim
                    images: bool, strict: bool) -> PullSummary:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from ..catalog import pull as run_pull
+    from ..catalog.pull import pull as run_pull
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[counts]}"), TimeElapsedColumn(), console=out(), transient=True) as bar:

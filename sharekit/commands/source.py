@@ -19,7 +19,7 @@ def list_(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", hel
 
     Example: sharekit source list --json
     """
-    from ..catalog import list_sources
+    from ..catalog.admin import list_sources
 
     with workspace(ctx) as ws:
         report = list_sources(ws)
@@ -63,7 +63,7 @@ def check(ctx: typer.Context,
     """
     from rich.markup import escape
 
-    from ..catalog import check_source
+    from ..catalog.admin import check_source
     from ..errors import ExitCode
 
     with workspace(ctx) as ws:

@@ -15,12 +15,12 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"  # the repo's exampl
 
 # (name, "module:function") in loop order; each is demo_step(ws, examples, say) -> dict.
 STEPS: tuple[tuple[str, str], ...] = (
-    ("pull", "sharekit.catalog:demo_step"),
-    ("links and clicks", "sharekit.tracking.clicks:demo_step"),
-    ("posters", "sharekit.poster.batch:demo_step"),
-    ("orders", "sharekit.orders.importers:demo_step"),
-    ("sync", "sharekit.orders.sync:demo_step"),
-    ("report", "sharekit.reports:demo_step"),
+    ("pull", "sharekit.demo.catalog:demo_step"),
+    ("links and clicks", "sharekit.demo.tracking:demo_step"),
+    ("posters", "sharekit.demo.posters:demo_step"),
+    ("orders", "sharekit.demo.orders:demo_step"),
+    ("sync", "sharekit.demo.sync:demo_step"),
+    ("report", "sharekit.demo.reports:demo_step"),
 )
 
 DEMO_SETTINGS: dict[str, Any] = {

@@ -18,19 +18,16 @@ A failed source is recorded (``last_error``) and the others still run. The whole
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from ..core.money import Money
-from ..core.timeutil import from_iso, local_iso, to_utc_iso, utcnow
-from ..errors import InputError, LockedError, SharekitError
+from ..core.timeutil import from_iso, to_utc_iso, utcnow
+from ..errors import LockedError, SharekitError
 from ..store.db import transaction
-from .store import STATUSES, upsert_order_lines
+from .store import upsert_order_lines
 
 DEFAULT_LOOKBACK = timedelta(days=1)
 DEFAULT_OVERLAP = timedelta(minutes=10)
@@ -183,7 +180,7 @@ def sync_source(ws: Any, name: str, *, since: datetime | None = None, now: datet
         settings_overlap = settings.get("sync_overlap_minutes")
         step_back = overlap if overlap is not None else (
             timedelta(minutes=float(settings_overlap)) if settings_overlap is not None else DEFAULT_OVERLAP)
-        _run(conn, source, result, since=since, now=moment, progress=progress, lookback=first_lookback,
+        run_windows(conn, source, result, since=since, now=moment, progress=progress, lookback=first_lookback,
              overlap=step_back)
         settle = getattr(source, "settle_due", None)
         if callable(settle):
@@ -210,9 +207,10 @@ def _fail(conn: sqlite3.Connection, result: SourceSyncResult, message: str, run_
     return result
 
 
-def _run(conn: sqlite3.Connection, source: Any, result: SourceSyncResult, *, since: datetime | None,
-         now: datetime, progress: Callable[[SyncProgress], None] | None, lookback: timedelta,
-         overlap: timedelta) -> None:
+def run_windows(conn: sqlite3.Connection, source: Any, result: SourceSyncResult, *, since: datetime | None,
+                now: datetime, progress: Callable[[SyncProgress], None] | None, lookback: timedelta,
+                overlap: timedelta) -> None:
+    """Steps 1-4 of the module docstring for a built ``source``; counts go into ``result``."""
     name = source.name
     window: timedelta = source.order_window
     earliest = (now - source.order_lookback + timedelta(minutes=5)).replace(microsecond=0)
@@ -267,151 +265,3 @@ def _run(conn: sqlite3.Connection, source: Any, result: SourceSyncResult, *, sin
     result.high_water = to_utc_iso(load_checkpoint(conn, name).high_water or now)
     if unknown:
         result.notes.append(f"unknown raw status {', '.join(sorted(unknown))}: kept raw with status unknown")
-
-
-# orders list ---------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class OrderRow:
-    """One stored order line as `orders list` shows it."""
-
-    id: str
-    source: str
-    order_id: str
-    product: str | None
-    product_title: str | None
-    channel: str
-    status: str
-    raw_status: str
-    amount: Money
-    commission: Money
-    ordered_at: str
-    updated_at: str
-
-    def to_json(self, tz: str) -> dict[str, Any]:
-        return {"id": self.id, "source": self.source, "order_id": self.order_id, "product": self.product,
-                "channel": self.channel, "status": self.status, "raw_status": self.raw_status,
-                "amount": self.amount.to_json(), "commission": self.commission.to_json(),
-                "ordered_at": local_iso(self.ordered_at, tz), "updated_at": local_iso(self.updated_at, tz)}
-
-
-def list_orders(conn: sqlite3.Connection, *, source: str | None = None, status: str | None = None,
-                channel: str | None = None, since: datetime | None = None,
-                limit: int | None = None) -> list[OrderRow]:
-    """Stored order lines, newest order first, filtered by source/status/channel/order time."""
-    if status is not None and status not in STATUSES:
-        raise InputError(f"Unknown status {status!r}: use one of {', '.join(STATUSES)}.")
-    where, args = [], []
-    if source:
-        where.append("source = ?")
-        args.append(source)
-    if status:
-        where.append("status = ?")
-        args.append(status)
-    if channel is not None:
-        where.append("channel = ?")
-        args.append(channel)
-    if since is not None:
-        where.append("ordered_at >= ?")
-        args.append(to_utc_iso(since))
-    sql = "SELECT * FROM orders" + (" WHERE " + " AND ".join(where) if where else "")
-    sql += " ORDER BY ordered_at DESC, id"
-    if limit is not None:
-        sql += " LIMIT ?"
-        args.append(int(limit))
-    return [
-        OrderRow(r["id"], r["source"], r["order_id"], r["product_id"], r["product_title"], r["channel"],
-                 r["status"], r["raw_status"], Money(r["amount_minor"], r["currency"]),
-                 Money(r["commission_minor"], r["currency"]), r["ordered_at"], r["updated_at"])
-        for r in conn.execute(sql, args)
-    ]
-
-
-# offline demo --------------------------------------------------------------------------------
-
-_RELATIVE_JD = re.compile(r'\\"-(\d+)h\\"')
-_RELATIVE_PDD = re.compile(r'"-(\d+)h"')
-
-
-def _recorded_gateway(kind: str, text: str, now: datetime) -> Callable[[Any], Any]:
-    """An httpx MockTransport handler answering order queries from a recorded envelope.
-
-    Times in the recording are written ``-Nh`` (N hours before now) so the replay always
-    falls inside the suppliers' lookback; rows are filtered by the requested update window.
-    """
-    import httpx
-
-    from ..core.timeutil import china_wall_clock
-
-    if kind == "jd":
-        text = _RELATIVE_JD.sub(lambda m: '\\"' + china_wall_clock(now - timedelta(hours=int(m.group(1)))) + '\\"',
-                                text)
-        envelope = json.loads(text)["jd_union_open_order_row_query_responce"]
-        rows = json.loads(envelope["queryResult"])["data"]   # floats only re-emitted: repr is exact
-
-        def answer_jd(request: Any) -> Any:
-            from urllib.parse import parse_qsl
-
-            req = json.loads(dict(parse_qsl(request.content.decode()))["360buy_param_json"])["orderReq"]
-            hits = [r for r in rows if req["startTime"] <= r["modifyTime"] <= req["endTime"]]
-            size, page = int(req["pageSize"]), int(req["pageIndex"])
-            result = {"code": 200, "message": "success", "hasMore": page * size < len(hits),
-                      "data": hits[(page - 1) * size: page * size]}
-            body = {"jd_union_open_order_row_query_responce": {"code": "0", "queryResult": json.dumps(result)}}
-            return httpx.Response(200, json=body)
-
-        return answer_jd
-    text = _RELATIVE_PDD.sub(lambda m: str(int((now - timedelta(hours=int(m.group(1)))).timestamp())), text)
-    orders = json.loads(text)["order_list_get_response"]["order_list"]
-
-    def answer_pdd(request: Any) -> Any:
-        from urllib.parse import parse_qsl
-
-        form = dict(parse_qsl(request.content.decode()))
-        start, end = int(form["start_update_time"]), int(form["end_update_time"])
-        hits = [o for o in orders if start <= int(o["order_modify_at"]) <= end]
-        size, page = int(form["page_size"]), int(form["page"])
-        body = {"order_list": hits[(page - 1) * size: page * size], "total_count": len(hits), "request_id": "demo"}
-        return httpx.Response(200, json={"order_list_get_response": body})
-
-    return answer_pdd
-
-
-def demo_step(ws: Any, examples: Path, say: Callable[[str], None]) -> dict[str, Any]:
-    """Offline demo: replay recorded JD and PDD order answers through the real clients and sync.
-
-    The gateways cannot be reached offline, so ``examples/jd-pdd/*.json`` (the suppliers' real
-    envelopes) are served by an in-process transport; signing, envelope parsing, window slicing,
-    status mapping, exact money and the store are the real code paths.
-    """
-    import httpx
-
-    from ..sources.jd import JdSource
-    from ..sources.pdd import PddSource
-
-    folder = examples / "jd-pdd"
-    now = utcnow().replace(microsecond=0)
-    recorded = {"jd": (JdSource, "jd_order_row_query.json",
-                       {"app_key": "demo", "app_secret": "demo", "site_id": "61866"}),
-                "pdd": (PddSource, "pdd_order_list_increment.json",
-                        {"client_id": "demo", "client_secret": "demo", "pid": "1_2"})}
-    summary: list[dict[str, Any]] = []
-    for name, (cls, filename, settings) in recorded.items():
-        text = (folder / filename).read_text(encoding="utf-8")
-        handler = _recorded_gateway(name, text, now)
-        with httpx.Client(transport=httpx.MockTransport(handler)) as client:
-            source = cls(name, {**settings, "rate_limit": 0, "endpoint": "https://replay.invalid/router"},
-                         client=client)
-            result = SourceSyncResult(name)
-            _run(ws.db, source, result, since=now - timedelta(days=4), now=now, progress=None,
-                 lookback=DEFAULT_LOOKBACK, overlap=DEFAULT_OVERLAP)
-            settle = getattr(source, "settle_due", None)
-            if callable(settle):
-                result.updated += settle(ws.db)
-        counts = dict(ws.db.execute("SELECT status, count(*) FROM orders WHERE source = ? GROUP BY status",
-                                    (name,)).fetchall())
-        say(f"sync {name}: replayed recorded answers, {result.inserted} order lines stored "
-            f"({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})"
-            + (f"; {'; '.join(result.notes)}" if result.notes else ""))
-        summary.append({**result.to_json(), "statuses": counts})
-    return {"step": "sync", "done": True, "sources": summary}

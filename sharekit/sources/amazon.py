@@ -24,10 +24,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from ..catalog import Skipped
 from ..core.money import Money
 from ..errors import ConfigError, InputError, SourceAuthError, SourceError
-from .base import Product, PromotionLink, Source
+from .base import Product, PromotionLink, Skipped, Source
 
 DEFAULT_ENDPOINT = "https://creatorsapi.amazon"
 TOKEN_ENDPOINTS = {

@@ -69,6 +69,19 @@ class Product:
                            threshold=self.coupon_threshold)
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """Input a source could not turn into a product: where (file and line, or item) and why."""
+
+    where: str
+    reason: str
+    native_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"where": self.where, "reason": self.reason, "id": self.native_id}
+
+
+
 @dataclass
 class PromotionLink:
     """A supplier's tracked link for one product and channel."""

@@ -22,10 +22,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from ..catalog import Skipped
 from ..core.money import Money
 from ..errors import ConfigError, InputError, SourceError
-from .base import Product, Source
+from .base import Product, Skipped, Source
 from .storefront import base_url, expect_json, plain_text, store_coupon
 
 MAX_PAGE = 250

@@ -18,10 +18,9 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
-from ..catalog import Skipped
 from ..core.money import Money
 from ..errors import InputError, SourceError
-from .base import Product, Source
+from .base import Product, Skipped, Source
 from .storefront import base_url, expect_json, plain_text, store_coupon
 
 MAX_PER_PAGE = 100

@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.redact import MASK, SECRET_WORDS, is_secret_key, mask_secrets  # noqa: F401 - re-exported
 from ..errors import ConfigError, NotFoundError
 
-SECRET_WORDS = ("secret", "token", "password")
-MASK = "********"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 DEFAULTS: dict[str, Any] = {
@@ -55,21 +54,6 @@ KEY_TYPES: dict[str, tuple[type, ...]] = {
     "sources.*.retries": (int,),
     "sources.*.currency": (str,),
 }
-
-
-def is_secret_key(key: str) -> bool:
-    """True when the last part of a dotted key names a secret."""
-    last = key.rsplit(".", 1)[-1].lower()
-    return any(word in last for word in SECRET_WORDS)
-
-
-def mask_secrets(value: Any, key: str = "") -> Any:
-    """``value`` (found at dotted ``key``) with every secret inside it masked."""
-    if isinstance(value, Mapping):
-        return {k: mask_secrets(v, f"{key}.{k}" if key else str(k)) for k, v in value.items()}
-    if key and is_secret_key(key) and value not in (None, ""):
-        return MASK
-    return value
 
 
 def _resolve_env(value: Any) -> Any:

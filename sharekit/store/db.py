@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.private import create_private, tighten
 from ..errors import StoreError
 from .migrations import ordered
 
@@ -175,6 +176,7 @@ def open_db(path: Path, *, create: bool = True, migrate_schema: bool = True,
     _require_sqlite_file(path)
     timeout = _busy_timeout(busy_timeout_ms)
     try:
+        create_private(path)  # 0600 before SQLite creates it; the WAL and SHM inherit its mode
         conn = _connect(path, timeout_ms=timeout)
     except sqlite3.Error as exc:
         raise friendly_error(path, exc) from None
@@ -185,6 +187,7 @@ def open_db(path: Path, *, create: bool = True, migrate_schema: bool = True,
         if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
+        tighten(path, Path(f"{path}-wal"), Path(f"{path}-shm"))
         if migrate_schema:
             migrate(conn, path)
     except sqlite3.Error as exc:
@@ -273,6 +276,7 @@ def backup_db(path: Path, dest: Path) -> Path:
     try:
         src = _connect(path, readonly=True)
         try:
+            create_private(tmp)
             out = sqlite3.connect(tmp)
             try:
                 src.backup(out)  # all pages in one step: never restarted by concurrent writes

@@ -1,10 +1,11 @@
-"""The home folder: config.toml, sharekit.store.db, cache/ and posters/ all live here."""
+"""The home folder: config.toml, sharekit.db, cache/ and posters/ all live here."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+from ..core.private import private_mkdir
 from ..errors import HomeError
 
 ENV_HOME = "SHAREKIT_HOME"
@@ -30,7 +31,7 @@ def ensure_home(home: Path, *, create: bool = True) -> Path:
         if not create:
             raise HomeError(f"Home {home} does not exist.", hint="Run `sharekit init` first.")
         try:
-            home.mkdir(parents=True)
+            private_mkdir(home)
         except OSError as exc:
             raise HomeError(f"Cannot create home {home}: {exc.strerror}.") from None
     if not os.access(home, os.W_OK | os.X_OK):
@@ -50,7 +51,7 @@ class Paths:
 
     @property
     def db(self) -> Path:
-        return self.home / "sharekit.store.db"
+        return self.home / "sharekit.db"
 
     @property
     def cache(self) -> Path:

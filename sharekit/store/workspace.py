@@ -7,6 +7,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..core.private import private_mkdir
 from .config import STARTER_CONFIG, Config, load_config, write_config
 from .db import open_db
 from .home import Paths, ensure_home, resolve_home
@@ -62,7 +63,7 @@ class InitResult:
 
 
 def init_home(home: str | os.PathLike[str] | Path | None = None) -> InitResult:
-    """Create the home, config.toml (0600) and sharekit.store.db; running it again changes nothing.
+    """Create the home, config.toml (0600) and sharekit.db; running it again changes nothing.
 
     Everything that can refuse (a broken config.toml, a file that is not SQLite, a newer
     schema, a locked database) is checked before the first write to an existing file.
@@ -84,5 +85,5 @@ def init_home(home: str | os.PathLike[str] | Path | None = None) -> InitResult:
         write_config(paths.config, STARTER_CONFIG)
         config_created = True
     for folder in (paths.cache, paths.posters):
-        folder.mkdir(exist_ok=True)
+        private_mkdir(folder)
     return InitResult(str(root), config_created, db_created, applied)

@@ -1,4 +1,5 @@
-"""A fake JD Union ``routerjson`` gateway (suppliers.md section 1), for tests and benchmarks.
+"""A fake JD Union ``routerjson`` gateway: the demo replays recorded orders through it, tests and
+benchmarks serve it on 127.0.0.1.
 
 It checks what the real one is documented to check: the app key, the MD5 signature over the
 exact received parameters (query and form merged; the raw ``360buy_param_json`` text), the
@@ -92,7 +93,8 @@ def _parse_ts(text: str) -> datetime | None:
 
 
 class JdGateway:
-    """State and protocol of the fake JD gateway; serve it with ``tests.fakes.GatewayServer``."""
+    """State and protocol of the fake JD gateway; serve it in-process with
+    :func:`sharekit.demo.gateways.transport` or over HTTP with ``tests.fakes.GatewayServer``."""
 
     def __init__(self, app_key: str = "testkey", app_secret: str = "testsecret", *, site_id: str = "61866",
                  rows: Iterable[dict[str, Any]] = (), goods: Iterable[dict[str, Any]] | None = None,

@@ -1,4 +1,5 @@
-"""A fake Pinduoduo ``/api/router`` gateway (suppliers.md section 2), for tests and benchmarks.
+"""A fake Pinduoduo ``/api/router`` gateway: the demo replays recorded orders through it, tests and
+benchmarks serve it on 127.0.0.1.
 
 Checks: form-encoded POST, ``client_id``, the MD5 signature over the exact received form
 fields, the Unix-seconds timestamp (±10 min), the 24-hour update window, the 90-day lookback,
@@ -66,7 +67,8 @@ def make_goods(count: int = 5) -> list[dict[str, Any]]:
 
 
 class PddGateway:
-    """State and protocol of the fake PDD gateway; serve it with ``tests.fakes.GatewayServer``."""
+    """State and protocol of the fake PDD gateway; serve it in-process with
+    :func:`sharekit.demo.gateways.transport` or over HTTP with ``tests.fakes.GatewayServer``."""
 
     def __init__(self, client_id: str = "testclient", client_secret: str = "testsecret", *, pid: str = "1_2",
                  orders: Iterable[dict[str, Any]] = (), goods: Iterable[dict[str, Any]] | None = None,
@@ -207,8 +209,3 @@ class PddGateway:
         return self._json({"goods_promotion_url_generate_response": {"goods_promotion_url_list": items,
                                                                       "request_id": "R2"}})
 
-
-def now_minus(**delta: float) -> datetime:
-    from datetime import UTC
-
-    return datetime.now(UTC) - timedelta(**delta)

@@ -1,0 +1,78 @@
+"""Order report files into the store: the generic order CSV and Amazon Associates reports.
+
+``import_orders(ws, path, fmt)`` reads one file (UTF-8, UTF-8 with BOM, UTF-16 with BOM, GBK or
+GB18030), turns each row into an :class:`~sharekit.sources.base.OrderLine` and stores them with
+:func:`sharekit.orders.store.upsert_order_lines`, all in one transaction, recording the file's sha256
+in ``imports``. The same file twice changes nothing; a later file moves statuses on (an older
+``updated_at`` never moves one back). Bad rows are reported with their line numbers and skipped;
+with ``strict=True`` any bad row aborts the file and nothing is written.
+
+Formats:
+
+- ``csv`` (the generic order CSV): ``order_id, product, channel, status, amount, commission,
+  currency, ordered_at, updated_at``; ``product`` is ``SOURCE:NATIVE_ID`` (or a bare id with
+  ``source=``); amounts are decimal strings in major units; ``status`` is a normalised status
+  or the source's raw one; times are ISO 8601, no offset meaning the configured timezone.
+- ``amazon``: the Associates Central "Fee-Orders" / "Fee-Earnings" downloads (CSV or TSV, a
+  title line above the header, ``($)`` suffixes or none, a ``Total`` line at the end). Columns
+  are found by header name. Orders rows are ``pending``; earnings rows are ``confirmed`` and
+  take over the oldest matching pending order line (same ASIN and tracking id), so a later
+  earnings file moves the status on without counting the sale twice. Returns are ``invalid``.
+  The tracking id maps to the channel whose ``[channels.NAME] amazon_tag`` it is; the source's
+  own ``partner_tag`` means no channel; any other tracking id is the channel name itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from ...core.timeutil import to_utc_iso, utcnow
+from ...errors import InputError
+from ...store.db import transaction
+from ..store import UpsertCounts, upsert_order_lines
+from .amazon import _parse_amazon, tag_channels
+from .common import FORMATS, ImportResult, RowProblem, _group, _read, decode_bytes
+from .csv import _parse_generic
+
+
+# the entry point ------------------------------------------------------------------------------
+def import_orders(ws: Any, path: str | Path, fmt: str, strict: bool = False, *,
+                  source: str | None = None) -> ImportResult:
+    """Import the order file at ``path`` in format ``fmt`` (``csv`` or ``amazon``) in one transaction."""
+    if fmt not in FORMATS:
+        raise InputError(f"Unknown order file format {fmt!r} (use {' or '.join(FORMATS)}).")
+    path = Path(path).expanduser()
+    data, text, encoding = _read(path)
+    digest = hashlib.sha256(data).hexdigest()
+    result = ImportResult(path=str(path), format=fmt, sha256=digest, encoding=encoding)
+    conn = ws.db
+    if conn.execute("SELECT 1 FROM imports WHERE sha256 = ?", (digest,)).fetchone():
+        result.already_imported = True
+        return result
+    with transaction(conn):
+        try:
+            if fmt == "csv":
+                lines, problems, rows = _parse_generic(ws, text, source)
+            else:
+                lines, problems, rows, result.report = _parse_amazon(ws, conn, text, source)
+        except InputError as exc:
+            raise InputError(f"{path}: {exc.message}") from None
+        result.rows, result.skipped, result.imported = rows, problems, len(lines)
+        if problems and strict:
+            shown = "; ".join(f"line {p.line}: {p.error}" for p in problems[:5])
+            more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+            raise InputError(f"{path}: {len(problems)} bad row(s), nothing imported: {shown}{more}.")
+        counts = UpsertCounts()
+        for src, group in _group(lines).items():
+            counts.add(upsert_order_lines(conn, src, group))
+        result.inserted, result.updated, result.unchanged = counts.inserted, counts.updated, counts.unchanged
+        result.unknown_statuses = sorted(counts.unknown_statuses)
+        result.sources = sorted({src for src, _ in lines})
+        conn.execute("INSERT INTO imports (sha256, path, format, rows, imported_at) VALUES (?,?,?,?,?)",
+                     (digest, str(path.absolute()), fmt, len(lines), to_utc_iso(utcnow())))
+    return result
+
+
+__all__ = ["FORMATS", "ImportResult", "RowProblem", "decode_bytes", "import_orders", "tag_channels"]

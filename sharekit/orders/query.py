@@ -1,0 +1,69 @@
+"""Stored order lines as `orders list` shows them."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..core.money import Money
+from ..core.timeutil import local_iso, to_utc_iso
+from ..errors import InputError
+from .store import STATUSES
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    """One stored order line as `orders list` shows it."""
+
+    id: str
+    source: str
+    order_id: str
+    product: str | None
+    product_title: str | None
+    channel: str
+    status: str
+    raw_status: str
+    amount: Money
+    commission: Money
+    ordered_at: str
+    updated_at: str
+
+    def to_json(self, tz: str) -> dict[str, Any]:
+        return {"id": self.id, "source": self.source, "order_id": self.order_id, "product": self.product,
+                "channel": self.channel, "status": self.status, "raw_status": self.raw_status,
+                "amount": self.amount.to_json(), "commission": self.commission.to_json(),
+                "ordered_at": local_iso(self.ordered_at, tz), "updated_at": local_iso(self.updated_at, tz)}
+
+
+def list_orders(conn: sqlite3.Connection, *, source: str | None = None, status: str | None = None,
+                channel: str | None = None, since: datetime | None = None,
+                limit: int | None = None) -> list[OrderRow]:
+    """Stored order lines, newest order first, filtered by source/status/channel/order time."""
+    if status is not None and status not in STATUSES:
+        raise InputError(f"Unknown status {status!r}: use one of {', '.join(STATUSES)}.")
+    where, args = [], []
+    if source:
+        where.append("source = ?")
+        args.append(source)
+    if status:
+        where.append("status = ?")
+        args.append(status)
+    if channel is not None:
+        where.append("channel = ?")
+        args.append(channel)
+    if since is not None:
+        where.append("ordered_at >= ?")
+        args.append(to_utc_iso(since))
+    sql = "SELECT * FROM orders" + (" WHERE " + " AND ".join(where) if where else "")
+    sql += " ORDER BY ordered_at DESC, id"
+    if limit is not None:
+        sql += " LIMIT ?"
+        args.append(int(limit))
+    return [
+        OrderRow(r["id"], r["source"], r["order_id"], r["product_id"], r["product_title"], r["channel"],
+                 r["status"], r["raw_status"], Money(r["amount_minor"], r["currency"]),
+                 Money(r["commission_minor"], r["currency"]), r["ordered_at"], r["updated_at"])
+        for r in conn.execute(sql, args)
+    ]

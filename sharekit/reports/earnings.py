@@ -1,0 +1,295 @@
+"""Earnings reports: what each share earned, where (by day/week/month, product, channel, source).
+
+Rules (DESIGN.md, "Earnings"):
+
+- estimated = pending + confirmed, settled, lost = invalid; ``unknown`` statuses are counted as
+  orders but their commission stays apart (``unknown``) until the source's status is mapped.
+- A row holds the orders *placed* in it (``ordered_at`` in the configured timezone); a later
+  status change moves money between estimated, settled and lost of the same row, never to
+  another row.
+- One currency at a time. Orders in other currencies are counted in ``other_currencies`` so a
+  person knows they exist, and never added in.
+- Clicks come from the click counters (local days): people only, as the recorder counts them;
+  bot hits are counted apart and never subtracted again here.
+- An order whose channel (sub-id) matches no channel is reported under ``(none)`` and its
+  sub-id listed in ``unmatched``: never dropped.
+- When a line turns invalid and the supplier zeroes its commission, ``lost`` takes the last
+  non-zero commission from the line's status history: what was lost is what had been expected.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from ..core.money import Money
+from ..core.timeutil import local_iso
+from ..errors import InputError
+from ..tracking.channels import NONE_KEY, channel_names
+from .rollups import (
+    Figures,
+    Groups,
+    add_into,
+    daily_groups,
+    ensure_rollups,
+    first_order,
+    hourly_groups,
+    last_order,
+    local_day_groups,
+    order_groups,
+    zeroed_lost,
+)
+from .spans import day_span, key_start, local_day, range_sql, rate, resolve_bound, time_key, time_keys_between
+
+BYS = ("day", "week", "month", "product", "channel", "source")
+TIME_BYS = ("day", "week", "month")
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One row of an earnings report (or its totals, key ``total``)."""
+
+    key: str
+    clicks: int
+    orders: int
+    gmv: Money          # what buyers paid on the lines placed in this row (all statuses)
+    estimated: Money    # pending + confirmed commission
+    settled: Money
+    lost: Money         # invalid: refunded, cancelled, risk-rejected
+    unknown: Money      # commission of lines whose status is not mapped yet
+
+    @property
+    def earned(self) -> Money:
+        """Estimated plus settled: what the row is expected to bring."""
+        return self.estimated + self.settled
+
+    @property
+    def conversion(self) -> Decimal | None:
+        """Orders per click (4 places); None without clicks."""
+        return rate(self.orders, self.clicks)
+
+    @property
+    def epc(self) -> Decimal | None:
+        """Earnings (estimated + settled) per click in major units (4 places); None without clicks."""
+        return rate(self.earned.amount, self.clicks)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key, "clicks": self.clicks, "orders": self.orders, "gmv": self.gmv.to_json(),
+            "estimated": self.estimated.to_json(), "settled": self.settled.to_json(), "lost": self.lost.to_json(),
+            "unknown": self.unknown.to_json(),
+            "conversion": None if self.conversion is None else str(self.conversion),
+            "epc": None if self.epc is None else str(self.epc),
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    """An earnings report in one currency, grouped ``by`` one key."""
+
+    by: str
+    currency: str
+    timezone: str
+    since: str | None           # local ISO time, inclusive
+    until: str | None           # local ISO time, exclusive
+    rows: list[ReportRow]
+    totals: ReportRow
+    unmatched: dict[str, int] = field(default_factory=dict)         # sub-id -> orders under (none)
+    other_currencies: dict[str, int] = field(default_factory=dict)  # currency -> orders not included
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "by": self.by, "currency": self.currency, "timezone": self.timezone, "since": self.since,
+            "until": self.until, "rows": [r.to_json() for r in self.rows], "totals": self.totals.to_json(),
+            "unmatched": [{"channel": k, "orders": v} for k, v in sorted(self.unmatched.items())],
+            "other_currencies": dict(sorted(self.other_currencies.items())),
+        }
+
+    def series(self) -> tuple[list[str], list[int], list[int]]:
+        """Labels, earnings (estimated + settled, minor units) and clicks per row, for charts."""
+        return ([r.key for r in self.rows], [r.earned.minor for r in self.rows], [r.clicks for r in self.rows])
+
+
+@dataclass
+class _Rows:
+    """Running figures and clicks per report key."""
+
+    figures: Groups = field(default_factory=dict)
+    clicks: dict[str, int] = field(default_factory=dict)
+
+    def add_clicks(self, key: str, n: int | None) -> None:
+        self.clicks[key] = self.clicks.get(key, 0) + int(n or 0)
+
+    def row(self, key: str, currency: str) -> ReportRow:
+        f = self.figures.get(key) or Figures()
+        return ReportRow(key, self.clicks.get(key, 0), f.orders, Money(f.gmv, currency), Money(f.estimated, currency),
+                         Money(f.settled, currency), Money(f.lost, currency), Money(f.unknown, currency))
+
+    def keys(self) -> set[str]:
+        return set(self.figures) | set(self.clicks)
+
+
+def _totals(rows: list[ReportRow], currency: str) -> ReportRow:
+    def total(name: str) -> Money:
+        return Money(sum(getattr(r, name).minor for r in rows), currency)
+
+    return ReportRow("total", sum(r.clicks for r in rows), sum(r.orders for r in rows), total("gmv"),
+                     total("estimated"), total("settled"), total("lost"), total("unknown"))
+
+
+def _other_currencies(conn: sqlite3.Connection, currency: str, lo: datetime | None,
+                      hi: datetime | None) -> dict[str, int]:
+    """Order lines in the range in currencies other than ``currency`` (from the hourly rollup)."""
+    found: dict[str, int] = {}
+    previous = ""
+    while True:
+        row = conn.execute("SELECT currency FROM report_hourly WHERE currency > ? ORDER BY currency LIMIT 1",
+                           (previous,)).fetchone()
+        if row is None:
+            return found
+        previous = row[0]
+        if previous == currency:
+            continue
+        n = sum(f.orders for f in hourly_groups(conn, "''", "''", previous, lo, hi).values())
+        if n:
+            found[previous] = n
+
+
+def _foreign_codes_sql(conn: sqlite3.Connection, currency: str) -> tuple[str, list[str]]:
+    """SQL excluding clicks on links whose product is priced in another currency."""
+    row = conn.execute(
+        "SELECT 1 FROM links l JOIN products p ON p.id = l.product_id WHERE p.currency <> ? LIMIT 1", (currency,)
+    ).fetchone()
+    if row is None:
+        return "", []
+    return (" AND code NOT IN (SELECT l.code FROM links l JOIN products p ON p.id = l.product_id"
+            " WHERE p.currency <> ?)", [currency])
+
+
+def _day_sql(lo: datetime | None, hi: datetime | None, tz: str) -> tuple[str, list[str]]:
+    first, last = day_span(lo, hi, tz)
+    sql, params = "", []
+    if first is not None:
+        sql += " AND day >= ?"
+        params.append(first)
+    if last is not None:
+        sql += " AND day <= ?"
+        params.append(last)
+    return sql, params
+
+
+def _click_rollup(key: str, day_sql: str) -> str:
+    """People's clicks per ``key`` from the click rollup (its ``clicks`` are people already)."""
+    return f"SELECT {key}, sum(clicks - bots) FROM report_clicks WHERE currency IN (?, ''){day_sql} GROUP BY 1"
+
+
+def _time_rows(conn: sqlite3.Connection, by: str, cur: str, lo: datetime | None, hi: datetime | None,
+               tz: str) -> list[ReportRow]:
+    acc = _Rows()
+    first = lo or first_order(conn, cur)
+    last = hi or last_order(conn, cur)
+    if first is not None and last is not None:
+        for day, figures in local_day_groups(conn, cur, first, last, tz).items():
+            add_into(acc.figures, time_key(by, day), figures)
+    day_sql, day_params = _day_sql(lo, hi, tz)
+    for day, n in conn.execute(_click_rollup("day", day_sql), (cur, *day_params)):
+        acc.add_clicks(time_key(by, day), n)
+    keys = acc.keys()
+    starts = [key_start(k, by) for k in keys]
+    first_day = local_day(lo, tz) if lo else (date.fromisoformat(min(starts)) if starts else None)
+    last_day = (date.fromisoformat(day_span(lo, hi, tz)[1] or "") if hi
+                else (date.fromisoformat(max(starts)) if starts else None))
+    ordered_keys = time_keys_between(by, first_day, last_day) if first_day and last_day else []
+    ordered_keys += sorted(keys - set(ordered_keys))
+    return [acc.row(k, cur) for k in ordered_keys]
+
+
+def _key_rows(conn: sqlite3.Connection, by: str, cur: str, lo: datetime | None, hi: datetime | None,
+              tz: str, unmatched: dict[str, int]) -> list[ReportRow]:
+    acc = _Rows()
+    if by == "product":
+        where_sql, params = range_sql(lo, hi)
+        groups = order_groups(conn, "coalesce(product_id, '')", cur, where_sql, params)
+        for key, lost in zeroed_lost(conn, "coalesce(product_id, '')", cur, where_sql, params).items():
+            add_into(groups, key, Figures(lost=lost))
+    else:
+        groups = daily_groups(conn, by, cur, lo, hi)
+    known = channel_names(conn) if by == "channel" else set()
+    for k, figures in groups.items():
+        key = k or NONE_KEY
+        if by == "channel" and key != NONE_KEY and key not in known:
+            unmatched[key] = unmatched.get(key, 0) + figures.orders
+            key = NONE_KEY
+        add_into(acc.figures, key, figures)
+    day_sql, day_params = _day_sql(lo, hi, tz)
+    if by == "product":
+        products = dict(conn.execute("SELECT code, product_id FROM links"))
+        foreign_sql, foreign_params = _foreign_codes_sql(conn, cur)
+        for code, n in conn.execute(
+            f"SELECT code, sum(clicks - bots) FROM click_daily WHERE 1{day_sql}{foreign_sql} GROUP BY code",
+            (*day_params, *foreign_params),
+        ):
+            acc.add_clicks(products.get(code) or NONE_KEY, n)
+    else:
+        for key, n in conn.execute(_click_rollup(by, day_sql), (cur, *day_params)):
+            if by == "channel" and key not in known:
+                key = NONE_KEY
+            acc.add_clicks(key or NONE_KEY, n)
+    rows = [acc.row(k, cur) for k in acc.keys()]
+    rows.sort(key=lambda r: (r.key == NONE_KEY, -r.earned.minor, -r.orders, -r.clicks, r.key))
+    return rows
+
+
+def earnings_report(
+    ws: Any,
+    by: str = "month",
+    since: str | date | datetime | None = None,
+    until: str | date | datetime | None = None,
+    currency: str | None = None,
+) -> Report:
+    """Clicks, orders, GMV, estimated/settled/lost commission, conversion and EPC per ``by`` key.
+
+    ``since`` is inclusive, ``until`` exclusive (a date or month given as ``until`` is included
+    whole). ``currency`` defaults to the configured one. Reads the rollups the triggers keep,
+    and the orders themselves only for partial hours/days at the range's edges.
+    """
+    if by not in BYS:
+        raise InputError(f"Cannot report by {by!r}: use one of {', '.join(BYS)}.")
+    tz = ws.config.timezone
+    cur = (currency or ws.config.currency).strip().upper()
+    Money(0, cur)  # validates the code
+    conn: sqlite3.Connection = ws.db
+    lo, hi = resolve_bound(since, tz, end=False), resolve_bound(until, tz, end=True)
+    if lo is not None and hi is not None and lo >= hi:
+        raise InputError("--since must be before --until.")
+    ensure_rollups(conn)
+    unmatched: dict[str, int] = {}
+    if by in TIME_BYS:
+        rows = _time_rows(conn, by, cur, lo, hi, tz)
+    else:
+        rows = _key_rows(conn, by, cur, lo, hi, tz, unmatched)
+    return Report(
+        by=by, currency=cur, timezone=tz,
+        since=local_iso(lo, tz) if lo else None, until=local_iso(hi, tz) if hi else None,
+        rows=rows, totals=_totals(rows, cur), unmatched=unmatched,
+        other_currencies=_other_currencies(conn, cur, lo, hi),
+    )
+
+
+def report_csv(report: Report) -> str:
+    """The report as CSV: money in major units with a currency column, totals as the last row."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([report.by, "currency", "clicks", "orders", "gmv", "estimated", "settled", "lost", "unknown",
+                     "conversion", "epc"])
+    for r in [*report.rows, report.totals]:
+        writer.writerow([r.key, report.currency, r.clicks, r.orders, r.gmv.decimal_str(), r.estimated.decimal_str(),
+                         r.settled.decimal_str(), r.lost.decimal_str(), r.unknown.decimal_str(),
+                         "" if r.conversion is None else r.conversion, "" if r.epc is None else r.epc])
+    return buf.getvalue()
