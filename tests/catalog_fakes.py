@@ -7,7 +7,7 @@ import io
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -21,6 +21,10 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0            # seconds to wait before answering (timeouts)
     declared_length: int | None = None   # a Content-Length larger than the body: a cut-short download
+    # A body sent chunked, piece by piece (slow or endless bodies); the server stops at the first
+    # write the client no longer reads, and after ``stream_limit`` seconds in any case.
+    stream: Callable[[], Iterator[bytes]] | None = None
+    stream_limit: float = 60.0
 
     @classmethod
     def json(cls, data: Any, status: int = 200, headers: dict[str, str] | None = None, delay: float = 0.0) -> Reply:
@@ -66,6 +70,9 @@ class FakeServer:
                 if reply.delay:
                     time.sleep(reply.delay)
                 try:
+                    if reply.stream is not None:
+                        self._send_stream(reply)
+                        return
                     self.send_response(reply.status)
                     for key, value in reply.headers.items():
                         self.send_header(key, value)
@@ -77,8 +84,26 @@ class FakeServer:
                     self.end_headers()
                     self.wfile.write(reply.body)
                     self.wfile.flush()
-                except (BrokenPipeError, ConnectionResetError):
+                except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
                     self.close_connection = True
+
+            def _send_stream(self, reply: Reply) -> None:
+                assert reply.stream is not None
+                self.send_response(reply.status)
+                for key, value in reply.headers.items():
+                    self.send_header(key, value)
+                self.send_header("Transfer-Encoding", "chunked")
+                self.send_header("Connection", "close")
+                self.close_connection = True
+                self.end_headers()
+                stop = time.monotonic() + reply.stream_limit
+                for piece in reply.stream():
+                    if time.monotonic() > stop:
+                        break
+                    if piece:
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                        self.wfile.flush()
+                self.wfile.write(b"0\r\n\r\n")
 
         class Server(ThreadingHTTPServer):
             daemon_threads = True
@@ -219,3 +244,22 @@ def woo_app(products: list[dict[str, Any]], *, send_total_pages: bool = True,
         return Reply.json(items[(page - 1) * per_page: page * per_page], headers=headers)
 
     return app
+
+
+# hostile bodies (Reply(stream=...)) -----------------------------------------------------------
+def trickle(data: bytes, interval: float = 1.0) -> Callable[[], Iterator[bytes]]:
+    """A body sent one byte every ``interval`` seconds (then repeated: it never ends by itself)."""
+    def stream() -> Iterator[bytes]:
+        while True:
+            for i in range(len(data)):
+                yield data[i:i + 1]
+                time.sleep(interval)
+    return stream
+
+
+def endless(piece: bytes = b"x" * 65536) -> Callable[[], Iterator[bytes]]:
+    """A body that never ends, sent as fast as the client reads."""
+    def stream() -> Iterator[bytes]:
+        while True:
+            yield piece
+    return stream

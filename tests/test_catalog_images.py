@@ -38,7 +38,7 @@ def store_with_images(base: str) -> tuple[list, dict]:
         "/img/cut.jpg": Reply(200, GOOD[:300], {"Content-Type": "image/jpeg"}, declared_length=len(GOOD)),
         "/img/page.jpg": Reply.html("Hotlinking not allowed"),
         "/img/big.png": Reply(200, BIG, {"Content-Type": "image/png"}),
-        "/img/slow.jpg": Reply(200, GOOD, {"Content-Type": "image/jpeg"}, delay=1.0),
+        "/img/slow.jpg": Reply(200, GOOD, {"Content-Type": "image/jpeg"}, delay=2.0),
     }
     names = ["good.jpg", "same-a.png", "same-b.png", "truncated.jpg", "cut.jpg", "page.jpg", "big.png",
              "slow.jpg", "missing.jpg"]
@@ -62,7 +62,7 @@ def test_pull_caches_images_content_addressed_and_lists_every_broken_one(ws, ser
     set_value(ws.config, "sources.shop", {"kind": "shopify", "store": server.url, "currency": "USD",
                                           "rate_limit": 0})
     ws.reload_config()
-    set_value(ws.config, "images", {"max_mb": 0.02, "timeout": 0.3, "workers": 4})
+    set_value(ws.config, "images", {"max_mb": 0.02, "timeout": 1.0, "workers": 4})
     ws.reload_config()
 
     summary = pull(ws, "shop", client=client, image_client=client)
@@ -75,7 +75,7 @@ def test_pull_caches_images_content_addressed_and_lists_every_broken_one(ws, ser
         "shop:4": "image: truncated image (does not fully decode)",
         "shop:5": "image: download cut short (connection closed early)",
         "shop:6": "image: an HTML page, not an image",
-        "shop:8": "image: timed out after 0.3s",
+        "shop:8": "image: timed out after 1s",
         "shop:9": "image: HTTP 404",
         "shop:99": "image: local file images are read only for a local feed",
     }

@@ -27,13 +27,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+from ..core.download import CancelToken
+from ..core.limits import DEFAULT_IMAGE_MAX_MB, DEFAULT_IMAGE_TIMEOUT, megabytes, seconds
 from ..core.private import private_mkdir, write_private
 
 if TYPE_CHECKING:
     import httpx
 
-DEFAULT_MAX_BYTES = 15 * 1024 * 1024
-DEFAULT_TIMEOUT = 20.0
+DEFAULT_MAX_BYTES = DEFAULT_IMAGE_MAX_MB * 1024 * 1024
+DEFAULT_TIMEOUT = DEFAULT_IMAGE_TIMEOUT   # the whole download of one image, not one read
 DEFAULT_MAX_PIXELS = 40_000_000      # far above any product photo, below Pillow's own 89 MP warning
 DEFAULT_WORKERS = 8
 EXTENSIONS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP": "bmp"}  # MPO: phone JPEGs
@@ -141,6 +143,7 @@ class ImageCache:
         self.workers = max(1, int(workers))
         self.allow_files = allow_files
         self._client_lock = threading.Lock()
+        self.cancel = CancelToken()   # cancel() stops every download of this cache at once
 
     @property
     def client(self) -> httpx.Client:
@@ -204,27 +207,16 @@ class ImageCache:
             raise ImageError(f"cannot read {path} ({exc.strerror})") from None
 
     def _download(self, url: str) -> bytes:
-        import httpx
+        from ..core.download import DownloadError, download
 
         try:
-            with self.client.stream("GET", url, timeout=self.timeout) as response:
-                if response.status_code >= 400:
-                    raise ImageError(f"HTTP {response.status_code}")
-                declared = response.headers.get("content-length")
-                if declared and declared.isdigit() and int(declared) > self.max_bytes:
-                    raise self._too_big(int(declared))
-                buf = bytearray()
-                for chunk in response.iter_bytes():
-                    buf += chunk
-                    if len(buf) > self.max_bytes:
-                        raise ImageError(f"over the {_megabytes(self.max_bytes)} cap")
-                return bytes(buf)
-        except httpx.TimeoutException:
-            raise ImageError(f"timed out after {self.timeout:g}s") from None
-        except httpx.RemoteProtocolError:
-            raise ImageError("download cut short (connection closed early)") from None
-        except httpx.TransportError as exc:
-            raise ImageError(f"connection failed ({type(exc).__name__})") from None
+            data, response = download(self.client, url, max_bytes=self.max_bytes, timeout=self.timeout,
+                                      cancel=self.cancel)
+        except DownloadError as exc:
+            raise ImageError(str(exc)) from None
+        if response.status_code >= 400:
+            raise ImageError(f"HTTP {response.status_code}")
+        return data
 
     def _store(self, url: str, data: bytes, fmt: str, width: int, height: int) -> CachedImage:
         digest = hashlib.sha256(data).hexdigest()
@@ -256,7 +248,8 @@ class ImageCache:
         if not total:
             return batch
         done = 0
-        with ThreadPoolExecutor(max_workers=min(self.workers, total), thread_name_prefix="sharekit-img") as pool:
+        pool = ThreadPoolExecutor(max_workers=min(self.workers, total), thread_name_prefix="sharekit-img")
+        try:
             futures = {pool.submit(self._fetch_safely, url): url for url in unique}
             for future in as_completed(futures):
                 url = futures[future]
@@ -270,6 +263,13 @@ class ImageCache:
                 done += 1
                 if progress is not None:
                     progress(done, total)
+        except BaseException:
+            # Ctrl-C (or a failing callback): drop what is queued, shut the sockets of the running
+            # downloads so their threads return now, and do not wait for them.
+            self.cancel.cancel()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
         batch.problems.sort(key=lambda p: p.url)
         return batch
 
@@ -285,8 +285,8 @@ class ImageCache:
 def image_settings(config: Any) -> dict[str, Any]:
     """ImageCache keyword arguments from ``[images]`` in config.toml (max_mb, timeout, workers, max_pixels)."""
     return {
-        "max_bytes": int(float(config.get("images.max_mb", DEFAULT_MAX_BYTES / (1024 * 1024))) * 1024 * 1024),
-        "timeout": float(config.get("images.timeout", DEFAULT_TIMEOUT)),
+        "max_bytes": megabytes(config, "images.max_mb", DEFAULT_IMAGE_MAX_MB),
+        "timeout": seconds(config, "images.timeout", DEFAULT_IMAGE_TIMEOUT),
         "workers": int(config.get("images.workers", DEFAULT_WORKERS)),
         "max_pixels": int(config.get("images.max_pixels", DEFAULT_MAX_PIXELS)),
     }

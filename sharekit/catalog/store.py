@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.money import Money, rate_str
 from ..core.pricing import final_of
+from ..core.sanitize import clean_text
 from ..core.timeutil import to_utc_iso, utcnow
 from ..store.db import transaction
 
@@ -140,7 +141,15 @@ def _row_values(p: Product) -> tuple[Any, ...]:
                       if type(key) is str and type(value) is str else _json_extra(extra))
     else:
         extra_json = _json_extra(extra)
-    values = (p.title, p.description, p.brand, currency, final, original, coupon,
+    title, description, brand = p.title, p.description, p.brand
+    # control characters never reach the store (terminal escapes in titles, share texts)
+    if title is not None and not title.isprintable():
+        title = clean_text(title)
+    if description is not None and not description.isprintable():
+        description = clean_text(description, multiline=True)
+    if brand is not None and not brand.isprintable():
+        brand = clean_text(brand)
+    values = (title, description, brand, currency, final, original, coupon,
               p.coupon_url, rate_text, p.url, urls_json,
               1 if p.available else 0,
               extra_json, selling, threshold, None if usable is None else int(usable))

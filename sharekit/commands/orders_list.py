@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from ..core.limits import MAX_LIST_LIMIT
 from ._common import fmt_money, out, print_json, workspace
 
 TABLE_CAP = 100
@@ -19,7 +20,8 @@ def list_command(
     status: str = typer.Option(None, "--status", help="pending, confirmed, settled, invalid or unknown."),
     channel: str = typer.Option(None, "--channel", help="Only lines that came through this channel."),
     since: str = typer.Option(None, "--since", metavar="WHEN", help="Ordered since WHEN: ISO date/time or 7d."),
-    limit: int = typer.Option(None, "--limit", min=1, help="At most N lines (JSON gives all by default)."),
+    limit: int = typer.Option(None, "--limit", min=1, max=MAX_LIST_LIMIT,
+                              help="At most N lines (JSON gives all by default)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """List stored order lines, newest order first.

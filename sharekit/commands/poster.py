@@ -46,7 +46,7 @@ def render(
                                       help="Channel whose link the QR carries; repeat for several."),
     out_dir: str = typer.Option(None, "--out", "-o", help="Output folder (default: the home's posters/)."),
     fmt: str = typer.Option(None, "--format", "-f", help="jpg, png or webp (default from config: jpg)."),
-    jobs: int = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: the core count)."),
+    jobs: int = typer.Option(None, "--jobs", "-j", min=1, max=64, help="Worker processes (default: the core count)."),
     force: bool = typer.Option(False, "--force", help="Re-render posters that are already up to date."),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:

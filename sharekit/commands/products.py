@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from ..core.limits import MAX_LIST_LIMIT
 from ._common import fmt_money, out, print_json, sub_app, workspace
 
 products_app = sub_app("List and inspect the products in the local store.")
@@ -21,7 +22,7 @@ def list_(
     source: str | None = typer.Option(None, "--source", "-s", help="Only this source's products."),
     search: str | None = typer.Option(None, "--search", help="Only products whose title, brand or id contain TEXT."),
     available: bool = typer.Option(False, "--available", help="Only products still available."),
-    limit: int | None = typer.Option(None, "--limit", "-n", min=1, help="At most N products."),
+    limit: int | None = typer.Option(None, "--limit", "-n", min=1, max=MAX_LIST_LIMIT, help="At most N products."),
     json_out: bool = typer.Option(False, "--json", help="Print every matching product as JSON."),
 ) -> None:
     """List stored products, most recently changed first.

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from ..core.limits import MAX_LIST_LIMIT
 from ._common import err, interactive, out, print_json, workspace
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ def pull(
                                  help="A configured source name ([sources.NAME] in config.toml)."),
     query: str | None = typer.Option(None, "--query", "-q", help="Search text: pull matching products only."),
     ids: str | None = typer.Option(None, "--ids", help="Comma-separated product ids (NATIVE_ID or SOURCE:ID)."),
-    limit: int | None = typer.Option(None, "--limit", "-n", min=1, help="Pull at most N products."),
+    limit: int | None = typer.Option(None, "--limit", "-n", min=1, max=MAX_LIST_LIMIT, help="Pull at most N products."),
     no_images: bool = typer.Option(False, "--no-images", help="Do not download product images."),
     strict: bool = typer.Option(False, "--strict", help="Refuse the whole feed on its first bad row "
                                 "(nothing is written)."),

@@ -148,3 +148,4 @@ def make_client(**kwargs: Any) -> httpx.Client:
     from .. import __version__
 
     return httpx.Client(follow_redirects=True, headers={"User-Agent": f"sharekit/{__version__}"}, **kwargs)
+

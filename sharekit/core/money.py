@@ -8,12 +8,22 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..errors import InputError
+from .limits import MAX_MINOR
 
-# Minor-unit exponents for the currencies resellers meet; anything else defaults to 2.
-EXPONENTS: dict[str, int] = {
-    "JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "HUF": 2, "TWD": 2,
-    "BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3, "TND": 3,
-}
+# ISO 4217: the active currency codes (funds and precious metals left out), each with its number
+# of minor-unit digits. One table: it is both the list of known codes and their exponents.
+_ISO_4217 = """
+AED2 AFN2 ALL2 AMD2 ANG2 AOA2 ARS2 AUD2 AWG2 AZN2 BAM2 BBD2 BDT2 BGN2 BHD3 BIF0 BMD2 BND2 BOB2 BOV2
+BRL2 BSD2 BTN2 BWP2 BYN2 BZD2 CAD2 CDF2 CHE2 CHF2 CHW2 CLF4 CLP0 CNY2 COP2 COU2 CRC2 CUP2 CVE2 CZK2
+DJF0 DKK2 DOP2 DZD2 EGP2 ERN2 ETB2 EUR2 FJD2 FKP2 GBP2 GEL2 GHS2 GIP2 GMD2 GNF0 GTQ2 GYD2 HKD2 HNL2
+HTG2 HUF2 IDR2 ILS2 INR2 IQD3 IRR2 ISK0 JMD2 JOD3 JPY0 KES2 KGS2 KHR2 KMF0 KPW2 KRW0 KWD3 KYD2 KZT2
+LAK2 LBP2 LKR2 LRD2 LSL2 LYD3 MAD2 MDL2 MGA2 MKD2 MMK2 MNT2 MOP2 MRU2 MUR2 MVR2 MWK2 MXN2 MXV2 MYR2
+MZN2 NAD2 NGN2 NIO2 NOK2 NPR2 NZD2 OMR3 PAB2 PEN2 PGK2 PHP2 PKR2 PLN2 PYG0 QAR2 RON2 RSD2 RUB2 RWF0
+SAR2 SBD2 SCR2 SDG2 SEK2 SGD2 SHP2 SLE2 SLL2 SOS2 SRD2 SSP2 STN2 SVC2 SYP2 SZL2 THB2 TJS2 TMT2 TND3
+TOP2 TRY2 TTD2 TWD2 TZS2 UAH2 UGX0 USD2 USN2 UYI0 UYU2 UYW4 UZS2 VED2 VES2 VND0 VUV0 WST2 XAF0 XCD2
+XCG2 XOF0 XPF0 YER2 ZAR2 ZMW2 ZWG2 ZWL2
+"""
+EXPONENTS: dict[str, int] = {item[:3]: int(item[3:]) for item in _ISO_4217.split()}
 SYMBOLS: dict[str, str] = {
     "CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "JP¥", "HKD": "HK$",
     "TWD": "NT$", "KRW": "₩", "INR": "₹", "AUD": "A$", "CAD": "CA$", "SGD": "S$",
@@ -52,13 +62,25 @@ def exponent(currency: str) -> int:
     return EXPONENTS.get(currency.upper(), 2)
 
 
+def is_currency(code: str) -> bool:
+    """True when ``code`` is an active ISO 4217 code as written (``"CNY"``, not ``"cny"``)."""
+    return code in EXPONENTS
+
+
+def check_minor(minor: int, text: object) -> int:
+    """``minor`` if it is within MAX_MINOR either way; InputError naming ``text`` otherwise."""
+    if -MAX_MINOR <= minor <= MAX_MINOR:
+        return minor
+    raise InputError(f"{text!r} is too large an amount (more than 10^12 minor units).")
+
+
 # Currency arguments already checked by _check_code -> the code they give (``"cny"`` -> ``"CNY"``).
 _checked_codes: dict[str, str] = {}
 
 
 def _check_code(currency: str) -> str:
     code = currency.strip().upper()
-    if not _CODE.match(code):
+    if not _CODE.match(code) or code not in EXPONENTS:
         raise InputError(f"{currency!r} is not an ISO 4217 currency code.")
     return code
 
@@ -83,8 +105,10 @@ class Money:
 
     # construction ---------------------------------------------------------------------------
     @classmethod
-    def from_decimal(cls, amount: Decimal | str | int, currency: str) -> Money:
-        """From major units (``Decimal("19.90")``), rounding half up to the minor unit."""
+    def from_decimal(cls, amount: Decimal | str | int, currency: str, *, exact: bool = False) -> Money:
+        """From major units (``Decimal("19.90")``), rounding half up to the minor unit; with
+        ``exact`` more decimals than the currency has (``1.999`` CNY) is an InputError instead.
+        More than MAX_MINOR minor units either way is an InputError."""
         code = _checked_codes.get(currency) if type(currency) is str else None
         if code is None:
             code = _check_code(currency)
@@ -95,16 +119,21 @@ class Money:
             raise InputError(f"{amount!r} is not a number.") from None
         if not value.is_finite():
             raise InputError(f"{amount!r} is not a finite amount.")
-        return cls(_scaled_minor(value, exponent(code)), code)
+        if value.adjusted() > 40:   # far over MAX_MINOR: refuse before scaling an exponent of 10^999999
+            raise InputError(f"{_short(amount)!r} is too large an amount (more than 10^12 minor units).")
+        exp = exponent(code)
+        if exact:
+            check_decimals(value, code, amount)
+        return cls(check_minor(_scaled_minor(value, exp), _short(amount)), code)
 
     @classmethod
     def zero(cls, currency: str) -> Money:
         return cls(0, currency)
 
     @classmethod
-    def parse(cls, text: str, default_currency: str | None = None) -> Money:
+    def parse(cls, text: str, default_currency: str | None = None, *, exact: bool = False) -> Money:
         """Parse ``19.9``, ``¥19.90``, ``19.90 CNY``, ``USD 15.00``, ``1,299.00``, ``-3.5``."""
-        return parse_money(text, default_currency)
+        return parse_money(text, default_currency, exact=exact)
 
     # conversion -----------------------------------------------------------------------------
     @property
@@ -199,6 +228,22 @@ class Money:
         return [Money(base + (1 if i < extra else 0), self.currency) for i in range(parts)]
 
 
+def _short(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def check_decimals(value: Decimal, currency: str, text: object = None) -> None:
+    """InputError when ``value`` has more decimals than ``currency``'s minor unit (``1.999`` CNY)."""
+    exp = exponent(currency)
+    if value.adjusted() >= 28:
+        return  # too large to quantize; the amount cap refuses it
+    if value != value.quantize(Decimal(1).scaleb(-exp)):
+        digits = f"{exp} decimal{'s' if exp != 1 else ''}" if exp else "no decimals"
+        raise InputError(f"{_short(text if text is not None else value)!r} has more decimals than {currency} "
+                         f"has ({digits}).")
+
+
 def money_sum(items: list[Money] | tuple[Money, ...], currency: str) -> Money:
     """Sum amounts of one currency (an empty list sums to zero)."""
     total = Money.zero(currency)
@@ -226,7 +271,7 @@ def _plain_minor(whole: str, frac: str | None, exp: int) -> int:
     return int(whole + frac[:exp]) + (frac[exp] >= "5")
 
 
-def parse_plain_money(text: str, default_currency: str | None = None) -> Money | None:
+def parse_plain_money(text: str, default_currency: str | None = None, *, exact: bool = False) -> Money | None:
     """The fast path of :func:`parse_money`: the same Money for a plain decimal with an optional
     trailing ISO code (``19.90``, ``15.00 USD``), or None when ``text`` needs the general parser
     (symbols, grouping, signs, a missing or invalid currency): call :func:`parse_money` then."""
@@ -251,8 +296,17 @@ def parse_plain_money(text: str, default_currency: str | None = None) -> Money |
                 _checked_codes[default_currency] = code
     else:
         return None
+    if code not in EXPONENTS:
+        return None   # the general parser names the unknown code
+    exp = EXPONENTS[code]
+    frac = m.group(2)
+    if exact and frac and len(frac) > exp and frac[exp:].strip("0"):
+        return None   # the general parser refuses the extra decimals
+    minor = _plain_minor(m.group(1), frac, exp)
+    if minor > MAX_MINOR:
+        return None   # the general parser refuses the amount
     money = _new_money(Money)
-    _set_field(money, "minor", _plain_minor(m.group(1), m.group(2), EXPONENTS.get(code, 2)))
+    _set_field(money, "minor", minor)
     _set_field(money, "currency", code)
     return money
 
@@ -261,15 +315,16 @@ _new_money = object.__new__
 _set_field = object.__setattr__
 
 
-def parse_money(text: str, default_currency: str | None = None) -> Money:
-    """Parse a price string. Raises InputError naming the text when it is not a price."""
-    fast = parse_plain_money(text, default_currency)
+def parse_money(text: str, default_currency: str | None = None, *, exact: bool = False) -> Money:
+    """Parse a price string. Raises InputError naming the text when it is not a price, names an
+    unknown currency, is over MAX_MINOR, or (``exact``) has more decimals than its currency."""
+    fast = parse_plain_money(text, default_currency, exact=exact)
     if fast is not None:
         return fast
-    return _parse_money_general(text, default_currency)
+    return _parse_money_general(text, default_currency, exact=exact)
 
 
-def _parse_money_general(text: str, default_currency: str | None = None) -> Money:
+def _parse_money_general(text: str, default_currency: str | None = None, *, exact: bool = False) -> Money:
     """parse_money without the fast path (every spelling; the specification the fast path meets)."""
     if text is None:
         raise InputError("no price given")
@@ -310,7 +365,7 @@ def _parse_money_general(text: str, default_currency: str | None = None) -> Mone
     if currency is None:
         raise InputError(f"{raw!r} has no currency and none was configured.")
     value = Decimal(s.replace(",", ""))
-    money = Money.from_decimal(value, currency)
+    money = Money.from_decimal(value, currency, exact=exact)
     return -money if negative else money
 
 

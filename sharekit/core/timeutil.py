@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ..errors import InputError
+from .limits import check_duration
 
 _RELATIVE = re.compile(r"^(\d+)\s*([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -36,20 +37,41 @@ def local_iso(text_or_dt: str | datetime | None, tz: str) -> str | None:
     return moment.astimezone(ZoneInfo(tz)).isoformat()
 
 
-def parse_when(text: str, tz: str, *, now: datetime | None = None) -> datetime:
+# Dates typed by a user or read from a file must fall in this span (no OverflowError at the edges).
+MIN_YEAR, MAX_YEAR = 1970, 9000
+
+
+def check_year(moment: date, text: str, option: str = "") -> None:
+    """InputError (one line) when ``moment`` is outside MIN_YEAR..MAX_YEAR."""
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        where = f"{option} " if option else ""
+        raise InputError(f"{where}{text!r} is out of range: use a date between {MIN_YEAR} and {MAX_YEAR}.")
+
+
+def relative(text: str, option: str = "--since") -> timedelta | None:
+    """``90m``/``12h``/``7d``/``2w`` as a timedelta (at most MAX_DURATION), None for other text."""
+    m = _RELATIVE.match(text.strip())
+    if m is None:
+        return None
+    return check_duration(int(m.group(1)), _UNITS[m.group(2)], text, option)
+
+
+def parse_when(text: str, tz: str, *, now: datetime | None = None, option: str = "--since") -> datetime:
     """Parse ``90m``, ``12h``, ``7d`` (ago), an ISO date, or an ISO time (no offset = ``tz``)."""
     s = text.strip()
     now = now or utcnow()
-    m = _RELATIVE.match(s)
-    if m:
-        return now - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+    delta = relative(s, option)
+    if delta is not None:
+        return now - delta
     try:
         if re.match(r"^\d{4}-\d{2}-\d{2}$", s):
             d = date.fromisoformat(s)
+            check_year(d, text, option)
             return datetime(d.year, d.month, d.day, tzinfo=ZoneInfo(tz)).astimezone(UTC)
         moment = datetime.fromisoformat(s.replace("Z", "+00:00"))
     except ValueError:
         raise InputError(f"{text!r} is not a time: use an ISO date/time or 90m, 12h, 7d.") from None
+    check_year(moment, text, option)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(tz))
     return moment.astimezone(UTC)
@@ -62,6 +84,7 @@ def parse_local(text: str, tz: str) -> datetime:
         moment = datetime.fromisoformat(s.replace("Z", "+00:00"))
     except ValueError:
         raise InputError(f"{text!r} is not an ISO 8601 time.") from None
+    check_year(moment, text)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(tz))
     return moment.astimezone(UTC)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from ..core.sanitize import clean_text
 from ..core.timeutil import to_utc_iso, utcnow
-from ..sources.base import OrderLine
+from ..sources.base import ConfirmedLine, OrderLine, StatusChange
 from ..store.db import transaction
 
 STATUSES = ("pending", "confirmed", "settled", "invalid", "unknown")
@@ -85,6 +86,16 @@ def _stored(conn: sqlite3.Connection, keys: list[str]) -> dict[str, tuple[Any, .
     return found
 
 
+_TEXT_FIELDS = ("order_id", "row_id", "product_title", "channel", "raw_status", "refund_tag")
+
+
+def _clean(line: OrderLine) -> OrderLine:
+    """``line`` without control characters in its texts (the store never holds them)."""
+    dirty = {name: clean_text(value) for name in _TEXT_FIELDS
+             if isinstance(value := getattr(line, name), str) and not value.isprintable()}
+    return replace(line, **dirty) if dirty else line
+
+
 def upsert_order_lines(conn: sqlite3.Connection, source: str, lines: Iterable[OrderLine]) -> UpsertCounts:
     """Store ``lines`` of ``source`` in one transaction.
 
@@ -96,7 +107,7 @@ def upsert_order_lines(conn: sqlite3.Connection, source: str, lines: Iterable[Or
     """
     counts = UpsertCounts()
     now = to_utc_iso(utcnow())
-    lines = list(lines)
+    lines = [_clean(line) for line in lines]
     prefix = f"{source}:"
     statuses = STATUSES
     unknown = counts.unknown_statuses
@@ -156,3 +167,32 @@ def upsert_order_lines(conn: sqlite3.Connection, source: str, lines: Iterable[Or
             conn.executemany(_HISTORY, history)
     counts.inserted, counts.updated, counts.unchanged = inserted, updated, unchanged
     return counts
+
+
+def confirmed_lines(conn: sqlite3.Connection, source: str) -> list[ConfirmedLine]:
+    """``source``'s stored confirmed lines, for :meth:`~sharekit.sources.base.Source.settle_due`."""
+    return [ConfirmedLine(row[0], row[1], row[2], json.loads(row[3] or "{}")) for row in conn.execute(
+        "SELECT id, raw_status, commission_minor, extra FROM orders WHERE source = ? AND status = 'confirmed'",
+        (source,))]
+
+
+def apply_status_changes(conn: sqlite3.Connection, changes: Iterable[StatusChange]) -> int:
+    """Move confirmed lines to the statuses a source found due (one transaction; each change a
+    history row). A line that is no longer confirmed is left alone: statuses only move forward."""
+    now = to_utc_iso(utcnow())
+    moved = 0
+    with transaction(conn):
+        for change in changes:
+            if change.status not in STATUSES:
+                raise ValueError(f"bad normalised status {change.status!r}")
+            when = to_utc_iso(change.changed_at)
+            settled_at = when if change.status == "settled" else None
+            row = conn.execute("SELECT raw_status, commission_minor FROM orders WHERE id = ? AND status = 'confirmed'",
+                               (change.line_id,)).fetchone()
+            if row is None:
+                continue
+            conn.execute("UPDATE orders SET status = ?, settled_at = coalesce(?, settled_at) WHERE id = ?",
+                         (change.status, settled_at, change.line_id))
+            conn.execute(_HISTORY, (change.line_id, change.status, row[0], row[1], when, now))
+            moved += 1
+    return moved

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.money import Money
+from ..core.sanitize import clean_text
 from ..errors import InputError, NotFoundError, SharekitError
 from .placeholders import PLACEHOLDERS, check_template, fill, price_values
 from .render import FORMATS, Brand, ProductRecord, Renderer, encode
@@ -126,7 +127,8 @@ def share_text(product: ProductRecord, link_url: str, link_share_text: str | Non
     check_share_text(text)
     values = {**price_values(product), "share_text": link_share_text or "", "link": link_url,
               "brand": brand.name, "slogan": brand.slogan}
-    text = fill(text, values)
+    # rows stored before control characters were removed at ingest, and the brand from config
+    text = fill(text, {key: clean_text(value) or "" for key, value in values.items()})
     lines = [line.rstrip() for line in text.splitlines()]
     # Drop lines whose value was empty ("【在售价】" with no price) and blank runs.
     kept = [line for line in lines if line and not re.fullmatch(r"【[^】]*】\s*", line)]

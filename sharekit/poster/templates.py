@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..core.limits import MAX_BLOCK_OFFSET, MAX_CANVAS_SIDE, MAX_FONT_SIZE
 from ..errors import InputError, NotFoundError
 from .placeholders import POSTER_PLACEHOLDERS, unknown_names
 
@@ -66,6 +67,9 @@ _TOP: dict[str, Any] = {"name": str, "description": str, "width": int, "height":
 _PLACEHOLDER_FIELDS: dict[str, frozenset[str]] = {
     "text": POSTER_PLACEHOLDERS, "caption": POSTER_PLACEHOLDERS, "format": frozenset({"amount", "value"}),
 }
+# Font sizes in pixels (bounded by MAX_FONT_SIZE); other sizes are boxes (bounded by the canvas).
+_FONT_KEYS = {"label_size", "original_size", "caption_size", "name_size", "slogan_size"}
+_FONT_BLOCKS = {"title", "text", "price", "coupon"}  # their ``size`` is a font size
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 
 
@@ -131,6 +135,7 @@ def _line_of(text: str, block_index: int | None, key: str) -> int | None:
 class _Checker:
     def __init__(self, path: Path, text: str) -> None:
         self.path, self.text = path, text
+        self.kind = ""  # the block type being checked
 
     def fail(self, block: int | None, key: str, message: str) -> InputError:
         line = _line_of(self.text, block, key)
@@ -154,7 +159,30 @@ class _Checker:
             raise self.fail(block, key, f"must be {names.get(kind, kind.__name__)}, not {value!r}.")
         if kind is int and key in ("w", "h", "size", "width", "height") and value <= 0:
             raise self.fail(block, key, "must be positive.")
+        if kind is int or kind is float:
+            self.bounded(block, key, value)
         return value
+
+    def bounded(self, block: int | None, key: str, value: float) -> None:
+        """Refuse sizes that would make Pillow allocate gigabytes or fail with OSError."""
+        if key in ("width", "height"):
+            top, what = MAX_CANVAS_SIDE, "pixels (the canvas limit)"
+        elif key in _FONT_KEYS or (key == "size" and self.kind in _FONT_BLOCKS):
+            top, what = MAX_FONT_SIZE, "pixels (the font size limit)"
+        elif key in ("x", "y", "w", "h", "size", "logo_size", "radius"):
+            top, what = MAX_BLOCK_OFFSET if key in ("x", "y") else MAX_CANVAS_SIDE, "pixels"
+        elif key == "max_lines":
+            top, what = 100, "lines"
+        elif key == "line_height":
+            top, what = 10, "(times the font size)"
+        else:
+            return
+        if value > top or value < -top:
+            raise self.fail(block, key, f"is {value:,}: at most {top:,} {what}.")
+        if key == "radius" and value < 0:
+            raise self.fail(block, key, "must not be negative.")
+        if (key in ("max_lines", "line_height") or key.endswith("size")) and value <= 0:
+            raise self.fail(block, key, "must be positive.")
 
 
 def parse_template(path: Path, text: str, *, builtin: bool = False) -> Template:
@@ -181,6 +209,7 @@ def parse_template(path: Path, text: str, *, builtin: bool = False) -> Template:
         if kind not in BLOCKS:
             raise check.fail(i, "type", f"names an unknown block {kind!r} (known: {', '.join(BLOCKS)}).")
         fields = {**_COMMON, **BLOCKS[kind]}
+        check.kind = kind
         opts: dict[str, Any] = {}
         for key, value in raw.items():
             if key not in fields:

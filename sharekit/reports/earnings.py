@@ -25,7 +25,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from ..core.limits import MAX_REPORT_DAYS
 from ..core.money import Money
+from ..core.sanitize import csv_text
 from ..core.timeutil import local_iso
 from ..errors import InputError
 from ..tracking.channels import NONE_KEY, channel_names
@@ -202,6 +204,12 @@ def _time_rows(conn: sqlite3.Connection, by: str, cur: str, lo: datetime | None,
     first_day = local_day(lo, tz) if lo else (date.fromisoformat(min(starts)) if starts else None)
     last_day = (date.fromisoformat(day_span(lo, hi, tz)[1] or "") if hi
                 else (date.fromisoformat(max(starts)) if starts else None))
+    if first_day and last_day and (last_day - first_day).days > MAX_REPORT_DAYS:
+        # a span of decades: fill empty rows only between the first and last day with data
+        first_day = max(first_day, date.fromisoformat(min(starts))) if starts else None
+        last_day = min(last_day, date.fromisoformat(max(starts))) if starts else None
+        if first_day and last_day and (last_day - first_day).days > MAX_REPORT_DAYS:
+            first_day = last_day = None  # still too long: only the keys with data
     ordered_keys = time_keys_between(by, first_day, last_day) if first_day and last_day else []
     ordered_keys += sorted(keys - set(ordered_keys))
     return [acc.row(k, cur) for k in ordered_keys]
@@ -281,15 +289,9 @@ def earnings_report(
 
 def report_csv(report: Report) -> str:
     """The report as CSV: money in major units with a currency column, totals as the last row."""
-    import csv
-    import io
-
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([report.by, "currency", "clicks", "orders", "gmv", "estimated", "settled", "lost", "unknown",
-                     "conversion", "epc"])
-    for r in [*report.rows, report.totals]:
-        writer.writerow([r.key, report.currency, r.clicks, r.orders, r.gmv.decimal_str(), r.estimated.decimal_str(),
-                         r.settled.decimal_str(), r.lost.decimal_str(), r.unknown.decimal_str(),
-                         "" if r.conversion is None else r.conversion, "" if r.epc is None else r.epc])
-    return buf.getvalue()
+    header = [report.by, "currency", "clicks", "orders", "gmv", "estimated", "settled", "lost", "unknown",
+              "conversion", "epc"]
+    return csv_text(header, ([r.key, report.currency, r.clicks, r.orders, r.gmv.decimal_str(),
+                              r.estimated.decimal_str(), r.settled.decimal_str(), r.lost.decimal_str(),
+                              r.unknown.decimal_str(), "" if r.conversion is None else r.conversion,
+                              "" if r.epc is None else r.epc] for r in [*report.rows, report.totals]))

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..core.money import Money
+from ..core.sanitize import csv_text
 from ..core.timeutil import to_utc_iso, utcnow
 from ..tracking.channels import list_channels
 from .spans import month_bounds
@@ -78,13 +79,6 @@ def payouts(ws: Any, month: str | None = None) -> Payouts:
 
 def payouts_csv(result: Payouts) -> str:
     """Payouts as CSV a reseller can pay from: one line per friend and currency."""
-    import csv
-    import io
-
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["month", "channel", "note", "currency", "orders", "settled", "share", "payout"])
-    for r in result.rows:
-        writer.writerow([result.month, r.channel, r.note or "", r.settled.currency, r.orders, r.settled.decimal_str(),
-                         r.share, r.payout.decimal_str()])
-    return buf.getvalue()
+    header = ["month", "channel", "note", "currency", "orders", "settled", "share", "payout"]
+    return csv_text(header, ([result.month, r.channel, r.note or "", r.settled.currency, r.orders,
+                              r.settled.decimal_str(), r.share, r.payout.decimal_str()] for r in result.rows))

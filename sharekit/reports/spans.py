@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from ..core.timeutil import parse_when, to_utc_iso
+from ..core.timeutil import check_year, parse_when, to_utc_iso
 from ..errors import InputError
 
 RATE_PLACES = Decimal("0.0001")
@@ -85,13 +85,15 @@ def resolve_bound(value: str | date | datetime | None, tz: str, *, end: bool) ->
     try:
         if _MONTH.match(text):
             first = date.fromisoformat(text + "-01")
+            check_year(first, text, "--until" if end else "--since")
             return _local_midnight(_next_month(first) if end else first, tz)
         if _DAY.match(text):
             d = date.fromisoformat(text)
+            check_year(d, text, "--until" if end else "--since")
             return _local_midnight(d + timedelta(days=1) if end else d, tz)
     except ValueError:
         raise InputError(f"{text!r} is not a date: use YYYY-MM-DD or YYYY-MM.") from None
-    return parse_when(text, tz)
+    return parse_when(text, tz, option="--until" if end else "--since")
 
 
 def month_bounds(month: str, tz: str) -> tuple[datetime, datetime]:

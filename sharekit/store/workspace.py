@@ -6,6 +6,7 @@ import os
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..core.private import private_mkdir
 from .config import STARTER_CONFIG, Config, load_config, write_config
@@ -37,6 +38,15 @@ class Workspace:
         if self._db is None:
             self._db = open_db(self.paths.db)
         return self._db
+
+    def source_settings(self, name: str) -> dict[str, Any]:
+        """The settings a source ``name`` is built from, the same for pull, link and sync: its
+        config table (environment overrides applied) plus the workspace defaults a kind may use
+        (``currency``, ``base_dir`` for relative paths)."""
+        settings = self.config.source(name)
+        settings.setdefault("currency", self.config.currency)
+        settings.setdefault("base_dir", str(self.home))
+        return settings
 
     def reload_config(self) -> Config:
         self.config = load_config(self.paths.config)

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from ..core.money import Money
+from ..core.sanitize import clean_text
 from ..core.timeutil import from_iso, to_utc_iso, utcnow
 from ..errors import InputError, NotFoundError
 from ..store.db import transaction
@@ -108,6 +109,7 @@ def add_channel(
     A new channel without ``kind`` is ``other``. A share is only for ``friend`` channels.
     """
     validate_channel_name(name)
+    note = clean_text(note, multiline=True)
     if kind is not None and kind not in KINDS:
         raise InputError(f"Channel kind {kind!r} is not one of {', '.join(KINDS)}.")
     if share is not None and not (Decimal(0) < share <= Decimal(1)):

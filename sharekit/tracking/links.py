@@ -17,7 +17,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..core.timeutil import local_iso, to_utc_iso, utcnow
+from ..core.sanitize import clean_text
+from ..core.timeutil import check_year, local_iso, relative, to_utc_iso, utcnow
 from ..errors import InputError, NotFoundError
 from ..store.db import transaction
 from .channels import validate_channel_name
@@ -48,6 +49,7 @@ class Link:
     disabled: bool = False
     expires_at: str | None = None
     created: bool = False  # True when this call stored it (False: an existing link reused)
+    state: str = "ok"  # ok | sold_out | coupon_expired (set by `sharekit link check`)
 
     @property
     def share_url(self) -> str:
@@ -73,6 +75,7 @@ class Link:
             "created_at": local_iso(self.created_at, tz),
             "expires_at": local_iso(self.expires_at, tz),
             "disabled": self.disabled,
+            "state": self.state,
         }
 
 
@@ -88,7 +91,7 @@ def row_to_link(row: sqlite3.Row, base_url: str | None) -> Link:
     return Link(code=row["code"], product_id=row["product_id"], channel=row["channel"],
                 target_url=row["target_url"], short_url=short_url_for(base_url, row["code"]),
                 share_text=row["share_text"], created_at=row["created_at"], disabled=bool(row["disabled"]),
-                expires_at=row["expires_at"])
+                expires_at=row["expires_at"], state=row["state"])
 
 
 def _base_url(ws: Any) -> str | None:
@@ -133,19 +136,17 @@ def target_for(ws: Any, product: sqlite3.Row, channel: str) -> tuple[str, str | 
     with one, else the product URL, each with ``?ref={channel}``. A template may use ``{url}``,
     ``{coupon_url}`` (the coupon link, or the product URL when there is none), ``{channel}``, ``{id}``.
     """
-    from ..sources import build_source
+    from ..sources import StoredProduct, build_source
 
     source_name = product["source"]
-    settings = ws.config.source(source_name) if source_name in ws.config.source_names() else {}
+    settings = ws.source_settings(source_name) if source_name in ws.config.source_names() else {}
     if settings.get("kind"):
-        source = build_source(source_name, settings)
-        try:
-            link = source.promotion_link(product["native_id"], channel, dict(product))
-            return link.url, link.share_text, dict(link.extra)
-        except NotImplementedError:
-            pass
-        finally:
-            source.close()
+        with build_source(source_name, settings) as source:
+            if source.supports_links:
+                stored = StoredProduct(product["native_id"], product["title"] or "", product["url"],
+                                       product["coupon_url"], json.loads(product["extra"] or "{}"), product["id"])
+                link = source.promotion_link(stored, channel)
+                return link.url, link.share_text, dict(link.extra)
     url = product["url"] or ""
     coupon_url = coupon_link_of(product)
     base = "{coupon_url}" if coupon_url else "{url}"
@@ -181,15 +182,18 @@ def parse_expires(text: str, tz: str, *, now: datetime | None = None) -> datetim
     now = now or utcnow()
     m = re.match(r"^(\d+)\s*([mhdw])$", s)
     if m:
-        unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[m.group(2)]
-        when = now + timedelta(**{unit: int(m.group(1))})
+        delta = relative(s, "--expires")
+        assert delta is not None
+        when = now + delta
     else:
         try:
             if re.match(r"^\d{4}-\d{2}-\d{2}$", s):
                 d = date.fromisoformat(s) + timedelta(days=1)
+                check_year(d, text, "--expires")
                 when = datetime(d.year, d.month, d.day, tzinfo=ZoneInfo(tz))
             else:
                 when = datetime.fromisoformat(s.replace("Z", "+00:00"))
+                check_year(when, text, "--expires")
                 if when.tzinfo is None:
                     when = when.replace(tzinfo=ZoneInfo(tz))
         except ValueError:
@@ -231,6 +235,7 @@ def ensure_link(ws: Any, product_id: str, channel: str = "", *, slug: str | None
     if product is None:
         raise NotFoundError(f"No product {product_id} in the store.", hint="Run `sharekit pull SOURCE` first.")
     target, share_text, extra = target_for(ws, product, channel)
+    share_text = clean_text(share_text, multiline=True)
     now = to_utc_iso(utcnow())
     expires_at = to_utc_iso(expires) if expires else None
     for _ in range(_MAX_ATTEMPTS):

@@ -28,6 +28,7 @@ class FeedSource(Source):
 
     kind = "feed"
     description = "A CSV, TSV, JSON or Merchant Center (TSV / RSS XML) product file, local or by URL"
+    example_settings = {"path": "products.csv"}
 
     def __init__(self, name: str, settings: Mapping[str, Any], **kwargs: Any) -> None:
         self._offline_client: httpx.Client | None = None
@@ -45,8 +46,6 @@ class FeedSource(Source):
         self.format = FORMAT_ALIASES.get(fmt) if fmt else None
         self.strict = bool(self.settings.get("strict", False))
         self.page_size = int(self.settings.get("page_size", PAGE_SIZE))
-        self.skipped: list[Skipped] = []
-        self.total: int | None = None
         self.path: Path | None = None
         self.url: str | None = None
         if path:
