@@ -68,6 +68,7 @@ def import_orders(ws: Any, path: str | Path, fmt: str, strict: bool = False, *,
         for src, group in _group(lines).items():
             counts.add(upsert_order_lines(conn, src, group))
         result.inserted, result.updated, result.unchanged = counts.inserted, counts.updated, counts.unchanged
+        result.ignored = counts.ignored
         result.unknown_statuses = sorted(counts.unknown_statuses)
         result.sources = sorted({src for src, _ in lines})
         conn.execute("INSERT INTO imports (sha256, path, format, rows, imported_at) VALUES (?,?,?,?,?)",
