@@ -133,7 +133,8 @@ WITH win AS (
     GROUP BY 1
 ), raw AS MATERIALIZED (
     SELECT p.id, p.source, p.title, p.brand, p.currency, p.price_minor AS price, p.available,
-           p.original_price_minor AS list_price, CASE WHEN p.coupon_usable = 0 THEN NULL ELSE p.coupon_minor END AS coupon,
+           p.original_price_minor AS list_price,
+           CASE WHEN p.coupon_usable = 0 THEN NULL ELSE p.coupon_minor END AS coupon,
            p.commission_rate, p.first_seen_at,
            s.low, coalesce(s.list_seen, 0) OR p.original_price_minor = p.price_minor AS list_seen,
            coalesce(h.n, 0) AS orders, coalesce(h.bad, 0) AS invalid, sh.last AS last_shared,
