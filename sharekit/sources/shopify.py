@@ -19,10 +19,11 @@ link ``{store}/discount/SAVE10?redirect=/products/{handle}``.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 from ..core.money import Money
+from ..core.settings import Setting
 from ..errors import ConfigError, InputError, SourceError
 from .base import Product, Skipped, Source
 from .storefront import base_url, expect_json, plain_text, store_coupon
@@ -38,6 +39,14 @@ class ShopifySource(Source):
     description = "A Shopify store's public /products.json listing"
     example_settings = {"store": "https://shop.example"}
     required_keys = ("store",)
+    settings_keys: ClassVar[Mapping[str, Setting] | None] = {
+        "store": Setting("url", help="The shop's address (https://shop.example)."),
+        "collection": Setting("str", help="Only this collection's products."),
+        "page_size": Setting("int", MAX_PAGE, "Products per request.", min=1, max=MAX_PAGE),
+        "coupon": Setting("str", help="A store coupon on every product: 10 or 满99减10."),
+        "coupon_link": Setting("str", help="Where the coupon is claimed: a URL with {url} {handle} {id}."),
+        "discount_code": Setting("str", help="A discount code; its Shopify /discount/CODE link claims the coupon."),
+    }
     default_rate_limit = 2.0
 
     def __init__(self, name: str, settings: Mapping[str, Any], **kwargs: Any) -> None:
