@@ -7,10 +7,10 @@ import random
 from pathlib import Path
 
 import pytest
+from factories import add_product as store_product
 from PIL import Image, ImageDraw
 
 from sharekit.core.money import Money
-from sharekit.core.pricing import price_story
 from sharekit.errors import InputError
 from sharekit.poster.batch import hash_path, output_name, share_text
 from sharekit.poster.render import Brand, ProductRecord
@@ -40,14 +40,8 @@ def add_product(ws, pid: str, *, title: str = TITLE, image: str | None = "auto",
         image = f"{native}.jpg"
         ws.paths.cache.mkdir(exist_ok=True)
         make_photo(ws.paths.cache / image, hash(native) % 1000)
-    story = price_story(list_price=cny(original), sale_price=cny(price), coupon=cny(coupon), threshold=cny(threshold))
-    with ws.db:
-        ws.db.execute(
-            "INSERT INTO products (id, source, native_id, title, currency, price_minor, original_price_minor,"
-            " sale_price_minor, coupon_minor, coupon_threshold_minor, coupon_usable, coupon_url, url, image_path,"
-            " first_seen_at, updated_at, seen_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (pid, source, native, title, "CNY", story.final_price.minor, original, price, coupon, threshold,
-             story.coupon_usable, coupon_url, url.format(n=native) if url else None, image, NOW, NOW, NOW))
+    store_product(ws, pid, title=title, price=price, original=original, coupon=coupon, threshold=threshold,
+                  coupon_url=coupon_url, url=url.format(n=native) if url else None, image_path=image, now=NOW)
 
 
 def cny(minor: int | None) -> Money | None:
