@@ -14,6 +14,7 @@ import time
 
 import httpx
 import pytest
+from factories import add_product as store_product
 
 from sharekit.tracking.links import ensure_link
 from sharekit.tracking.server.recorder import Classifier, Recorder
@@ -23,11 +24,7 @@ BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/60
 
 
 def add_product(ws, pid: str) -> None:
-    with ws.db:
-        ws.db.execute(
-            "INSERT INTO products (id, source, native_id, title, currency, url, first_seen_at, updated_at, seen_at)"
-            " VALUES (?, 'demo', ?, 'cup', 'CNY', 'https://shop.example.com/p/1', ?, ?, ?)",
-            (pid, pid.split(":")[1], NOW, NOW, NOW))
+    store_product(ws, pid, title="cup", price=None, url="https://shop.example.com/p/1", now=NOW)
 
 
 def free_port() -> int:
