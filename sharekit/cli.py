@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 # One module per command group, in help order; each exposes ``register(app)``.
 COMMAND_MODULES = (
     "init", "config", "db", "demo", "source", "pull", "products", "channel", "link", "poster",
-    "serve", "clicks", "sync", "orders", "report",
+    "serve", "clicks", "sync", "orders", "report", "today", "events", "doctor", "deploy",
 )
 
 

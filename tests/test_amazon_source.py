@@ -11,6 +11,7 @@ from sharekit.core.money import Money
 from sharekit.errors import InputError, SourceAuthError, SourceError, SourceThrottled
 from sharekit.sources import build_source
 from sharekit.sources.amazon import AmazonSource, with_tag
+from sharekit.sources.base import StoredProduct
 
 try:  # the fakes package is importable as tests.fakes_tb or fakes_tb depending on the rootdir layout
     from tests.fakes_tb import CreatorsFake
@@ -61,7 +62,7 @@ def test_registry_builds_an_amazon_source_with_one_request_per_second_by_default
         assert isinstance(source, AmazonSource)
         assert source.http.limiter.rate == 1.0
         assert source.token_endpoint.endswith("eu-south-2.amazoncognito.com/oauth2/token")
-        assert source.order_window is None and not source.has_orders
+        assert source.order_window is None and not source.supports_orders and source.supports_links
 
 
 def test_search_uses_lower_camel_case_offers_v2_and_the_marketplace_header(api, make_source):
@@ -175,15 +176,15 @@ def test_search_needs_keywords_or_ids(make_source):
 def test_link_swaps_the_partner_tag_for_the_channel_tracking_id(make_source):
     source = make_source(channels={"wechat_group_a": {"amazon_tag": "group-a-20"}})
     url = "https://www.amazon.com/dp/B0DLFMFBJW?tag=mytag-20&linkCode=ogi&th=1&psc=1"
-    link = source.promotion_link("B0DLFMFBJW", "wechat_group_a", {"url": url})
+    link = source.promotion_link(StoredProduct("B0DLFMFBJW", url=url), "wechat_group_a")
     assert link.url == "https://www.amazon.com/dp/B0DLFMFBJW?tag=group-a-20&linkCode=ogi&th=1&psc=1"
     assert link.extra == {"tracking_id": "group-a-20", "attributed": True}
-    plain = source.promotion_link("B0DLFMFBJW", "moments", {"url": url})
+    plain = source.promotion_link(StoredProduct("B0DLFMFBJW", url=url), "moments")
     assert "tag=mytag-20" in plain.url and plain.extra["attributed"] is False
 
 
 def test_link_without_a_stored_url_asks_get_items(api, make_source):
-    link = make_source().promotion_link("B0DLFMFBJW", "", {})
+    link = make_source().promotion_link(StoredProduct("B0DLFMFBJW"), "")
     assert link.url.startswith("https://www.amazon.com/dp/B0DLFMFBJW?tag=mytag-20")
 
 

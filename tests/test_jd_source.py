@@ -12,6 +12,7 @@ from fakes import GatewayServer
 from sharekit.core.money import Money
 from sharekit.demo.gateways.jd import JdGateway, make_order_rows
 from sharekit.errors import SourceAuthError, SourceError, SourceThrottled
+from sharekit.sources.base import StoredProduct
 from sharekit.sources.jd import JdSource, jd_status
 
 
@@ -81,8 +82,8 @@ def test_goods_query_without_permission_is_an_auth_error_that_says_what_to_fix(m
 
 
 def test_promotion_link_common_tags_the_channel_as_sub_union_id(make_source, gateway):
-    link = make_source().promotion_link("100012043978", "g1", {"url": "https://item.jd.com/100012043978.html",
-                                                                "coupon_url": "https://coupon.m.jd.com/x"})
+    link = make_source().promotion_link(StoredProduct("100012043978", url="https://item.jd.com/100012043978.html",
+                                                              coupon_url="https://coupon.m.jd.com/x"), "g1")
     assert "sub=g1" in link.url and "site61866" in link.url
     req = gateway.calls[-1]["promotionCodeReq"]
     assert req == {"materialId": "https://item.jd.com/100012043978.html", "couponUrl": "https://coupon.m.jd.com/x",
@@ -90,7 +91,7 @@ def test_promotion_link_common_tags_the_channel_as_sub_union_id(make_source, gat
 
 
 def test_promotion_link_bysubunionid_returns_short_url(make_source, gateway):
-    link = make_source(link_api="bysubunionid").promotion_link("100012043978", "moments")
+    link = make_source(link_api="bysubunionid").promotion_link(StoredProduct("100012043978"), "moments")
     assert link.short_url.startswith("https://u.jd.com/")
     assert "sub=moments" in link.url
     assert gateway.calls[-1]["method"] == "jd.union.open.promotion.bysubunionid.get"
@@ -99,7 +100,7 @@ def test_promotion_link_bysubunionid_returns_short_url(make_source, gateway):
 
 def test_wrong_site_id_is_an_auth_error_naming_the_setting(make_source):
     with pytest.raises(SourceAuthError) as info:
-        make_source(site_id="1").promotion_link("1", "g1")
+        make_source(site_id="1").promotion_link(StoredProduct("1"), "g1")
     assert "site_id" in str(info.value)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -12,6 +11,7 @@ from fakes import GatewayServer
 from sharekit.core.money import Money
 from sharekit.demo.gateways.pdd import PddGateway, make_orders
 from sharekit.errors import SourceAuthError, SourceError, SourceThrottled
+from sharekit.sources.base import StoredProduct
 from sharekit.sources.pdd import PddSource, channel_from_custom, pdd_status
 
 
@@ -62,8 +62,8 @@ def test_limit_pages_with_a_page_size_of_at_least_ten(make_source, gateway):
 
 
 def test_promotion_link_carries_the_channel_in_custom_parameters(make_source, gateway):
-    link = make_source().promotion_link("c9r2omogKFFAc7WBwvbZU00", "g1",
-                                        {"extra": json.dumps({"search_id": "S1"})})
+    link = make_source().promotion_link(StoredProduct("c9r2omogKFFAc7WBwvbZU00", extra={"search_id": "S1"}),
+                                        "g1")
     sent = gateway.calls[-1]
     assert sent["custom_parameters"] == '{"sid":"g1"}'
     assert sent["goods_sign_list"] == '["c9r2omogKFFAc7WBwvbZU00"]'
@@ -85,7 +85,7 @@ def test_unknown_client_id_is_an_auth_error(make_source):
 
 def test_unknown_pid_stops_with_the_gateway_message(make_source):
     with pytest.raises(SourceError, match="60001"):
-        make_source(pid="9_9").promotion_link("x", "g1")
+        make_source(pid="9_9").promotion_link(StoredProduct("x"), "g1")
 
 
 def test_rate_limit_52101_every_other_call_is_retried(make_source, gateway):
@@ -198,7 +198,7 @@ def test_every_parameter_travels_in_the_form_body_with_unix_seconds(make_source,
 
     gateway.handle = spy
     before = int(time.time())
-    make_source().promotion_link("c9r2omogKFFAc7WBwvbZU00", "g1")
+    make_source().promotion_link(StoredProduct("c9r2omogKFFAc7WBwvbZU00"), "g1")
     [(method, query)] = seen
     [params] = gateway.calls
     assert method == "POST" and query == ""

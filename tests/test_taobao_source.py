@@ -12,6 +12,7 @@ from sharekit.core.money import Money
 from sharekit.errors import InputError, SourceAuthError, SourceError, SourceThrottled
 from sharekit.orders.store import upsert_order_lines
 from sharekit.sources import build_source
+from sharekit.sources.base import StoredProduct
 from sharekit.sources.taobao import TaobaoSource
 
 try:  # the fakes package is importable as tests.fakes_tb or fakes_tb depending on the rootdir layout
@@ -125,7 +126,7 @@ def test_persistent_throttling_raises_source_throttled(gateway, make_source):
 def test_promotion_link_carries_the_channel_relation_id_and_a_tpwd(gateway, make_source):
     gateway.add_item("abcDEF123", "保温杯 316不锈钢")
     source = make_source(channels={"friend_lili": {"taobao_relation_id": "2788889"}})
-    link = source.promotion_link("abcDEF123", "friend_lili", {"title": "保温杯 316不锈钢"})
+    link = source.promotion_link(StoredProduct("abcDEF123", "保温杯 316不锈钢"), "friend_lili")
     assert link.url.startswith("https://uland.taobao.com/")
     assert "relationId=2788889" in link.url
     assert link.share_text and "￥" in link.share_text
@@ -138,14 +139,14 @@ def test_promotion_link_carries_the_channel_relation_id_and_a_tpwd(gateway, make
 def test_promotion_link_uses_the_channel_adzone_when_configured(gateway, make_source):
     gateway.add_item("abcDEF123", "保温杯 316不锈钢", coupon=False)
     source = make_source(channels={"moments": {"taobao_adzone_id": "999"}})
-    link = source.promotion_link("abcDEF123", "moments", {"title": "保温杯 316不锈钢"})
+    link = source.promotion_link(StoredProduct("abcDEF123", "保温杯 316不锈钢"), "moments")
     assert "pid=mm_1_2_999" in link.url and link.url.startswith("https://s.click.taobao.com/")
 
 
 def test_untagged_link_reuses_the_stored_search_link_without_a_search(gateway, make_source):
     source = make_source()
-    stored = {"title": "保温杯 316不锈钢", "extra": '{"coupon_share_url": "https://uland.taobao.com/c?e=1"}'}
-    link = source.promotion_link("abcDEF123", "", stored)
+    stored = StoredProduct("abcDEF123", "保温杯 316不锈钢", extra={"coupon_share_url": "https://uland.taobao.com/c?e=1"})
+    link = source.promotion_link(stored, "")
     assert link.url == "https://uland.taobao.com/c?e=1"
     assert [r["method"] for r in gateway.requests] == ["taobao.tbk.tpwd.create"]
     assert link.extra["attributed"] is False
@@ -154,7 +155,7 @@ def test_untagged_link_reuses_the_stored_search_link_without_a_search(gateway, m
 def test_link_without_tpwd_permission_still_works_without_share_text(gateway, make_source):
     gateway.add_item("abcDEF123", "保温杯 316不锈钢")
     gateway.tpwd_permission = False
-    link = make_source().promotion_link("abcDEF123", "", {"title": "保温杯 316不锈钢"})
+    link = make_source().promotion_link(StoredProduct("abcDEF123", "保温杯 316不锈钢"), "")
     assert link.url and link.share_text is None
     assert "tpwd_error" in link.extra
 
@@ -162,7 +163,7 @@ def test_link_without_tpwd_permission_still_works_without_share_text(gateway, ma
 def test_promotion_link_for_an_item_search_no_longer_returns(gateway, make_source):
     source = make_source(channels={"moments": {"taobao_adzone_id": "999"}})
     with pytest.raises(SourceError, match="no longer"):
-        source.promotion_link("gone", "moments", {"title": "保温杯"})
+        source.promotion_link(StoredProduct("gone", "保温杯"), "moments")
 
 
 # orders --------------------------------------------------------------------------------------

@@ -5,9 +5,9 @@ transaction (:func:`~sharekit.catalog.store.upsert_products`), caches product im
 full listing marks the products the supplier no longer lists as unavailable (never deleting
 them: links and orders point at them).
 
-It works for any Source kind. A source may expose ``skipped`` (a list of :class:`Skipped`)
-for input it could not turn into products, ``total`` (the expected number of products, for
-progress) and ``local_images = True`` when its image links may be local files.
+It works for any Source kind through the contract in :mod:`sharekit.sources.base`: the
+source's ``skipped`` rows are reported, its ``total`` drives progress, and ``local_images``
+allows image links that are local files.
 """
 
 from __future__ import annotations
@@ -19,11 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..core.limits import (
-    DEFAULT_FEED_MAX_MB,
-    DEFAULT_FEED_TIMEOUT,
     DEFAULT_MIN_LISTING_SHARE,
-    megabytes,
-    seconds,
     share,
 )
 from ..core.timeutil import to_utc_iso, utcnow
@@ -96,22 +92,12 @@ class PullSummary:
         }
 
 # pull ----------------------------------------------------------------------------------------
-def source_settings(ws: Workspace, name: str) -> dict[str, Any]:
-    """A source's settings with the workspace defaults a kind may need (currency, base_dir)."""
-    settings = ws.config.source(name)
-    settings.setdefault("currency", ws.config.currency)
-    settings.setdefault("base_dir", str(ws.home))
-    settings.setdefault("feed_max_bytes", megabytes(ws.config, "feeds.max_mb", DEFAULT_FEED_MAX_MB))
-    settings.setdefault("feed_timeout", seconds(ws.config, "feeds.timeout", DEFAULT_FEED_TIMEOUT))
-    return settings
-
-
 def open_source(ws: Workspace, name: str, *, client: httpx.Client | None = None, sleep: Any = None,
                 strict: bool = False) -> Source:
     """Build the configured source ``name`` (the registry finds its kind)."""
     from ..sources import build_source
 
-    settings = source_settings(ws, name)
+    settings = ws.source_settings(name)
     if strict:
         settings["strict"] = True
     kwargs: dict[str, Any] = {}
@@ -202,11 +188,9 @@ def pull(ws: Workspace, source_name: str, query: str | None = None, ids: str | S
                 for pid, url in result.image_jobs:
                     jobs.setdefault(url, []).append(pid)
                 if progress is not None:
-                    total = getattr(source, "total", None)
-                    progress(PullProgress("products", summary.fetched, total if isinstance(total, int) else None,
-                                          summary.added, summary.updated, summary.unchanged,
-                                          len(getattr(source, "skipped", ()) or ())))
-            skipped: list[Skipped] = list(getattr(source, "skipped", ()) or ())
+                    progress(PullProgress("products", summary.fetched, source.total, summary.added,
+                                          summary.updated, summary.unchanged, len(source.skipped)))
+            skipped: list[Skipped] = list(source.skipped)
             if progress is not None:  # the listing is complete: its total is now known exactly
                 progress(PullProgress("products", summary.fetched, summary.fetched, summary.added, summary.updated,
                                       summary.unchanged, len(skipped)))
@@ -220,7 +204,7 @@ def pull(ws: Workspace, source_name: str, query: str | None = None, ids: str | S
                 if summary.shrink_refused is None:
                     summary.unavailable = mark_unlisted(conn, source_name, listed, now=now,
                                                         listed_available=listed_available)
-            allow_files = bool(getattr(source, "local_images", False))
+            allow_files = source.local_images
     finally:
         gc.set_threshold(*gc_thresholds)
         conn.execute(f"PRAGMA cache_size = {int(cache_size)}")

@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from ._common import out, print_json, sub_app, warn, workspace
+from ._common import interactive, out, print_json, sub_app, warn, workspace
 
 link_app = sub_app("Create, list and disable short links (one per product and channel).")
 
@@ -25,6 +25,8 @@ def _render(links: list[Any], tz: str, title: str) -> None:
         table.add_column(column, overflow="fold")
     for link in links:
         state = "disabled" if link.disabled else ("expired" if not link.is_active() else "active")
+        if state == "active" and link.state != "ok":
+            state = link.state
         if state == "active" and link.expires_at:
             state = f"until {local_iso(link.expires_at, tz)[:16].replace('T', ' ')}"
         table.add_row(link.code, link.short_url or "-", link.product_id, link.channel or "(none)", state,
@@ -91,6 +93,42 @@ def list_(
         out().print("No links yet. Create one with `sharekit link create PRODUCT --channel C`.")
         return
     _render(links, tz, f"{len(links)} link(s)")
+
+
+@link_app.command("check")
+def check(
+    ctx: typer.Context,
+    json_out: bool = typer.Option(False, "--json", help="Print what was found as JSON."),
+) -> None:
+    """Re-check the products behind active links: mark sold-out and coupon-expired ones.
+
+    A product unavailable in its source's last pull makes its links sold_out; a coupon (or
+    sale price) whose end time passed makes them coupon_expired. The server then answers such
+    a link with a page (已售罄 / 优惠券已过期) offering up to three available products of the
+    same source and channel, and the product page anyway. Run `sharekit pull` first for fresh
+    availability. Quiet when stdout is not a terminal (cron); `link.dead` events tell you.
+
+    Example: sharekit link check --json
+    """
+    from ..offers import check_links
+
+    with workspace(ctx) as ws:
+        result = check_links(ws)
+    if json_out:
+        print_json(result.to_json())
+        return
+    if result.delivery is not None and result.delivery.error:
+        warn(f"webhook: {result.delivery.error}; the events stay queued for the next run.")
+    if not interactive():
+        return
+    dead = result.dead
+    out().print(f"Checked {result.checked} link(s): {sum(s.state == 'sold_out' for s in dead)} sold out, "
+                f"{sum(s.state == 'coupon_expired' for s in dead)} coupon expired "
+                f"({len(result.newly_dead)} new), {len(result.revived)} back to ok.", markup=False)
+    for s in dead:
+        offered = ", ".join(s.alternatives) or "none"
+        out().print(f"  {s.code}  {s.product_id}  {s.channel or '(none)'}  {s.state}: {s.reason}; "
+                    f"offers {offered}", markup=False, soft_wrap=True)
 
 
 @link_app.command("disable")

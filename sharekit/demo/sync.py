@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.timeutil import china_wall_clock, utcnow
+from ..orders.store import apply_status_changes, confirmed_lines
 from ..orders.sync import DEFAULT_LOOKBACK, DEFAULT_OVERLAP, SourceSyncResult, run_windows
 from .gateways import transport
 from .gateways.jd import JdGateway
@@ -62,13 +63,15 @@ def demo_step(ws: Any, examples: Path, say: Callable[[str], None]) -> dict[str, 
             result = SourceSyncResult(name)
             run_windows(ws.db, source, result, since=now - timedelta(days=4), now=now, progress=None,
                         lookback=DEFAULT_LOOKBACK, overlap=DEFAULT_OVERLAP)
-            settle = getattr(source, "settle_due", None)
-            if callable(settle):
-                result.updated += settle(ws.db)
+            if source.settles_orders:
+                result.updated += apply_status_changes(ws.db, source.settle_due(confirmed_lines(ws.db, name)))
         counts = dict(ws.db.execute("SELECT status, count(*) FROM orders WHERE source = ? GROUP BY status",
                                     (name,)).fetchall())
         say(f"sync {name}: replayed recorded answers, {result.inserted} order lines stored "
             f"({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})"
             + (f"; {'; '.join(result.notes)}" if result.notes else ""))
         summary.append({**result.to_json(), "statuses": counts})
+    from ..events.notify import after_orders
+
+    after_orders(ws)  # the replayed orders are announced (and sent to a webhook) like a real sync's
     return {"step": "sync", "done": True, "sources": summary}

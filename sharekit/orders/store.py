@@ -11,7 +11,7 @@ from typing import Any
 
 from ..core.sanitize import clean_text
 from ..core.timeutil import to_utc_iso, utcnow
-from ..sources.base import OrderLine
+from ..sources.base import ConfirmedLine, OrderLine, StatusChange
 from ..store.db import transaction
 
 STATUSES = ("pending", "confirmed", "settled", "invalid", "unknown")
@@ -167,3 +167,32 @@ def upsert_order_lines(conn: sqlite3.Connection, source: str, lines: Iterable[Or
             conn.executemany(_HISTORY, history)
     counts.inserted, counts.updated, counts.unchanged = inserted, updated, unchanged
     return counts
+
+
+def confirmed_lines(conn: sqlite3.Connection, source: str) -> list[ConfirmedLine]:
+    """``source``'s stored confirmed lines, for :meth:`~sharekit.sources.base.Source.settle_due`."""
+    return [ConfirmedLine(row[0], row[1], row[2], json.loads(row[3] or "{}")) for row in conn.execute(
+        "SELECT id, raw_status, commission_minor, extra FROM orders WHERE source = ? AND status = 'confirmed'",
+        (source,))]
+
+
+def apply_status_changes(conn: sqlite3.Connection, changes: Iterable[StatusChange]) -> int:
+    """Move confirmed lines to the statuses a source found due (one transaction; each change a
+    history row). A line that is no longer confirmed is left alone: statuses only move forward."""
+    now = to_utc_iso(utcnow())
+    moved = 0
+    with transaction(conn):
+        for change in changes:
+            if change.status not in STATUSES:
+                raise ValueError(f"bad normalised status {change.status!r}")
+            when = to_utc_iso(change.changed_at)
+            settled_at = when if change.status == "settled" else None
+            row = conn.execute("SELECT raw_status, commission_minor FROM orders WHERE id = ? AND status = 'confirmed'",
+                               (change.line_id,)).fetchone()
+            if row is None:
+                continue
+            conn.execute("UPDATE orders SET status = ?, settled_at = coalesce(?, settled_at) WHERE id = ?",
+                         (change.status, settled_at, change.line_id))
+            conn.execute(_HISTORY, (change.line_id, change.status, row[0], row[1], when, now))
+            moved += 1
+    return moved

@@ -27,7 +27,7 @@ from typing import Any
 from ..core.timeutil import from_iso, to_utc_iso, utcnow
 from ..errors import LockedError, SharekitError
 from ..store.db import transaction
-from .store import upsert_order_lines
+from .store import apply_status_changes, confirmed_lines, upsert_order_lines
 
 DEFAULT_LOOKBACK = timedelta(days=1)
 DEFAULT_OVERLAP = timedelta(minutes=10)
@@ -113,7 +113,7 @@ def order_sources(ws: Any) -> list[str]:
     for name in ws.config.source_names():
         kind = (ws.config.get(f"sources.{name}") or {}).get("kind")
         try:
-            if kind and load_kind(str(kind)).order_window is None:
+            if kind and not load_kind(str(kind)).supports_orders:
                 continue
         except SharekitError:
             pass
@@ -144,11 +144,17 @@ def sync(ws: Any, sources: Iterable[str] | None = None, *, since: datetime | Non
     try:
         names = list(sources) if sources else order_sources(ws)
         moment = (now or utcnow()).replace(microsecond=0)
-        return [
+        results = [
             sync_source(ws, name, since=since, now=moment, progress=progress, sleep=sleep,
                         lookback=lookback, overlap=overlap, source_factory=source_factory)
             for name in dict.fromkeys(names)
         ]
+        from ..events.notify import after_orders
+
+        # events (order.new/settled/invalid, thresholds, source.failed), then the webhook: bounded
+        # in time and never failing the sync (undelivered events wait for the next run)
+        after_orders(ws, sync_results=results)
+        return results
     finally:
         lock.release()
 
@@ -166,13 +172,13 @@ def sync_source(ws: Any, name: str, *, since: datetime | None = None, now: datet
     moment = (now or utcnow()).replace(microsecond=0)
     run_at = to_utc_iso(utcnow())
     try:
-        settings = ws.config.source(name)
+        settings = ws.source_settings(name)
         kwargs: dict[str, Any] = {"sleep": sleep} if sleep is not None else {}
         source = (source_factory or build_source)(name, settings, **kwargs)
     except SharekitError as exc:
         return _fail(conn, result, str(exc), run_at)
     try:
-        if not source.has_orders:
+        if not source.supports_orders:
             return _fail(conn, result, f"{name}: {source.kind} sources have no order API to sync.", run_at)
         settings_lookback = settings.get("sync_lookback_hours")
         first_lookback = lookback or (timedelta(hours=float(settings_lookback)) if settings_lookback
@@ -182,9 +188,8 @@ def sync_source(ws: Any, name: str, *, since: datetime | None = None, now: datet
             timedelta(minutes=float(settings_overlap)) if settings_overlap is not None else DEFAULT_OVERLAP)
         run_windows(conn, source, result, since=since, now=moment, progress=progress, lookback=first_lookback,
              overlap=step_back)
-        settle = getattr(source, "settle_due", None)
-        if callable(settle):
-            moved = settle(conn)
+        if source.settles_orders:
+            moved = apply_status_changes(conn, source.settle_due(confirmed_lines(conn, name)))
             if moved:
                 result.updated += moved
                 result.notes.append(f"{moved} confirmed line(s) settled (payMonth passed)")

@@ -1,74 +1,20 @@
-"""Supplier kinds and the registry that finds them (entry-point group ``sharekit.sources``)."""
+"""Supplier kinds: the Source contract (:mod:`.base`), the registry that finds kinds
+(:mod:`.registry`, entry-point group ``sharekit.sources``) and one module per built-in kind."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass
-from importlib import import_module
-from importlib.metadata import entry_points
-from typing import Any
+from .base import (
+    ConfirmedLine,
+    OrderLine,
+    OrderPage,
+    Product,
+    PromotionLink,
+    Skipped,
+    Source,
+    StatusChange,
+    StoredProduct,
+)
+from .registry import ENTRY_POINT_GROUP, SourceKind, available_kinds, build_source, load_kind
 
-from ..errors import ConfigError, NotFoundError
-from .base import OrderLine, OrderPage, Product, PromotionLink, Source
-
-__all__ = ["OrderLine", "OrderPage", "Product", "PromotionLink", "Source", "SourceKind",
-           "available_kinds", "load_kind", "build_source", "ENTRY_POINT_GROUP"]
-
-ENTRY_POINT_GROUP = "sharekit.sources"
-ENV_PLUGINS = "SHAREKIT_PLUGINS"  # comma list: load only these third-party kinds ("" = none)
-
-BUILTIN: dict[str, str] = {
-    "feed": "sharekit.sources.feed:FeedSource",
-    "shopify": "sharekit.sources.shopify:ShopifySource",
-    "woocommerce": "sharekit.sources.woocommerce:WooCommerceSource",
-    "jd": "sharekit.sources.jd:JdSource",
-    "pdd": "sharekit.sources.pdd:PddSource",
-    "taobao": "sharekit.sources.taobao:TaobaoSource",
-    "amazon": "sharekit.sources.amazon:AmazonSource",
-}
-
-
-@dataclass(frozen=True)
-class SourceKind:
-    name: str
-    target: str        # module:Class
-    builtin: bool
-    error: str | None = None
-
-
-def available_kinds() -> dict[str, SourceKind]:
-    """Every installed kind: the built-ins plus third-party entry points."""
-    kinds = {name: SourceKind(name, target, True) for name, target in BUILTIN.items()}
-    allowed = os.environ.get(ENV_PLUGINS)
-    allow = None if allowed is None else {p.strip() for p in allowed.split(",") if p.strip()}
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name in kinds and kinds[ep.name].target == ep.value:
-            continue
-        if allow is not None and ep.name not in allow:
-            continue
-        kinds[ep.name] = SourceKind(ep.name, ep.value, ep.value in BUILTIN.values())
-    return kinds
-
-
-def load_kind(kind: str) -> type[Source]:
-    """The Source class for ``kind``; a ConfigError when it is unknown or fails to load."""
-    kinds = available_kinds()
-    if kind not in kinds:
-        raise ConfigError(f"Unknown source kind `{kind}` (installed: {', '.join(sorted(kinds))}).")
-    module_name, _, attr = kinds[kind].target.partition(":")
-    try:
-        cls = getattr(import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        raise ConfigError(f"Source kind `{kind}` failed to load: {exc}.") from None
-    if not (isinstance(cls, type) and issubclass(cls, Source)):
-        raise ConfigError(f"Source kind `{kind}` ({kinds[kind].target}) is not a sharekit Source.")
-    return cls
-
-
-def build_source(name: str, settings: Mapping[str, Any], **kwargs: Any) -> Source:
-    """Instantiate the configured source ``name`` from its settings."""
-    kind = settings.get("kind")
-    if not kind:
-        raise NotFoundError(f"Source `{name}` has no `kind`.", hint=f"Set sources.{name}.kind.")
-    return load_kind(str(kind))(name, settings, **kwargs)
+__all__ = ["ConfirmedLine", "ENTRY_POINT_GROUP", "OrderLine", "OrderPage", "Product", "PromotionLink", "Skipped",
+           "Source", "SourceKind", "StatusChange", "StoredProduct", "available_kinds", "build_source", "load_kind"]

@@ -10,7 +10,7 @@
   the shared RetryingClient.
 - Links: ``detailPageURL`` already carries the partner tag; a channel with
   ``[channels.NAME] amazon_tag = "..."`` gets that tracking id in place of it.
-- Orders: Amazon has no order API (``order_window = None``); earnings reports are imported
+- Orders: Amazon has no order API (``supports_orders`` is False); earnings reports are imported
   with ``sharekit orders import FILE --format amazon``.
 """
 
@@ -26,7 +26,7 @@ import httpx
 
 from ..core.money import Money
 from ..errors import ConfigError, InputError, SourceAuthError, SourceError
-from .base import Product, PromotionLink, Skipped, Source
+from .base import Product, PromotionLink, Skipped, Source, StoredProduct
 
 DEFAULT_ENDPOINT = "https://creatorsapi.amazon"
 TOKEN_ENDPOINTS = {
@@ -83,10 +83,12 @@ class AmazonSource(Source):
     """Amazon Associates through the Creators API: search, get items, tagged detail-page links."""
 
     kind: ClassVar[str] = "amazon"
+    supports_links = True
     description: ClassVar[str] = "Amazon Associates through the Creators API"
+    example_settings = {"credential_id": "id", "credential_secret": "secret", "credential_version": "2.1",
+                        "partner_tag": "mytag-20", "marketplace": "www.amazon.com"}
     required_keys: ClassVar[tuple[str, ...]] = (
         "credential_id", "credential_secret", "credential_version", "partner_tag", "marketplace")
-    order_window = None
     default_rate_limit: ClassVar[float | None] = 1.0  # Amazon's starting quota: 1 TPS
 
     def __init__(self, name: str, settings: Mapping[str, Any], *, client: httpx.Client | None = None,
@@ -112,7 +114,6 @@ class AmazonSource(Source):
         }
         self._token: str | None = None
         self._token_expires = 0.0
-        self.skipped: list[Skipped] = []
         self.tokens_fetched = 0
 
     # auth ----------------------------------------------------------------------------------
@@ -323,9 +324,10 @@ class AmazonSource(Source):
         tag = table.get("amazon_tag")
         return str(tag).strip() if tag else None
 
-    def promotion_link(self, native_id: str, channel: str, product: Mapping[str, Any] | None = None) -> PromotionLink:
+    def promotion_link(self, product: StoredProduct, channel: str) -> PromotionLink:
         """The detail-page URL with the channel's tracking id (the partner tag when it has none)."""
-        url = str((product or {}).get("url") or "")
+        native_id = product.native_id
+        url = product.url or ""
         if not url:
             payload = self.get_items([native_id])
             items = (payload.get("itemsResult") or {}).get("items") or []

@@ -1,33 +1,37 @@
-"""The Source interface every supplier kind implements.
+"""The Source contract every supplier kind implements.
 
 A kind is a subclass of :class:`Source` registered under the entry-point group
-``sharekit.sources`` (the built-in kinds register the same way, in pyproject.toml). It is
-built from its ``[sources.NAME]`` settings and an injected ``httpx.Client``:
+``sharekit.sources``. It is built from its ``[sources.NAME]`` settings and an injected
+``httpx.Client``, and declares what it can do as class attributes:
 
 - ``iter_products(query, ids, limit)`` yields *pages* (lists) of :class:`Product`; the pull
-  command stores one page per transaction. A full listing (no query) lets the store mark
-  products the supplier no longer lists as unavailable.
+  stores one page per transaction. A full listing (no query) lets the store mark products the
+  supplier no longer lists as unavailable. Input it cannot turn into products goes into
+  ``self.skipped`` (a list of :class:`Skipped`); ``self.total`` may hold the expected number of
+  products (progress); ``local_images`` says its image links may be local files.
 - ``check()`` makes one cheap call and returns a one-line description of what worked.
-- ``promotion_link(product, channel)`` returns a :class:`PromotionLink` tagged with the
-  channel; kinds without an affiliate API leave the default, which raises ``NotImplementedError``
-  so the link command falls back to the product URL and ``link_template``.
-- ``iter_orders(start, end, cursor)`` yields :class:`OrderPage` objects for updates in
-  ``[start, end)``, which is never longer than ``order_window``; each page carries the cursor
-  to resume from after it. Kinds without an order API leave ``order_window = None``.
+- ``supports_links``: ``promotion_link(product, channel)`` returns a :class:`PromotionLink`
+  tagged with the channel for a :class:`StoredProduct`; without it the link falls back to the
+  product URL and the source's ``link_template``.
+- ``supports_orders``: ``iter_orders(start, end, cursor)`` yields :class:`OrderPage` objects for
+  updates in ``[start, end)``, never longer than ``order_window``; each page carries the cursor to
+  resume from after it. ``settles_orders``: ``settle_due(lines)`` returns the
+  :class:`StatusChange` objects due for stored confirmed lines the supplier never updates (the
+  orders store applies them).
 
-Sources never print; they raise :class:`~sharekit.errors.SourceError` (or a subclass) with
-messages that never include a secret.
+Sources never print and never touch the store; they raise :class:`~sharekit.errors.SourceError`
+(or a subclass) with messages that never include a secret.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..core.envnames import source_env_name
 from ..core.money import Money
 from ..errors import ConfigError
 
@@ -80,7 +84,7 @@ class PromotionLink:
 
 @dataclass
 class OrderLine:
-    """One supplier order line, normalised (see DESIGN.md for the statuses)."""
+    """One supplier order line, normalised (status: pending, confirmed, settled, invalid or unknown)."""
 
     row_id: str                # the supplier's unique id of the line
     order_id: str
@@ -108,25 +112,63 @@ class OrderPage:
     next_cursor: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class StoredProduct:
+    """A stored product as ``promotion_link`` gets it (``extra`` already decoded)."""
+
+    native_id: str
+    title: str = ""
+    url: str | None = None
+    coupon_url: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    id: str = ""               # SOURCE:NATIVE_ID when it comes from the store
+
+
+@dataclass(frozen=True)
+class ConfirmedLine:
+    """A stored confirmed order line, for :meth:`Source.settle_due`."""
+
+    id: str
+    raw_status: str
+    commission_minor: int
+    extra: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A status a stored order line moves to, and when (for the orders store to apply)."""
+
+    line_id: str
+    status: str
+    changed_at: datetime
+
+
 class Source:
-    """Base class of a supplier kind. Subclasses set ``kind`` and override what they support."""
+    """Base class of a supplier kind. Subclasses set ``kind`` and declare what they support."""
 
     kind: ClassVar[str] = ""
     description: ClassVar[str] = ""
     required_keys: ClassVar[tuple[str, ...]] = ()
-    order_window: ClassVar[timedelta | None] = None   # max span of one order query
+    example_settings: ClassVar[Mapping[str, Any]] = {}  # builds the kind offline (docs, the contract test)
+    supports_links: ClassVar[bool] = False     # promotion_link is implemented
+    supports_orders: ClassVar[bool] = False    # iter_orders is implemented
+    settles_orders: ClassVar[bool] = False     # settle_due is implemented
+    order_window: timedelta | None = None      # max span of one order query (with supports_orders)
     order_lookback: ClassVar[timedelta] = timedelta(days=90)
     default_rate_limit: ClassVar[float | None] = None  # requests per second
+    local_images: bool = False                 # image links may be local files (a local feed)
 
     def __init__(self, name: str, settings: Mapping[str, Any], *, client: httpx.Client | None = None,
                  sleep: Any = None) -> None:
         self.name = name
         self.settings = dict(settings)
+        self.skipped: list[Skipped] = []       # what the last iter_products could not use
+        self.total: int | None = None          # products the last listing expects, when known
         missing = [k for k in self.required_keys if self.settings.get(k) in (None, "")]
         if missing:
             raise ConfigError(
                 f"Source `{name}` ({self.kind}) is missing {', '.join(missing)}.",
-                hint=f"Set them in [sources.{name}] or as SHAREKIT_{re.sub(r'[^A-Za-z0-9]', '_', name).upper()}_<KEY>.",
+                hint=f"Set them in [sources.{name}] or as {source_env_name(name, '<KEY>')}.",
             )
         from ..core.http import RetryingClient, make_client
 
@@ -151,10 +193,15 @@ class Source:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def env_name(self, key: str) -> str:
+        """The environment variable the config reads for this source's ``key``."""
+        return source_env_name(self.name, key)
+
     # catalog -------------------------------------------------------------------------------
     def iter_products(self, query: str | None = None, ids: list[str] | None = None,
                       limit: int | None = None) -> Iterator[list[Product]]:
-        raise NotImplementedError(f"{self.kind} sources cannot list products")
+        """Pages of products: all, matching ``query``, or the given native ``ids``; at most ``limit``."""
+        raise NotImplementedError(f"{type(self).__name__} must implement iter_products")
 
     def check(self) -> str:
         """One cheap call; returns what worked, raises SourceError otherwise."""
@@ -162,18 +209,20 @@ class Source:
             return "ok"
         return "ok (no products)"
 
-    # links ---------------------------------------------------------------------------------
-    def promotion_link(self, native_id: str, channel: str, product: Mapping[str, Any] | None = None) -> PromotionLink:
-        raise NotImplementedError
+    # links (supports_links) ----------------------------------------------------------------
+    def promotion_link(self, product: StoredProduct, channel: str) -> PromotionLink:
+        """The supplier's tracked link for ``product`` tagged with ``channel``."""
+        raise NotImplementedError(f"{type(self).__name__} declares supports_links but has no promotion_link")
 
-    # orders --------------------------------------------------------------------------------
+    # orders (supports_orders) --------------------------------------------------------------
     def iter_orders(self, start: datetime, end: datetime,
                     cursor: dict[str, Any] | None = None) -> Iterator[OrderPage]:
-        raise NotImplementedError(f"{self.kind} sources have no order API")
+        """Pages of order lines updated in ``[start, end)``, resuming after ``cursor``."""
+        raise NotImplementedError(f"{type(self).__name__} declares supports_orders but has no iter_orders")
 
-    @property
-    def has_orders(self) -> bool:
-        return self.order_window is not None
+    def settle_due(self, lines: Iterable[ConfirmedLine]) -> list[StatusChange]:
+        """(settles_orders) Status changes due for stored confirmed ``lines`` the supplier never updates."""
+        return []
 
     def product_id(self, native_id: str) -> str:
         return f"{self.name}:{native_id}"

@@ -18,8 +18,7 @@ has no goods.query permission: keywords then filter jingfen results); ``link_api
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar
@@ -28,9 +27,9 @@ import httpx
 
 from ..core.http import RetryableError
 from ..core.money import Money
-from ..core.timeutil import CHINA, china_wall_clock, parse_china_wall_clock, to_utc_iso, utcnow
+from ..core.timeutil import CHINA, china_wall_clock, parse_china_wall_clock, utcnow
 from ..errors import ConfigError, InputError, SourceAuthError, SourceError
-from .base import OrderLine, OrderPage, Product, PromotionLink, Source
+from .base import ConfirmedLine, OrderLine, OrderPage, Product, PromotionLink, Source, StatusChange, StoredProduct
 from .signing import md5_wrap
 
 DEFAULT_ENDPOINT = "https://api.jd.com/routerjson"
@@ -165,9 +164,13 @@ class JdSource(Source):
     """JD Union: goods.jingfen.query / goods.query, promotion links, order.row.query."""
 
     kind: ClassVar[str] = "jd"
+    supports_links = True
+    supports_orders = True
+    settles_orders = True  # payMonth passing settles a line; JD sends no update for it
     description: ClassVar[str] = "JD Union (京东联盟) open platform"
+    example_settings = {"app_key": "key", "app_secret": "secret", "site_id": "61866"}
     required_keys: ClassVar[tuple[str, ...]] = ("app_key", "app_secret", "site_id")
-    order_window: ClassVar[timedelta | None] = timedelta(hours=1)
+    order_window = timedelta(hours=1)
     order_lookback: ClassVar[timedelta] = timedelta(days=90)
     default_rate_limit: ClassVar[float | None] = 5.0
 
@@ -266,7 +269,7 @@ class JdSource(Source):
         what = f"{method} refused by the JD gateway (code {code}: {desc})"
         if "sign" in text or "签名" in text:
             raise SourceAuthError(self.name, f"{what}: the signature did not match.",
-                                  hint=f"Check sources.{self.name}.app_secret (or SHAREKIT_{self._env()}_APP_SECRET).")
+                                  hint=f"Check sources.{self.name}.app_secret (or {self.env_name('app_secret')}).")
         if "app_key" in text or "appkey" in text or "app key" in text:
             raise SourceAuthError(self.name, f"{what}: the app key is not valid.",
                                   hint=f"Check sources.{self.name}.app_key.")
@@ -278,9 +281,6 @@ class JdSource(Source):
         if "limit" in text or "频" in text or "busy" in text or "繁忙" in text or "unavailable" in text:
             raise RetryableError(f"{method} gateway code {code}: rate limited or busy ({desc})")
         raise SourceError(self.name, f"{what}.")
-
-    def _env(self) -> str:
-        return "".join(c if c.isalnum() else "_" for c in self.name).upper()
 
     # products ------------------------------------------------------------------------------
     def iter_products(self, query: str | None = None, ids: list[str] | None = None,
@@ -375,15 +375,15 @@ class JdSource(Source):
         return f"{JINGFEN} answered ({result.get('totalCount', 0)} products in elite {self.elite_id})"
 
     # links ---------------------------------------------------------------------------------
-    def promotion_link(self, native_id: str, channel: str, product: Mapping[str, Any] | None = None) -> PromotionLink:
+    def promotion_link(self, product: StoredProduct, channel: str) -> PromotionLink:
         """A click URL tagged with ``channel`` as subUnionId (common.get, or bysubunionid.get)."""
-        product = dict(product or {})
-        material = str(product.get("url") or f"https://item.jd.com/{native_id}.html")
+        native_id = product.native_id
+        material = str(product.url or f"https://item.jd.com/{native_id}.html")
         if not material.startswith(("http://", "https://")):
             material = "https://" + material
         req: dict[str, Any] = {"materialId": material}
-        if product.get("coupon_url"):
-            req["couponUrl"] = product["coupon_url"]
+        if product.coupon_url:
+            req["couponUrl"] = product.coupon_url
         if channel:
             req["subUnionId"] = channel
         if self.position_id:
@@ -490,33 +490,13 @@ class JdSource(Source):
             extra={k: v for k, v in extra.items() if v not in (None, "")},
         )
 
-    def settle_due(self, conn: sqlite3.Connection) -> int:
-        """Move confirmed rows whose payMonth has passed to settled (JD sends no update for it).
-
-        Runs in the caller's transaction or its own; each change is a status-history row.
-        """
-        from ..store.db import transaction
-
+    def settle_due(self, lines: Iterable[ConfirmedLine]) -> list[StatusChange]:
+        """Confirmed lines whose payMonth has passed are settled then (JD sends no update for it)."""
         today = self.clock().astimezone(CHINA).date()
-        now = to_utc_iso(utcnow())
-        moved = 0
-        with transaction(conn):
-            # payMonth is yyyyMMdd (or "0"): 8-digit strings compare like dates.
-            rows = conn.execute(
-                "SELECT id, raw_status, commission_minor, json_extract(extra, '$.pay_month') AS pay_month"
-                " FROM orders WHERE source = ? AND status = 'confirmed'"
-                " AND json_extract(extra, '$.pay_month') >= '19000101'"
-                " AND json_extract(extra, '$.pay_month') < ?",
-                (self.name, today.strftime("%Y%m%d"))).fetchall()
-            for row in rows:
-                paid_on = pay_month_date(row["pay_month"])
-                if paid_on is None or not paid_on < today:
-                    continue
-                settled = to_utc_iso(datetime(paid_on.year, paid_on.month, paid_on.day, tzinfo=CHINA))
-                conn.execute("UPDATE orders SET status = 'settled', settled_at = ? WHERE id = ?", (settled, row["id"]))
-                conn.execute(
-                    "INSERT INTO order_status_history (order_line, status, raw_status, commission_minor, changed_at,"
-                    " recorded_at) VALUES (?,?,?,?,?,?)",
-                    (row["id"], "settled", row["raw_status"], row["commission_minor"], settled, now))
-                moved += 1
-        return moved
+        changes: list[StatusChange] = []
+        for line in lines:
+            paid_on = pay_month_date(line.extra.get("pay_month"))
+            if paid_on is not None and paid_on < today:
+                changes.append(StatusChange(line.id, "settled",
+                                            datetime(paid_on.year, paid_on.month, paid_on.day, tzinfo=CHINA)))
+        return changes

@@ -27,7 +27,7 @@ from ..core.http import RetryableError
 from ..core.money import Money
 from ..core.timeutil import utcnow
 from ..errors import SourceAuthError, SourceError
-from .base import OrderLine, OrderPage, Product, PromotionLink, Source
+from .base import OrderLine, OrderPage, Product, PromotionLink, Source, StoredProduct
 from .signing import md5_wrap
 
 DEFAULT_ENDPOINT = "https://gw-api.pinduoduo.com/api/router"
@@ -97,9 +97,12 @@ class PddSource(Source):
     """Pinduoduo: pdd.ddk.goods.search, promotion.url.generate, order.list.increment.get."""
 
     kind: ClassVar[str] = "pdd"
+    supports_links = True
+    supports_orders = True
     description: ClassVar[str] = "Pinduoduo 多多进宝 open platform"
+    example_settings = {"client_id": "id", "client_secret": "secret", "pid": "1_2"}
     required_keys: ClassVar[tuple[str, ...]] = ("client_id", "client_secret", "pid")
-    order_window: ClassVar[timedelta | None] = timedelta(hours=24)
+    order_window = timedelta(hours=24)
     order_lookback: ClassVar[timedelta] = timedelta(days=90)
     default_rate_limit: ClassVar[float | None] = 5.0
 
@@ -154,10 +157,10 @@ class PddSource(Source):
             raise RetryableError(f"{api} error {code}: rate limited or unavailable ({msg})")
         text = msg.lower()
         what = f"{api} refused (error {code}: {msg or 'no message'})"
-        env = "".join(c if c.isalnum() else "_" for c in self.name).upper()
         if "sign" in text or "签名" in text:
             raise SourceAuthError(self.name, f"{what}: the signature did not match.",
-                                  hint=f"Check sources.{self.name}.client_secret (or SHAREKIT_{env}_CLIENT_SECRET).")
+                                  hint=f"Check sources.{self.name}.client_secret "
+                                       f"(or {self.env_name('client_secret')}).")
         if "client_id" in text or "client id" in text:
             raise SourceAuthError(self.name, f"{what}: the client id is not valid.",
                                   hint=f"Check sources.{self.name}.client_id.")
@@ -232,19 +235,11 @@ class PddSource(Source):
         return f"{GOODS_SEARCH} answered ({result.get('total_count', 0)} goods)"
 
     # links ---------------------------------------------------------------------------------
-    def promotion_link(self, native_id: str, channel: str, product: Mapping[str, Any] | None = None) -> PromotionLink:
+    def promotion_link(self, product: StoredProduct, channel: str) -> PromotionLink:
         """A promotion URL with ``custom_parameters = {"sid": channel}``."""
-        extra_in: dict[str, Any] = {}
-        raw_extra = (product or {}).get("extra")
-        if isinstance(raw_extra, str):
-            try:
-                extra_in = json.loads(raw_extra)
-            except ValueError:
-                extra_in = {}
-        elif isinstance(raw_extra, Mapping):
-            extra_in = dict(raw_extra)
+        native_id = product.native_id
         business: dict[str, Any] = {"p_id": self.pid, "goods_sign_list": [native_id], "generate_short_url": True,
-                                    "search_id": extra_in.get("search_id")}
+                                    "search_id": product.extra.get("search_id")}
         if channel:
             business["custom_parameters"] = {"sid": channel}
         result = self.call(LINK_GENERATE, business)

@@ -32,6 +32,7 @@ class ShopifySource(Source):
 
     kind = "shopify"
     description = "A Shopify store's public /products.json listing"
+    example_settings = {"store": "https://shop.example"}
     required_keys = ("store",)
     default_rate_limit = 2.0
 
@@ -43,8 +44,6 @@ class ShopifySource(Source):
         self.base = base_url(self.settings)
         self.currency = str(self.settings.get("currency") or "CNY").upper()
         self.page_size = max(1, min(MAX_PAGE, int(self.settings.get("page_size", MAX_PAGE))))
-        self.skipped: list[Skipped] = []
-        self.total: int | None = None
         try:
             Money(0, self.currency)
         except InputError:

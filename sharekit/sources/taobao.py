@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -34,7 +33,7 @@ from ..core.http import RetryableError
 from ..core.money import Money
 from ..core.timeutil import china_wall_clock, parse_china_wall_clock, utcnow
 from ..errors import ConfigError, InputError, SourceAuthError, SourceError
-from .base import OrderLine, OrderPage, Product, PromotionLink, Source
+from .base import OrderLine, OrderPage, Product, PromotionLink, Source, StoredProduct
 
 DEFAULT_ENDPOINT = "https://eco.taobao.com/router/rest"
 SIGN_METHODS = ("md5", "hmac", "hmac-sha256")
@@ -132,9 +131,12 @@ class TaobaoSource(Source):
     """Alimama's TOP API: material search, click / coupon links with 淘口令, order details."""
 
     kind: ClassVar[str] = "taobao"
+    supports_links: ClassVar[bool] = True
+    supports_orders: ClassVar[bool] = True
     description: ClassVar[str] = "Taobao / Tmall through Alimama (淘宝联盟) TOP API"
+    example_settings = {"app_key": "key", "app_secret": "secret", "adzone_id": "1"}
     required_keys: ClassVar[tuple[str, ...]] = ("app_key", "app_secret", "adzone_id")
-    order_window: ClassVar[timedelta | None] = timedelta(hours=3)
+    order_window = timedelta(hours=3)
     BIG_SALE_WINDOW: ClassVar[timedelta] = timedelta(minutes=20)
     default_rate_limit: ClassVar[float | None] = 10.0  # well below the ~40/s account-wide API share
 
@@ -287,6 +289,7 @@ class TaobaoSource(Source):
                 "shop_title": basic.get("shop_title"),
                 "user_type": basic.get("user_type"),
                 "volume": basic.get("volume"),
+                "coupon_end": _coupon_end(item, price_info),
             },
         )
 
@@ -306,26 +309,21 @@ class TaobaoSource(Source):
             tag["adzone_id"] = str(table["taobao_adzone_id"])
         return tag
 
-    def promotion_link(self, native_id: str, channel: str, product: Mapping[str, Any] | None = None) -> PromotionLink:
+    def promotion_link(self, product: StoredProduct, channel: str) -> PromotionLink:
         """The item's coupon/click link tagged with the channel, plus its 淘口令 as share text."""
-        product = dict(product or {})
+        native_id, title = product.native_id, product.title
         tag = self.channel_tag(channel) if channel else {}
-        extra_stored = product.get("extra") or {}
-        if isinstance(extra_stored, str):
-            try:
-                extra_stored = json.loads(extra_stored)
-            except ValueError:
-                extra_stored = {}
+        extra_stored = product.extra
         url: str | None = None
         if not tag:
             # untagged: the link the search already gave under the source's own adzone
             url = extra_stored.get("coupon_share_url") or extra_stored.get("click_url")
         if not url:
-            url = self._search_link(native_id, str(product.get("title") or native_id), tag)
+            url = self._search_link(native_id, title or native_id, tag)
         extra: dict[str, Any] = {"channel_tag": tag or None, "attributed": bool(tag)}
         share_text = None
         if _truthy(self.settings.get("tpwd", True)):
-            share_text = self._tpwd(url, str(product.get("title") or "好物推荐"), extra)
+            share_text = self._tpwd(url, title or "好物推荐", extra)
         return PromotionLink(url=url, share_text=share_text, extra=extra)
 
     def _search_link(self, native_id: str, title: str, tag: Mapping[str, str]) -> str:
@@ -494,3 +492,16 @@ def _truthy(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")
     return bool(value)
+
+
+def _coupon_end(item: dict[str, Any], price_info: dict[str, Any]) -> Any:
+    """When the item's coupon ends: the older API's ``coupon_end_time`` (a date), else the earliest
+    ``promotion_end_time`` (ms) of a coupon (券) step in ``final_promotion_path_list``."""
+    for holder in (item, item.get("coupon_info") or {}, price_info):
+        if isinstance(holder, dict) and holder.get("coupon_end_time"):
+            return holder["coupon_end_time"]
+    steps = _unwrap_list(price_info.get("final_promotion_path_list"), "final_promotion_path_map_data")
+    ends = [s.get("promotion_end_time") for s in steps
+            if isinstance(s, dict) and "券" in str(s.get("promotion_title") or "") and s.get("promotion_end_time")]
+    numbers = [int(v) for v in ends if str(v).isdigit()]
+    return min(numbers) if numbers else None

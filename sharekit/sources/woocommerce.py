@@ -39,6 +39,7 @@ class WooCommerceSource(Source):
 
     kind = "woocommerce"
     description = "A WooCommerce store's public Store API (wc/store/v1)"
+    example_settings = {"store": "https://shop.example"}
     required_keys = ("store",)
     default_rate_limit = 2.0
 
@@ -47,8 +48,6 @@ class WooCommerceSource(Source):
         self.base = base_url(self.settings)
         self.currency = str(self.settings.get("currency") or "CNY").upper()
         self.per_page = max(1, min(MAX_PER_PAGE, int(self.settings.get("per_page", MAX_PER_PAGE))))
-        self.skipped: list[Skipped] = []
-        self.total: int | None = None
 
     def _page(self, page: int, params: dict[str, Any]) -> tuple[list[Any], int | None, int | None]:
         what = f"GET {API_PATH}?page={page}"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.envnames import source_env_prefix
 from ..core.redact import MASK, SECRET_WORDS, is_secret_key, mask_secrets  # noqa: F401 - re-exported
 from ..errors import ConfigError, NotFoundError
 
@@ -196,7 +197,7 @@ class Config:
                 hint=f"Add a [sources.{name}] table with a `kind`.",
             )
         settings = _resolve_env(dict(sources[name]))
-        prefix = "SHAREKIT_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper() + "_"
+        prefix = source_env_prefix(name)
         for env_key, env_value in os.environ.items():
             if env_key.startswith(prefix) and env_value:
                 key = env_key[len(prefix):].lower()

@@ -6,7 +6,9 @@ import os
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from ..core.limits import DEFAULT_FEED_MAX_MB, DEFAULT_FEED_TIMEOUT, megabytes, seconds
 from ..core.private import private_mkdir
 from .config import STARTER_CONFIG, Config, load_config, write_config
 from .db import open_db
@@ -37,6 +39,18 @@ class Workspace:
         if self._db is None:
             self._db = open_db(self.paths.db)
         return self._db
+
+    def source_settings(self, name: str) -> dict[str, Any]:
+        """The settings a source ``name`` is built from, the same for pull, link and sync: its
+        config table (environment overrides applied) plus the workspace defaults a kind may use
+        (``currency``, ``base_dir`` for relative paths)."""
+        settings = self.config.source(name)
+        settings.setdefault("currency", self.config.currency)
+        settings.setdefault("base_dir", str(self.home))
+        # a remote feed's byte cap and whole-download time limit ([feeds] max_mb / timeout)
+        settings.setdefault("feed_max_bytes", megabytes(self.config, "feeds.max_mb", DEFAULT_FEED_MAX_MB))
+        settings.setdefault("feed_timeout", seconds(self.config, "feeds.timeout", DEFAULT_FEED_TIMEOUT))
+        return settings
 
     def reload_config(self) -> Config:
         self.config = load_config(self.paths.config)

@@ -49,6 +49,7 @@ class Link:
     disabled: bool = False
     expires_at: str | None = None
     created: bool = False  # True when this call stored it (False: an existing link reused)
+    state: str = "ok"  # ok | sold_out | coupon_expired (set by `sharekit link check`)
 
     @property
     def share_url(self) -> str:
@@ -74,6 +75,7 @@ class Link:
             "created_at": local_iso(self.created_at, tz),
             "expires_at": local_iso(self.expires_at, tz),
             "disabled": self.disabled,
+            "state": self.state,
         }
 
 
@@ -89,7 +91,7 @@ def row_to_link(row: sqlite3.Row, base_url: str | None) -> Link:
     return Link(code=row["code"], product_id=row["product_id"], channel=row["channel"],
                 target_url=row["target_url"], short_url=short_url_for(base_url, row["code"]),
                 share_text=row["share_text"], created_at=row["created_at"], disabled=bool(row["disabled"]),
-                expires_at=row["expires_at"])
+                expires_at=row["expires_at"], state=row["state"])
 
 
 def _base_url(ws: Any) -> str | None:
@@ -128,22 +130,20 @@ def find_link(conn: sqlite3.Connection, product_id: str, channel: str, base_url:
 def target_for(ws: Any, product: sqlite3.Row, channel: str) -> tuple[str, str | None, dict[str, Any]]:
     """The supplier's tracked URL for ``product`` and ``channel`` (plus share text and extras).
 
-    Sources with an affiliate API answer ``promotion_link``; others fall back to the product
-    URL through the source's ``link_template`` (default ``{url}?ref={channel}``).
+    Sources that support links answer ``promotion_link``; others fall back to the product URL
+    through the source's ``link_template`` (default ``{url}?ref={channel}``).
     """
-    from ..sources import build_source
+    from ..sources import StoredProduct, build_source
 
     source_name = product["source"]
-    settings = ws.config.source(source_name) if source_name in ws.config.source_names() else {}
+    settings = ws.source_settings(source_name) if source_name in ws.config.source_names() else {}
     if settings.get("kind"):
-        source = build_source(source_name, settings)
-        try:
-            link = source.promotion_link(product["native_id"], channel, dict(product))
-            return link.url, link.share_text, dict(link.extra)
-        except NotImplementedError:
-            pass
-        finally:
-            source.close()
+        with build_source(source_name, settings) as source:
+            if source.supports_links:
+                stored = StoredProduct(product["native_id"], product["title"] or "", product["url"],
+                                       product["coupon_url"], json.loads(product["extra"] or "{}"), product["id"])
+                link = source.promotion_link(stored, channel)
+                return link.url, link.share_text, dict(link.extra)
     url = product["url"] or ""
     default = ("{url}&ref={channel}" if "?" in url else "{url}?ref={channel}") if channel else "{url}"
     template = str(settings.get("link_template") or default)

@@ -115,6 +115,9 @@ def _import(ws: Any, conn: sqlite3.Connection, path: Path, fmt: str, strict: boo
         result.sources = sorted({src for src, _ in lines})
         conn.execute("INSERT INTO imports (sha256, path, format, rows, imported_at) VALUES (?,?,?,?,?)",
                      (digest, str(path.absolute()), fmt, len(lines), to_utc_iso(utcnow())))
+    from ...events.notify import after_orders
+
+    after_orders(ws)  # order events, then the webhook (bounded; the import is already committed)
     return result
 
 

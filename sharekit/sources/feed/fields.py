@@ -42,8 +42,13 @@ ALIASES: dict[str, str] = {
     "gtin": "gtin", "mpn": "mpn", "condition": "condition", "product_type": "product_type",
     "google_product_category": "google_product_category", "item_group_id": "item_group_id",
     "shop": "shop", "店铺": "shop", "店铺名称": "shop",
+    "coupon_end": "coupon_end", "coupon_end_time": "coupon_end", "coupon_expires": "coupon_end",
+    "券结束时间": "coupon_end", "优惠券结束时间": "coupon_end", "券截止": "coupon_end",
+    "sale_price_effective_date": "sale_price_effective_date",
 }
-EXTRA_ATTRS = ("gtin", "mpn", "condition", "product_type", "google_product_category", "item_group_id", "shop")
+# kept in the product's extra as written; `sharekit link check` reads coupon_end / sale_price_effective_date
+EXTRA_ATTRS = ("gtin", "mpn", "condition", "product_type", "google_product_category", "item_group_id", "shop",
+               "coupon_end", "sale_price_effective_date")
 AVAILABLE = {"in_stock": True, "instock": True, "in stock": True, "available": True, "preorder": True,
              "backorder": True, "limited_availability": True, "yes": True, "true": True, "1": True,
              "有货": True, "在售": True, "现货": True, "预售": True,

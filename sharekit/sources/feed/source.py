@@ -29,6 +29,7 @@ class FeedSource(Source):
 
     kind = "feed"
     description = "A CSV, TSV, JSON or Merchant Center (TSV / RSS XML) product file, local or by URL"
+    example_settings = {"path": "products.csv"}
 
     def __init__(self, name: str, settings: Mapping[str, Any], **kwargs: Any) -> None:
         self._offline_client: httpx.Client | None = None
@@ -49,8 +50,6 @@ class FeedSource(Source):
         # a remote feed's byte cap and whole-download time limit ([feeds] max_mb / timeout)
         self.max_bytes = int(self.settings.get("feed_max_bytes") or DEFAULT_FEED_MAX_MB * 1024 * 1024)
         self.deadline = float(self.settings.get("feed_timeout") or DEFAULT_FEED_TIMEOUT)
-        self.skipped: list[Skipped] = []
-        self.total: int | None = None
         self.path: Path | None = None
         self.url: str | None = None
         if path:

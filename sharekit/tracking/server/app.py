@@ -87,6 +87,30 @@ def taobao_page(share_text: str | None, target_url: str, title: str | None) -> b
     return _PAGE.format(title=heading, body=body).encode("utf-8")
 
 
+_DEAD_HEADINGS = {"sold_out": ("已售罄", "这款商品已经卖完了。"),
+                  "coupon_expired": ("优惠券已过期", "这款商品的优惠券已经结束了。")}
+
+
+def dead_page(row: Any, alternatives: list[Any]) -> bytes:
+    """The page for a sold-out or coupon-expired link: up to three working links of the same source
+    and channel (each its own short link, counted), and the product page anyway (``?go=1``)."""
+    heading, sentence = _DEAD_HEADINGS.get(row["state"], ("商品已下架", "这款商品暂时无法购买。"))
+    items = []
+    for alt in alternatives:
+        price = ""
+        if alt["price_minor"] is not None and alt["currency"]:
+            from ...core.money import Money
+
+            price = f" <b>{html.escape(Money(int(alt['price_minor']), alt['currency']).format())}</b>"
+        title = html.escape(alt["title"] or alt["code"])
+        items.append(f"<li><a href=\"/{html.escape(alt['code'])}\">{title}</a>{price}</li>")
+    others = (f"<p>看看同样优惠的其他好物：</p><ul>{''.join(items)}</ul>" if items else "")
+    body = (f"<h1>{heading}</h1><p>{html.escape(row['title'] or '')}</p><p>{sentence}</p>{others}"
+            f"<p class=\"hint\"><a href=\"/{html.escape(row['code'])}?go=1\">仍然查看商品页 · "
+            "See the product page anyway</a></p>")
+    return _PAGE.format(title=heading, body=body).encode("utf-8")
+
+
 def _location(target: str) -> bytes:
     """The Location header value: the stored target, ASCII-safe, never a header injection."""
     target = target.replace("\r", "").replace("\n", "")
@@ -192,8 +216,12 @@ class RedirectApp:
         user_agent = headers.get(b"user-agent", b"").decode("latin-1")
         referer = headers.get(b"referer", b"").decode("latin-1") or None
         query = scope.get("query_string") or b""
-        via_qr = b"=" in query and any(k.lower() == "s" and v.lower() == "q"
-                                       for k, v in parse_qsl(query.decode("latin-1")))
+        params = parse_qsl(query.decode("latin-1")) if b"=" in query else ()
+        via_qr = any(k.lower() == "s" and v.lower() == "q" for k, v in params)
+        dead = row["state"] != "ok"
+        if dead and ("go", "1") in params:  # "show me the product anyway": the page view was the click
+            await self._answer(send, method, row, in_wechat="MicroMessenger" in user_agent)
+            return
         client = scope.get("client")
         ip = client[0] if client else ""
         assert self.classifier is not None
@@ -204,11 +232,33 @@ class RedirectApp:
         else:
             self.recorder.record(click)
 
-        if click.in_wechat and (row["share_text"] or row["source"] in self.taobao_sources):
+        if dead:
+            page = dead_page(row, self._alternatives(row))
+            await _respond(send, 200, page, b"text/html; charset=utf-8", method)
+            return
+        await self._answer(send, method, row, click.in_wechat)
+
+    async def _answer(self, send: Any, method: str, row: sqlite3.Row, in_wechat: bool) -> None:
+        """The link's own answer: the 淘口令 page for Taobao inside WeChat, else 302 to the stored target."""
+        if in_wechat and (row["share_text"] or row["source"] in self.taobao_sources):
             page = taobao_page(row["share_text"], row["target_url"], row["title"])
             await _respond(send, 200, page, b"text/html; charset=utf-8", method)
             return
         await _respond(send, 302, b"", None, method, [(b"location", _location(row["target_url"]))])
+
+    def _alternatives(self, row: sqlite3.Row) -> list[sqlite3.Row]:
+        """The working links `link check` chose for a dead one (same source and channel), in its order."""
+        try:
+            codes = [str(c) for c in json.loads(row["alternatives"] or "[]")][:3]
+        except (ValueError, TypeError):
+            return []
+        if not codes:
+            return []
+        assert self.conn is not None
+        found = {r["code"]: r for r in self.conn.execute(
+            "SELECT l.code, p.title, p.price_minor, p.currency FROM links l LEFT JOIN products p ON p.id = l.product_id"
+            f" WHERE l.code IN ({','.join('?' * len(codes))}) AND l.disabled = 0 AND l.state = 'ok'", codes)}
+        return [found[c] for c in codes if c in found]
 
     def _lookup(self, code: str) -> sqlite3.Row | None:
         """The active link for ``code`` (ignoring case) with its product's source and title.
@@ -225,6 +275,7 @@ class RedirectApp:
             assert self.conn is not None
             row = self.conn.execute(
                 "SELECT l.code, l.channel, l.product_id, l.target_url, l.share_text, l.disabled, l.expires_at,"
+                " l.state, l.alternatives,"
                 " p.source, p.title FROM links l LEFT JOIN products p ON p.id = l.product_id"
                 " WHERE upper(l.code) = ?",
                 (key,),
