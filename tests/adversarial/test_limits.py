@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from catalog_fakes import FakeServer, Reply, endless, image_bytes, shopify_app, shopify_product, trickle
+from catalog_fakes import Reply, endless, image_bytes, shopify_app, shopify_product, trickle
 
 from sharekit.catalog.images import ImageCache, ImageError
 from sharekit.core.download import CancelToken, DownloadError, download
