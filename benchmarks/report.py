@@ -129,7 +129,7 @@ def baseline_day(conn, lo: str, hi: str, day_lo: str, day_hi: str) -> list:
         " sum(CASE WHEN status = 'invalid' THEN commission_minor ELSE 0 END)"
         " FROM orders WHERE currency = 'CNY' AND ordered_at >= ? AND ordered_at < ? GROUP BY d",
         (OFFSET, lo, hi)).fetchall()
-    clicks = conn.execute("SELECT day, sum(clicks - bots) FROM click_daily WHERE day >= ? AND day <= ? GROUP BY day",
+    clicks = conn.execute("SELECT day, sum(clicks) FROM click_daily WHERE day >= ? AND day <= ? GROUP BY day",
                           (day_lo, day_hi)).fetchall()
     return [orders, clicks]
 
@@ -143,7 +143,7 @@ def baseline_channel(conn, lo: str, hi: str, day_lo: str, day_hi: str) -> list:
         " FROM orders WHERE currency = 'CNY' AND ordered_at >= ? AND ordered_at < ? GROUP BY channel",
         (lo, hi)).fetchall()
     clicks = conn.execute(
-        "SELECT l.channel, sum(c.clicks - c.bots) FROM click_daily c JOIN links l ON l.code = c.code"
+        "SELECT l.channel, sum(c.clicks) FROM click_daily c JOIN links l ON l.code = c.code"
         " WHERE c.day >= ? AND c.day <= ? GROUP BY l.channel", (day_lo, day_hi)).fetchall()
     return [orders, clicks]
 

@@ -12,7 +12,7 @@ CNY order lines (amount / commission in yuan; local times +08:00):
 
 USD: U1 jd:u1 wechat_group_a pending 15.00 / 1.50, 2026-11-11 10:00.
 
-Human clicks (clicks - bots) from click_daily: L1 (jd:p1, wechat_group_a) 10 on 10-31 and 20 on
+People's clicks from click_daily (bots counted apart): L1 (jd:p1, wechat_group_a) 10 on 10-31 and 20 on
 11-01; L2 (jd:p2, friend_lili) 45 on 11-15; L3 (jd:p3, moments) 25 on 11-03; L5 (jd:u1, a USD
 product) 7 on 11-11; L4 (pdd:p9, no channel) none.
 """
@@ -58,8 +58,8 @@ def add_products_and_links(conn) -> None:
                                ("L3", "jd:p3", "moments"), ("L4", "pdd:p9", ""), ("L5", "jd:u1", "wechat_group_a")):
         conn.execute("INSERT INTO links (code, product_id, channel, target_url, created_at) VALUES (?,?,?,?,?)",
                      (code, pid, channel, "https://example.com/", now))
-    for code, day, clicks, bots in (("L1", "2026-10-31", 12, 2), ("L1", "2026-11-01", 20, 0),
-                                    ("L2", "2026-11-15", 50, 5), ("L3", "2026-11-03", 25, 0),
+    for code, day, clicks, bots in (("L1", "2026-10-31", 10, 2), ("L1", "2026-11-01", 20, 0),
+                                    ("L2", "2026-11-15", 45, 5), ("L3", "2026-11-03", 25, 0),
                                     ("L5", "2026-11-11", 7, 0)):
         conn.execute("INSERT INTO click_daily (code, day, clicks, bots) VALUES (?,?,?,?)", (code, day, clicks, bots))
 

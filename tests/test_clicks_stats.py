@@ -60,12 +60,42 @@ def test_stats_by_link_count_people_visitors_bots_and_qr_split(ws, clicked):
     stats = click_stats(ws, "link")
     rows = {r.key: r for r in stats.rows}
     a = rows[clicked["a"]]
-    assert (a.clicks, a.visitors, a.bots, a.qr, a.link, a.wechat) == (4, 3, 1, 2, 2, 3)
+    # visitors: 1.1.1.1 (WeChat, on both days) and 1.1.1.2: two people, not 3 daily uniques
+    assert (a.clicks, a.visitors, a.bots, a.qr, a.link, a.wechat) == (4, 2, 1, 2, 2, 3)
     assert (a.channel, a.product) == ("moments", "demo:SK001")
     b = rows[clicked["b"]]
     assert (b.clicks, b.visitors, b.bots) == (1, 1, 1)  # HEAD is a bot hit, not a click
     assert stats.rows[0].key == clicked["a"]  # most clicks first
     assert (stats.total.clicks, stats.total.bots, stats.total.qr) == (6, 2, 3)
+    assert stats.total.visitors == 4  # 1.1.1.1, 1.1.1.2, 2.2.2.2, 3.3.3.3 (the bot is no visitor)
+
+
+def test_visitors_are_distinct_per_grouping_and_span_not_sums(ws, clicked):
+    by_channel = {r.key: r.visitors for r in click_stats(ws, "channel").rows}
+    # moments: 1.1.1.1 (link a on two days), 1.1.1.2 (a), 3.3.3.3 (c) -> 3, not 4 (sum of link-days)
+    assert by_channel == {"moments": 3, "family": 1}
+    by_product = {r.key: r.visitors for r in click_stats(ws, "product").rows}
+    assert by_product == {"demo:SK001": 3, "demo:SK002": 1}
+    by_day = {r.key: r.visitors for r in click_stats(ws, "day").rows}
+    assert by_day == {"2026-11-24": 2, "2026-11-25": 3}
+    assert click_stats(ws, "day").to_json()["visitors_method"] == "exact"
+
+
+def test_one_person_opening_three_links_of_a_channel_is_one_visitor(ws):
+    add_product(ws, "demo:SK001")
+    add_product(ws, "demo:SK002")
+    add_product(ws, "demo:SK003")
+    codes = [ensure_link(ws, f"demo:SK00{i}", "mama_group").code for i in (1, 2, 3)]
+    cl = Classifier(b"salt", "Asia/Shanghai")
+    when = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+    writer = ClickWriter(ws.paths.db)
+    try:
+        writer.write([cl.click(code=c, channel="mama_group", product_id=None, ip="5.5.5.5", user_agent=WECHAT,
+                               referer=None, method="GET", via_qr=False, now=when) for c in codes])
+    finally:
+        writer.close()
+    row = click_stats(ws, "channel").rows[0]
+    assert (row.key, row.clicks, row.visitors) == ("mama_group", 3, 1)
 
 
 def test_stats_by_channel_product_and_local_day(ws, clicked):

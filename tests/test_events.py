@@ -224,3 +224,20 @@ def test_demo_sync_replay_sends_signed_new_and_settled_events(tmp_path, receiver
     for headers, body in hook.posts:
         assert headers["x-sharekit-signature"] == "sha256=" + hmac.new(SECRET.encode(), body,
                                                                        hashlib.sha256).hexdigest()
+
+
+def test_a_weekly_threshold_is_announced_once_per_week(ws, tmp_path, cli):
+    from datetime import UTC, datetime
+
+    assert cli("channel", "add", "g", "--kind", "group", "--threshold", "120").exit_code == 0
+    with ws.db:  # the period column the economics work adds; created here when this schema lacks it
+        if "threshold_period" not in {r[1] for r in ws.db.execute("PRAGMA table_info(channels)")}:
+            ws.db.execute("ALTER TABLE channels ADD COLUMN threshold_period TEXT NOT NULL DEFAULT 'none'")
+        ws.db.execute("UPDATE channels SET threshold_period = 'week' WHERE name = 'g'")
+    import_orders(ws, write(tmp_path, "a.csv", FIRST), "csv")  # ordered 2026-11-20 (a Friday)
+    record_order_events(ws.db, now=datetime(2026, 11, 21, tzinfo=UTC))
+    record_order_events(ws.db, now=datetime(2026, 11, 22, tzinfo=UTC))
+    found = list_events(ws.db, kinds=["channel.threshold_reached"])
+    assert [e.payload["period_start"] for e in found] == ["2026-11-16"]
+    record_order_events(ws.db, now=datetime(2026, 11, 24, tzinfo=UTC))  # next week: nothing ordered yet
+    assert len(list_events(ws.db, kinds=["channel.threshold_reached"])) == 1

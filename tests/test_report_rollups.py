@@ -80,7 +80,7 @@ def test_insert_or_replace_writers_are_caught_and_the_rollups_rebuilt(ws):
     assert ensure_rollups(conn) is False
     # REPLACE deletes the old row without firing the delete trigger: the rollups would count it twice
     conn.execute("INSERT OR REPLACE INTO orders SELECT * FROM orders WHERE id = 'jd:A3'")
-    conn.execute("INSERT OR REPLACE INTO click_daily (code, day, clicks, bots) VALUES ('L2', '2026-11-15', 51, 5)")
+    conn.execute("INSERT OR REPLACE INTO click_daily (code, day, clicks, bots) VALUES ('L2', '2026-11-15', 46, 5)")
     channel = {r.key: r for r in earnings_report(ws, by="channel").rows}
     assert (channel["friend_lili"].orders, channel["friend_lili"].clicks) == (2, 46)
     assert_rollups_match(conn)

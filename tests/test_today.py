@@ -173,3 +173,19 @@ def test_explain_prints_the_parts_of_each_score(world, cli):
     assert result.exit_code == 0, result.output
     assert "parts: drop 0.00  coupon " in result.stdout
     assert "commission 10% ≈ ¥1.00 per order" in result.stdout
+
+
+def test_a_channels_clicks_move_its_picks_too(world):
+    ws = world
+    past = NOW - timedelta(days=10)
+    store(ws, [product("k1", "30.00", brand="苏泊尔"), product("k2", "31.00", brand="苏泊尔"),
+               product("b1", "30.00", brand="完美日记"), product("b2", "31.00", brand="完美日记")], past)
+    ws.db.execute("INSERT INTO links (code, product_id, channel, target_url, created_at) VALUES (?,?,?,?,?)",
+                  ("K1G", "shop:k1", "g", "https://shop.example.com/k1", to_utc_iso(past)))
+    ws.db.execute("INSERT INTO click_daily (code, day, clicks, visitors) VALUES ('K1G', ?, 20, 15)",
+                  ((NOW - timedelta(days=5)).date().isoformat(),))
+    ws.db.commit()
+    g, m = pick_today(ws, ["g", "m"], count=1, now=NOW)
+    assert g.picks[0].product_id in {"shop:k1", "shop:k2"}
+    assert "this group clicked 20 苏泊尔 item(s) in the last 60 days" in g.picks[0].reasons
+    assert m.picks[0].parts["channel"] == 0

@@ -48,6 +48,7 @@ def import_command(
     console.print(
         f"{file}{kind}: {result.imported} of {result.rows} rows imported — {result.inserted} new, "
         f"{result.updated} updated, {result.unchanged} unchanged"
+        + (f", {result.ignored} ignored (older status than stored)" if result.ignored else "")
         + (f"; sources: {', '.join(result.sources)}" if result.sources else "") + ".")
     for problem in result.skipped[:20]:
         warn(f"{file}, line {problem.line}: {problem.error} (skipped)")

@@ -203,6 +203,9 @@ def payouts_cmd(
 ) -> None:
     """Each friend's share of the commission her channel's orders settled in the month.
 
+    A refund (or a changed commission) of a line settled in an earlier month is charged as an
+    "adjustment" row in the month it is learned of, so a month already paid never changes.
+
     Example: sharekit report payouts --month 2026-11 --format csv > payouts-2026-11.csv
     """
     from ..reports import payouts, payouts_csv
@@ -218,10 +221,10 @@ def payouts_cmd(
     from rich.table import Table
 
     table = Table(title=f"Payouts for {result.month} (commission settled that month)", title_justify="left")
-    for name in ("channel", "note", "orders", "settled", "share", "payout"):
-        table.add_column(name, justify="left" if name in ("channel", "note") else "right")
+    for name in ("channel", "kind", "note", "orders", "settled", "share", "payout"):
+        table.add_column(name, justify="left" if name in ("channel", "kind", "note") else "right")
     for r in result.rows:
-        table.add_row(r.channel, r.note or "", f"{r.orders:,}", fmt_money(r.settled), _pct(r.share),
+        table.add_row(r.channel, r.kind, r.note or "", f"{r.orders:,}", fmt_money(r.settled), _pct(r.share),
                       fmt_money(r.payout))
     con = out()
     con.print(table)

@@ -15,6 +15,14 @@ from ..sources.base import ConfirmedLine, OrderLine, StatusChange
 from ..store.db import transaction
 
 STATUSES = ("pending", "confirmed", "settled", "invalid", "unknown")
+# Statuses only move forward: pending -> confirmed -> settled, any -> invalid. A stored
+# ``unknown`` (a raw status not mapped yet) may move anywhere; nothing moves back to it.
+RANK = {"unknown": -1, "pending": 0, "confirmed": 1, "settled": 2, "invalid": 3}
+
+
+def moves_back(stored: str, reported: str) -> bool:
+    """True when ``reported`` is an older state than ``stored`` (the line must not take it)."""
+    return reported != stored and RANK[reported] < RANK[stored] or (stored == "invalid" and reported != stored)
 
 
 @dataclass
@@ -24,12 +32,14 @@ class UpsertCounts:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    ignored: int = 0      # reports of an older state: kept in the history, not taken
     unknown_statuses: set[str] = field(default_factory=set)
 
     def add(self, other: UpsertCounts) -> None:
         self.inserted += other.inserted
         self.updated += other.updated
         self.unchanged += other.unchanged
+        self.ignored += other.ignored
         self.unknown_statuses |= other.unknown_statuses
 
 
@@ -47,6 +57,11 @@ _UPDATE = (
 _HISTORY = (
     "INSERT INTO order_status_history (order_line, status, raw_status, commission_minor, changed_at,"
     " recorded_at) VALUES (?,?,?,?,?,?)"
+)
+_IGNORED = (
+    "INSERT INTO order_status_history (order_line, status, raw_status, commission_minor, changed_at,"
+    " recorded_at, ignored) SELECT ?,?,?,?,?,?,1 WHERE NOT EXISTS (SELECT 1 FROM order_status_history"
+    " WHERE order_line = ? AND ignored = 1 AND raw_status = ? AND changed_at = ?)"
 )
 _CHUNK = 500  # ids per ``WHERE id IN (...)`` look-up
 # json.dumps builds an encoder per call; the page loop reuses one.
@@ -72,14 +87,14 @@ def _memory_temp_store(conn: sqlite3.Connection) -> None:
 
 
 def _stored(conn: sqlite3.Connection, keys: list[str]) -> dict[str, tuple[Any, ...]]:
-    """(status, raw_status, commission_minor, amount_minor, updated_at, channel) of the stored ``keys``."""
+    """(status, raw_status, commission_minor, amount_minor, updated_at, channel, settled_at) of ``keys``."""
     found: dict[str, tuple[Any, ...]] = {}
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start:start + _CHUNK]
         cursor = conn.cursor()
         cursor.row_factory = None  # plain tuples: no sqlite3.Row per stored line
         cursor.execute(
-            "SELECT id, status, raw_status, commission_minor, amount_minor, updated_at, channel FROM orders"
+            "SELECT id, status, raw_status, commission_minor, amount_minor, updated_at, channel, settled_at FROM orders"
             f" WHERE id IN ({','.join('?' * len(chunk))})", chunk)
         for row in cursor:
             found[row[0]] = row[1:]
@@ -100,7 +115,10 @@ def upsert_order_lines(conn: sqlite3.Connection, source: str, lines: Iterable[Or
     """Store ``lines`` of ``source`` in one transaction.
 
     A line is new, or changed when status, raw status, commission or amount differ; an older
-    ``updated_at`` than the stored one never moves a status back. Stored lines are looked up
+    ``updated_at`` than the stored one changes nothing. Statuses only move forward (``RANK``): a
+    report of an older state is not taken but kept in the history as ignored (once) and counted
+    in ``ignored``. ``settled_at``, once set, stays (a settled line's month never moves); a line
+    reported settled without a settle time gets the report's ``updated_at``. Stored lines are looked up
     once per call (``WHERE id IN``), and the writes go out as ``executemany`` batches in the
     lines' order (inserts, then updates, then history rows), so the result, the history and
     the report rollups the triggers keep are what one statement per line would give.
@@ -126,7 +144,8 @@ def upsert_order_lines(conn: sqlite3.Connection, source: str, lines: Iterable[Or
         # earlier line of this call left it (a line id may repeat within a page).
         state = _stored(conn, list(dict.fromkeys(keys))) if keys else {}
         get_state = state.get
-        inserted = updated = unchanged = 0
+        inserted = updated = unchanged = ignored = 0
+        ignored_rows: list[tuple[Any, ...]] = []
         for key, line in zip(keys, lines, strict=True):
             status, raw_status = line.status, line.raw_status
             commission = line.commission.minor
@@ -134,22 +153,30 @@ def upsert_order_lines(conn: sqlite3.Connection, source: str, lines: Iterable[Or
             channel = line.channel or ""
             updated_at = _utc_iso(line.updated_at)
             row = get_state(key)
+            settled_at = _utc_iso(line.settled_at) if line.settled_at else None
             if row is not None:
                 if (row[0], row[1], row[2], row[3], row[5]) == (status, raw_status, commission, amount, channel) \
                         or updated_at < row[4]:
                     unchanged += 1
                     continue
+                if moves_back(row[0], status):
+                    ignored += 1
+                    ignored_rows.append((key, status, raw_status, commission, updated_at, now,
+                                         key, raw_status, updated_at))
+                    continue
+                settled_at = row[6] or settled_at
+            if status == "settled" and settled_at is None:
+                settled_at = updated_at
             native = line.product_native_id
             extra = line.extra
             values = (
                 source, line.order_id, f"{prefix}{native}" if native else None, line.product_title, channel, status,
                 raw_status, line.amount.currency, amount, commission,
                 line.list_amount.minor if line.list_amount else None, line.quantity, line.refund_tag,
-                _utc_iso(line.ordered_at), updated_at,
-                _utc_iso(line.settled_at) if line.settled_at else None,
+                _utc_iso(line.ordered_at), updated_at, settled_at,
                 "{}" if not extra and type(extra) is dict else _encode_extra(extra), now, key,
             )
-            state[key] = (status, raw_status, commission, amount, updated_at, channel)
+            state[key] = (status, raw_status, commission, amount, updated_at, channel, settled_at)
             if row is None:
                 inserts.append(values)
                 history.append((key, status, raw_status, commission, updated_at, now))
@@ -165,7 +192,9 @@ def upsert_order_lines(conn: sqlite3.Connection, source: str, lines: Iterable[Or
             conn.executemany(_UPDATE, updates)
         if history:
             conn.executemany(_HISTORY, history)
-    counts.inserted, counts.updated, counts.unchanged = inserted, updated, unchanged
+        for values in ignored_rows:  # rare: one look-up each keeps a re-sent report from piling up
+            conn.execute(_IGNORED, values)
+    counts.inserted, counts.updated, counts.unchanged, counts.ignored = inserted, updated, unchanged, ignored
     return counts
 
 

@@ -43,6 +43,7 @@ class SourceSyncResult:
     fetched: int = 0
     inserted: int = 0
     updated: int = 0
+    ignored: int = 0     # reports of an older status: kept in the history, not taken
     error: str | None = None
     notes: list[str] = field(default_factory=list)
     windows: int = 0
@@ -52,7 +53,7 @@ class SourceSyncResult:
 
     def to_json(self) -> dict[str, Any]:
         return {"source": self.source, "ok": self.ok, "fetched": self.fetched, "inserted": self.inserted,
-                "updated": self.updated, "error": self.error, "notes": list(self.notes)}
+                "updated": self.updated, "ignored": self.ignored, "error": self.error, "notes": list(self.notes)}
 
 
 @dataclass(frozen=True)
@@ -260,6 +261,7 @@ def run_windows(conn: sqlite3.Connection, source: Any, result: SourceSyncResult,
             result.fetched += len(page.lines)
             result.inserted += counts.inserted
             result.updated += counts.updated
+            result.ignored += counts.ignored
             unknown |= counts.unknown_statuses
         result.windows += 1
         if progress is not None:
@@ -268,5 +270,7 @@ def run_windows(conn: sqlite3.Connection, source: Any, result: SourceSyncResult,
         with transaction(conn):
             _save(conn, name, cursor="{}")
     result.high_water = to_utc_iso(load_checkpoint(conn, name).high_water or now)
+    if result.ignored:
+        result.notes.append(f"{result.ignored} report(s) of an older status ignored (kept in the status history)")
     if unknown:
         result.notes.append(f"unknown raw status {', '.join(sorted(unknown))}: kept raw with status unknown")

@@ -192,6 +192,15 @@ def init_worker(user_fonts: tuple[str, ...] | None) -> None:
     _TEMPLATES.clear()
 
 
+def init_pool_worker(user_fonts: tuple[str, ...] | None, owner: int | None = None) -> None:
+    """Pool initializer: end with the batch's process ``owner`` (even on ``kill -9``), then
+    :func:`init_worker`."""
+    from ..core.proc import die_with_parent
+
+    die_with_parent(owner=owner)
+    init_worker(user_fonts)
+
+
 def _template(path: str) -> Template:
     tpl = _TEMPLATES.get(path)
     if tpl is None:
@@ -245,8 +254,8 @@ def run_jobs(jobs: list[PosterJob], workers: int, user_fonts: tuple[str, ...] = 
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
     window = workers * 4  # bounded queue: memory stays flat for 10,000 posters
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init_worker,
-                             initargs=(user_fonts,)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init_pool_worker,
+                             initargs=(user_fonts, os.getpid())) as pool:
         pending: deque[Any] = deque()
         it = iter(jobs)
         for job in it:

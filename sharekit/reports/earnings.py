@@ -31,6 +31,7 @@ from ..core.sanitize import csv_text
 from ..core.timeutil import local_iso
 from ..errors import InputError
 from ..tracking.channels import NONE_KEY, channel_names
+from ..tracking.counting import PEOPLE
 from .rollups import (
     Figures,
     Groups,
@@ -185,7 +186,7 @@ def _day_sql(lo: datetime | None, hi: datetime | None, tz: str) -> tuple[str, li
 
 def _click_rollup(key: str, day_sql: str) -> str:
     """People's clicks per ``key`` from the click rollup (its ``clicks`` are people already)."""
-    return f"SELECT {key}, sum(clicks - bots) FROM report_clicks WHERE currency IN (?, ''){day_sql} GROUP BY 1"
+    return f"SELECT {key}, sum({PEOPLE}) FROM report_clicks WHERE currency IN (?, ''){day_sql} GROUP BY 1"
 
 
 def _time_rows(conn: sqlite3.Connection, by: str, cur: str, lo: datetime | None, hi: datetime | None,
@@ -237,7 +238,7 @@ def _key_rows(conn: sqlite3.Connection, by: str, cur: str, lo: datetime | None, 
         products = dict(conn.execute("SELECT code, product_id FROM links"))
         foreign_sql, foreign_params = _foreign_codes_sql(conn, cur)
         for code, n in conn.execute(
-            f"SELECT code, sum(clicks - bots) FROM click_daily WHERE 1{day_sql}{foreign_sql} GROUP BY code",
+            f"SELECT code, sum({PEOPLE}) FROM click_daily WHERE 1{day_sql}{foreign_sql} GROUP BY code",
             (*day_params, *foreign_params),
         ):
             acc.add_clicks(products.get(code) or NONE_KEY, n)

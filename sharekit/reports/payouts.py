@@ -15,21 +15,30 @@ from ..core.timeutil import to_utc_iso, utcnow
 from ..tracking.channels import list_channels
 from .spans import month_bounds
 
+KINDS = ("settled", "adjustment")  # row kinds, in the order shown per friend
+
 
 @dataclass(frozen=True)
 class Payout:
-    """A friend's share of the commission her channel's orders settled in the month."""
+    """One row of a friend's payout for a month: a share of a commission base of one kind.
+
+    ``settled``: commission of her channel's lines that settled in the month (local time of
+    ``settled_at``). ``adjustment``: changes the month learned of to lines settled earlier (a
+    refund after settlement, a corrected commission), negative for money taken back; charged in
+    the month sharekit recorded them, so a month already paid never changes.
+    """
 
     channel: str
     note: str | None
     share: Decimal
     orders: int
-    settled: Money
+    settled: Money      # the commission base of this row (negative for a refund adjustment)
     payout: Money
+    kind: str = "settled"
 
     def to_json(self) -> dict[str, Any]:
-        return {"channel": self.channel, "note": self.note, "share": str(self.share), "orders": self.orders,
-                "settled": self.settled.to_json(), "payout": self.payout.to_json()}
+        return {"channel": self.channel, "kind": self.kind, "note": self.note, "share": str(self.share),
+                "orders": self.orders, "settled": self.settled.to_json(), "payout": self.payout.to_json()}
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,11 @@ class Payouts:
     def to_json(self) -> dict[str, Any]:
         return {"month": self.month, "timezone": self.timezone, "rows": [r.to_json() for r in self.rows]}
 
+    def total(self, channel: str, currency: str) -> Money:
+        """What ``channel`` is owed in ``currency`` for the month, all row kinds together."""
+        return Money(sum(r.payout.minor for r in self.rows if r.channel == channel
+                         and r.payout.currency == currency), currency)
+
 
 def previous_month(tz: str, now: datetime | None = None) -> str:
     today = (now or utcnow()).astimezone(ZoneInfo(tz)).date()
@@ -48,37 +62,75 @@ def previous_month(tz: str, now: datetime | None = None) -> str:
     return f"{last.year:04d}-{last.month:02d}"
 
 
-def payouts(ws: Any, month: str | None = None) -> Payouts:
-    """For each ``friend`` channel with a share: her share of the commission settled in ``month``.
+def _ledger(conn: sqlite3.Connection, channel: str, start: str, end: str) -> dict[tuple[str, str], list[int]]:
+    """Per (kind, currency): [lines, commission base] of ``channel`` for the month [start, end).
 
-    A line counts in the local month its commission settled (``settled_at``, else the time the
-    supplier reported it settled), so a paid month never changes when older orders settle
-    later. One row per friend and currency; ``month`` defaults to the previous month.
+    A line's base is its commission while settled, 0 otherwise (refunded). Its first settlement
+    counts in the month of ``settled_at``; each later change of the base (from the status
+    history; ignored reports change nothing) counts in the month it was recorded.
+    """
+    found: dict[tuple[str, str], list[int]] = {}
+
+    def add(kind: str, currency: str, amount: int, line: bool = True) -> None:
+        acc = found.setdefault((kind, currency), [0, 0])
+        acc[0] += line
+        acc[1] += amount
+
+    lines = conn.execute(
+        "SELECT id, currency, status, commission_minor, settled_at FROM orders WHERE channel = ?"
+        " AND settled_at IS NOT NULL AND settled_at < ? AND status IN ('settled', 'invalid')", (channel, end))
+    for line_id, currency, status, commission, settled_at in lines.fetchall():
+        history = conn.execute(
+            "SELECT status, commission_minor, recorded_at FROM order_status_history WHERE order_line = ?"
+            " AND ignored = 0 ORDER BY id", (line_id,)).fetchall()
+        first = next((i for i, h in enumerate(history) if h[0] == "settled"), None)
+        if first is None:  # written without history (a hand-made store): its current state settled it
+            if status == "settled" and start <= settled_at < end:
+                add("settled", currency, commission)
+            continue
+        base = history[first][1]
+        if start <= settled_at < end:
+            add("settled", currency, base)
+        moved = 0
+        for h_status, h_commission, recorded_at in history[first + 1:]:
+            new = h_commission if h_status == "settled" else 0
+            if start <= recorded_at < end and new != base:
+                moved += new - base
+            base = new
+        if moved:
+            add("adjustment", currency, moved)
+    return found
+
+
+def payouts(ws: Any, month: str | None = None) -> Payouts:
+    """For each ``friend`` channel with a share: her share of the commission settled in ``month``,
+    and of the adjustments learned in it (see :class:`Payout`).
+
+    One ``settled`` row per friend and currency (zero when nothing settled), then an
+    ``adjustment`` row where the month learned of a refund or a changed commission of a line
+    settled before. ``month`` defaults to the previous month.
     """
     tz = ws.config.timezone
     month = month or previous_month(tz)
     start, end = month_bounds(month, tz)
     conn: sqlite3.Connection = ws.db
-    friends = [c for c in list_channels(conn, kind="friend")]
     rows: list[Payout] = []
-    for ch in friends:
-        found = conn.execute(
-            "SELECT currency, count(*), sum(commission_minor) FROM orders WHERE channel = ? AND status = 'settled'"
-            " AND coalesce(settled_at, updated_at) >= ? AND coalesce(settled_at, updated_at) < ?"
-            " GROUP BY currency ORDER BY currency",
-            (ch.name, to_utc_iso(start), to_utc_iso(end)),
-        ).fetchall()
+    for ch in list_channels(conn, kind="friend"):
         share = ch.share if ch.share is not None else Decimal(0)
-        if not found:
-            found = [(ws.config.currency, 0, 0)]
-        for currency, n, settled in found:
-            money = Money(settled or 0, currency)
-            rows.append(Payout(ch.name, ch.note, share, n, money, money.times(share)))
+        found = _ledger(conn, ch.name, to_utc_iso(start), to_utc_iso(end))
+        currencies = sorted({cur for _, cur in found}) or [ws.config.currency]
+        for currency in currencies:
+            for kind in KINDS:
+                n, base = found.get((kind, currency), [0, 0])
+                if kind != "settled" and not n:
+                    continue
+                money = Money(base, currency)
+                rows.append(Payout(ch.name, ch.note, share, n, money, money.times(share), kind))
     return Payouts(month, tz, rows)
 
 
 def payouts_csv(result: Payouts) -> str:
     """Payouts as CSV a reseller can pay from: one line per friend and currency."""
-    header = ["month", "channel", "note", "currency", "orders", "settled", "share", "payout"]
-    return csv_text(header, ([result.month, r.channel, r.note or "", r.settled.currency, r.orders,
+    header = ["month", "channel", "kind", "note", "currency", "orders", "settled", "share", "payout"]
+    return csv_text(header, ([result.month, r.channel, r.kind, r.note or "", r.settled.currency, r.orders,
                               r.settled.decimal_str(), r.share, r.payout.decimal_str()] for r in result.rows))

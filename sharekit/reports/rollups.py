@@ -73,7 +73,7 @@ _ROLLUP_FIGURES_SQL = FIGURES_SQL.replace("count(*)", "sum(orders)")
 # commission in their history. A partial index keeps this a small lookup.
 _ZEROED_LOST_SQL = (
     "sum(coalesce((SELECT h.commission_minor FROM order_status_history h WHERE h.order_line = orders.id"
-    " AND h.commission_minor <> 0 ORDER BY h.id DESC LIMIT 1), 0))"
+    " AND h.commission_minor <> 0 AND h.ignored = 0 ORDER BY h.id DESC LIMIT 1), 0))"
 )
 
 

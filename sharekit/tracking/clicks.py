@@ -2,8 +2,8 @@
 
 Counters (``click_daily``, kept by the server as clicks arrive): ``clicks`` = clicks by people,
 ``bots`` = bot hits (crawlers, link-preview fetchers, HEAD), ``qr`` = people's clicks that came
-from a poster QR (``?s=q``), ``wechat`` = people's clicks inside WeChat, ``visitors`` = distinct
-visitors of that link on that day. Over several days ``visitors`` is the sum of daily uniques.
+from a poster QR (``?s=q``), ``wechat`` = people's clicks inside WeChat. Visitors of every row
+(and of the total) are the distinct visitors of that grouping over the span (see ``counting``).
 Filters work at day granularity in the configured timezone.
 """
 
@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from ..core.timeutil import parse_when
 from ..errors import InputError
+from .counting import PEOPLE, VISITORS_METHOD, distinct_visitors
 
 BY = ("link", "channel", "day", "product")
 
@@ -57,6 +58,7 @@ class ClickStats:
 
     def to_json(self) -> dict[str, Any]:
         return {"by": self.by, "since": self.since, "until": self.until, "include_bots": self.include_bots,
+                "visitors_method": VISITORS_METHOD,
                 "rows": [r.to_json() for r in self.rows], "total": self.total.to_json()}
 
 
@@ -90,23 +92,26 @@ def click_stats(ws: Any, by: str = "link", since: datetime | str | None = None, 
         where.append("d.day <= ?")
         args.append(last)
     sql = (
-        f"SELECT {key_sql} AS key, sum(d.clicks) AS clicks, sum(d.bots) AS bots, sum(d.qr) AS qr,"
-        f" sum(d.wechat) AS wechat, sum(d.visitors) AS visitors{extra_cols}"
+        f"SELECT {key_sql} AS key, sum(d.{PEOPLE}) AS clicks, sum(d.bots) AS bots, sum(d.qr) AS qr,"
+        f" sum(d.wechat) AS wechat{extra_cols}"
         " FROM click_daily d JOIN links l ON l.code = d.code"
         + (" WHERE " + " AND ".join(where) if where else "")
         + f" GROUP BY {key_sql}"
     )
     rows: list[ClickRow] = []
     total = ClickRow(key="total")
+    visitors = distinct_visitors(ws.db, by, first, last)
     for r in ws.db.execute(sql, args):
         clicks = r["clicks"] + (r["bots"] if include_bots else 0)
-        row = ClickRow(key=r["key"], clicks=clicks, visitors=r["visitors"], bots=r["bots"], qr=r["qr"],
+        row = ClickRow(key=r["key"], clicks=clicks, visitors=visitors.get(r["key"], 0), bots=r["bots"], qr=r["qr"],
                        link=clicks - r["qr"], wechat=r["wechat"],
                        channel=r["channel"] if by == "link" else None,
                        product=r["product"] if by == "link" else None)
         rows.append(row)
-        for name in ("clicks", "visitors", "bots", "qr", "link", "wechat"):
+        for name in ("clicks", "bots", "qr", "link", "wechat"):
             setattr(total, name, getattr(total, name) + getattr(row, name))
+    if rows:
+        total.visitors = distinct_visitors(ws.db, "all", first, last).get("", 0)
     if by == "day":
         rows.sort(key=lambda r: r.key)
     else:

@@ -111,6 +111,7 @@ def _import(ws: Any, conn: sqlite3.Connection, path: Path, fmt: str, strict: boo
         for src, group in _group(lines).items():
             counts.add(upsert_order_lines(conn, src, group))
         result.inserted, result.updated, result.unchanged = counts.inserted, counts.updated, counts.unchanged
+        result.ignored = counts.ignored
         result.unknown_statuses = sorted(counts.unknown_statuses)
         result.sources = sorted({src for src, _ in lines})
         conn.execute("INSERT INTO imports (sha256, path, format, rows, imported_at) VALUES (?,?,?,?,?)",

@@ -36,6 +36,7 @@ class ImportResult:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    ignored: int = 0              # reports of an older status: kept in the history, not taken
     skipped: list[RowProblem] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     unknown_statuses: list[str] = field(default_factory=list)

@@ -31,6 +31,7 @@ from .recorder import Classifier, Recorder, load_salt
 ENV_RECORD = "SHAREKIT_SERVE_RECORD"          # queue (default) | direct | off
 ENV_FLUSH = "SHAREKIT_SERVE_FLUSH_INTERVAL"   # seconds between queue flushes (default 0.1)
 ENV_CACHE_TTL = "SHAREKIT_SERVE_CACHE_TTL"    # seconds a looked-up link is reused (default 1; 0 = off)
+ENV_MASTER = "SHAREKIT_SERVE_MASTER_PID"     # set by `serve --workers N`: workers watch this parent
 _CACHE_MAX = 10_000
 SPOOL_NAME = "clicks.spool.jsonl"
 _MAX_CODE = 64
@@ -308,7 +309,15 @@ async def _respond(send: Any, status: int, body: bytes, content_type: bytes | No
 
 
 def create_app() -> RedirectApp:
-    """uvicorn factory (``sharekit.tracking.server.app:create_app``): home from ``$SHAREKIT_HOME``."""
+    """uvicorn factory (``sharekit.tracking.server.app:create_app``): home from ``$SHAREKIT_HOME``.
+
+    In a worker of ``serve --workers N`` the worker ends (SIGTERM: queued clicks are written)
+    when its master dies, even by ``kill -9``, so no orphan keeps the port.
+    """
+    if os.environ.get(ENV_MASTER) == str(os.getppid()):
+        from ...core.proc import die_with_parent
+
+        die_with_parent()
     return RedirectApp()
 
 

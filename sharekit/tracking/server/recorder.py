@@ -238,10 +238,11 @@ class ClickWriter:
                   int(c.is_bot), int(c.in_wechat), int(c.via_qr)) for c in clicks],
             )
             for (code, day), seen in visitors.items():
-                before = conn.total_changes
-                conn.executemany("INSERT OR IGNORE INTO click_visitors (code, day, visitor) VALUES (?,?,?)",
-                                 [(code, day, v) for v in seen])
-                totals[(code, day)][4] = conn.total_changes - before
+                # rowcount counts this statement's new rows only (total_changes would add the
+                # rows the visitor_days trigger writes)
+                totals[(code, day)][4] = conn.executemany(
+                    "INSERT OR IGNORE INTO click_visitors (code, day, visitor) VALUES (?,?,?)",
+                    [(code, day, v) for v in seen]).rowcount
             conn.executemany(
                 "INSERT INTO click_daily (code, day, clicks, bots, qr, wechat, visitors) VALUES (?,?,?,?,?,?,?)"
                 " ON CONFLICT (code, day) DO UPDATE SET clicks = clicks + excluded.clicks,"
