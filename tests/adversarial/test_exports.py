@@ -79,8 +79,8 @@ def test_payouts_csv_defuses_a_formula_note(cli, home, tmp_path):
     result = cli(["report", "payouts", "--month", "2026-10", "--format", "csv"])
     assert result.exit_code == 0, result.output
     rows = _cells(result.stdout)
-    assert rows[0][:3] == ["month", "channel", "note"]
-    assert rows[1][2] == "'" + note
+    column = rows[0].index("note")
+    assert rows[1][column] == "'" + note
 
 
 def test_clean_text_removes_c0_c1_esc_bel_and_keeps_words():
