@@ -4,6 +4,7 @@ Tree::
 
     SharekitError               base: any failure the user can act on (exit 1)
     ├── ConfigError             config.toml unreadable, invalid TOML, a key of the wrong type
+    ├── UsageError              a mistyped name or value on the command line (exit 2)
     ├── HomeError               the home folder is missing or not writable
     ├── StoreError              the database cannot be opened, is locked, is not SQLite, is newer
     ├── InputError              a file or value given by the user is malformed (names file/line)
@@ -46,6 +47,12 @@ class SharekitError(Exception):
 
 class ConfigError(SharekitError):
     """Raised when config.toml cannot be read or a key has the wrong type or value."""
+
+
+class UsageError(SharekitError):
+    """Raised when a name or value typed on the command line is not a valid choice (exit 2)."""
+
+    exit_code = ExitCode.USAGE
 
 
 class HomeError(SharekitError):

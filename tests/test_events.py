@@ -241,3 +241,17 @@ def test_a_weekly_threshold_is_announced_once_per_week(ws, tmp_path, cli):
     assert [e.payload["period_start"] for e in found] == ["2026-11-16"]
     record_order_events(ws.db, now=datetime(2026, 11, 24, tzinfo=UTC))  # next week: nothing ordered yet
     assert len(list_events(ws.db, kinds=["channel.threshold_reached"])) == 1
+
+
+def test_a_failed_sync_is_a_source_failed_event_sent_without_changing_the_exit(ws, cli, receiver, monkeypatch):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    set_value(ws.config, "sources.jd", {"kind": "jd", "app_key": "k", "app_secret": "supersecret", "site_id": "1",
+                                        "endpoint": f"http://127.0.0.1:{dead}/routerjson", "retries": 0})
+    hook = receiver()
+    configure(ws, hook.url, monkeypatch)
+    result = cli("sync", "jd")
+    assert result.exit_code == 1  # the source failed; the webhook took its event
+    assert [e["kind"] for e in hook.events()] == ["source.failed"]
+    assert hook.events()[0]["data"]["source"] == "jd" and "supersecret" not in hook.posts[0][1].decode()

@@ -8,7 +8,7 @@ import pytest
 from report_fixtures import line, load
 
 from sharekit.core.money import Money
-from sharekit.errors import ConfigError, InputError
+from sharekit.errors import ConfigError, InputError, SharekitError
 from sharekit.orders.store import upsert_order_lines
 from sharekit.reports import channels_report, payouts, payouts_csv, products_report
 from sharekit.store.config import set_value
@@ -26,11 +26,13 @@ def test_channels_report_spent_saved_and_threshold_progress(ws):
     assert list(rows) == ["friend_lili", "wechat_group_a", "moments", "(none)"]
     lili, group, moments, none = rows["friend_lili"], rows["wechat_group_a"], rows["moments"], rows["(none)"]
     assert (lili.orders, lili.spent, lili.saved) == (2, cny(28000), cny(3000))   # A3 saved 30.00, A4 list unknown
-    assert (group.orders, group.spent, group.saved) == (1, cny(5000), cny(1500))  # A1 invalid: not spent
+    # orders count every line placed, as `report --by channel` does; A1 invalid: counted, not spent
+    assert (group.orders, group.invalid, group.spent, group.saved) == (2, 1, cny(5000), cny(1500))
     assert (group.threshold, group.remaining, group.progress, group.reached) == (
         cny(30000), cny(25000), Decimal("0.1667"), False)
-    assert (moments.orders, moments.spent) == (0, cny(0))                         # A5 invalid
-    assert (none.orders, none.spent, none.kind) == (2, cny(7000), None)
+    assert (moments.orders, moments.invalid, moments.spent, moments.saved) == (1, 1, cny(0), None)  # A5 invalid
+    assert (none.orders, none.spent, none.kind, none.saved) == (2, cny(7000), None, None)  # no list price: unknown
+    assert (group.clicks, lili.clicks, moments.clicks) == (30, 45, 25)
     assert report.unmatched == {"stray_x": 1}
 
 
@@ -100,6 +102,8 @@ def test_products_report_threshold_comes_from_config(ws):
     ws.config = set_value(ws.config, "reports.max_invalid_rate", 0.5)
     flagged = [r.product for r in products_report(ws).rows if r.flagged]
     assert flagged == ["jd:p3"]  # 0.5 is not above 0.5
-    ws.config = set_value(ws.config, "reports.max_invalid_rate", 7)
-    with pytest.raises(ConfigError, match="max_invalid_rate"):
-        products_report(ws)
+    with pytest.raises(SharekitError, match="max_invalid_rate` must be a number from 0 to 1"):
+        set_value(ws.config, "reports.max_invalid_rate", 7)  # the schema refuses it before it is stored
+    (ws.home / "config.toml").write_text("[reports]\nmax_invalid_rate = 7\n")
+    with pytest.raises(ConfigError, match="line 2: `reports.max_invalid_rate`"):
+        ws.reload_config()

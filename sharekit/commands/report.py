@@ -185,10 +185,14 @@ def channels(
             progress = ("█" * filled).ljust(5, "·") + f" {_pct(r.progress)}" + (" ✓" if r.reached else "")
         elif r.threshold is not None:
             progress = f"(threshold in {r.threshold.currency})"
-        table.add_row(r.channel, r.kind or "-", f"{r.orders:,}", fmt_money(r.spent), fmt_money(r.saved),
+        table.add_row(r.channel, r.kind or "-", f"{r.orders:,}", fmt_money(r.spent),
+                      fmt_money(r.saved) if r.saved is not None else "—",
                       fmt_money(r.threshold), progress, fmt_money(r.remaining))
     con = out()
     con.print(table)
+    if result.rows:
+        con.print("orders: every line placed (as in `report --by channel`); spent and saved leave out"
+                  " invalid lines; saved — = no list price known.", markup=False)
     if result.unmatched:
         listed = ", ".join(f"{k} ({v})" for k, v in sorted(result.unmatched.items()))
         con.print(f"Under (none): orders whose channel matches no channel: {listed}.", markup=False)

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core.envnames import source_env_name
 from ..core.money import Money
+from ..core.settings import Setting
 from ..errors import ConfigError
 
 if TYPE_CHECKING:  # httpx loads when a source is built, so command modules may import this at top
@@ -156,6 +157,8 @@ class Source:
     order_window: timedelta | None = None      # max span of one order query (with supports_orders)
     order_lookback: ClassVar[timedelta] = timedelta(days=90)
     default_rate_limit: ClassVar[float | None] = None  # requests per second
+    # This kind's own [sources.NAME] keys (besides kind, timeout, retries, ...); None: any key goes.
+    settings_keys: ClassVar[Mapping[str, Setting] | None] = None
     local_images: bool = False                 # image links may be local files (a local feed)
 
     def __init__(self, name: str, settings: Mapping[str, Any], *, client: httpx.Client | None = None,

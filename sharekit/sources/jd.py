@@ -27,6 +27,7 @@ import httpx
 
 from ..core.http import RetryableError
 from ..core.money import Money
+from ..core.settings import Setting
 from ..core.timeutil import CHINA, china_wall_clock, parse_china_wall_clock, utcnow
 from ..errors import ConfigError, InputError, SourceAuthError, SourceError
 from .base import ConfirmedLine, OrderLine, OrderPage, Product, PromotionLink, Source, StatusChange, StoredProduct
@@ -170,6 +171,16 @@ class JdSource(Source):
     description: ClassVar[str] = "JD Union (京东联盟) open platform"
     example_settings = {"app_key": "key", "app_secret": "secret", "site_id": "61866"}
     required_keys: ClassVar[tuple[str, ...]] = ("app_key", "app_secret", "site_id")
+    settings_keys: ClassVar[Mapping[str, Setting] | None] = {
+        "app_key": Setting("scalar", help="JD Union app key."),
+        "app_secret": Setting("str", help="JD Union app secret; use ${VAR}.", secret=True),
+        "site_id": Setting("scalar", help="Your site (推广位) id."),
+        "position_id": Setting("scalar", help="Default promotion position id."),
+        "elite_id": Setting("int", 1, "Curated list (eliteId) pulled without a query.", min=1),
+        "goods_query": Setting("bool", True, "Search with jd.union.open.goods.query."),
+        "link_api": Setting("str", "common", "Link API.", choices=("common", "bysubunionid")),
+        "order_page_size": Setting("int", 500, "Order rows per request.", min=1, max=500),
+    }
     order_window = timedelta(hours=1)
     order_lookback: ClassVar[timedelta] = timedelta(days=90)
     default_rate_limit: ClassVar[float | None] = 5.0

@@ -25,6 +25,7 @@ import httpx
 
 from ..core.http import RetryableError
 from ..core.money import Money
+from ..core.settings import Setting
 from ..core.timeutil import utcnow
 from ..errors import SourceAuthError, SourceError
 from .base import OrderLine, OrderPage, Product, PromotionLink, Source, StoredProduct
@@ -102,6 +103,12 @@ class PddSource(Source):
     description: ClassVar[str] = "Pinduoduo 多多进宝 open platform"
     example_settings = {"client_id": "id", "client_secret": "secret", "pid": "1_2"}
     required_keys: ClassVar[tuple[str, ...]] = ("client_id", "client_secret", "pid")
+    settings_keys: ClassVar[Mapping[str, Setting] | None] = {
+        "client_id": Setting("scalar", help="多多进宝 client id."),
+        "client_secret": Setting("str", help="多多进宝 client secret; use ${VAR}.", secret=True),
+        "pid": Setting("scalar", help="Your promotion position (pid)."),
+        "order_page_size": Setting("int", 100, "Order rows per request.", min=10, max=100),
+    }
     order_window = timedelta(hours=24)
     order_lookback: ClassVar[timedelta] = timedelta(days=90)
     default_rate_limit: ClassVar[float | None] = 5.0

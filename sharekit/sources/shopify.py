@@ -16,9 +16,10 @@ product URL is ``{store}/products/{handle}``.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from ..core.money import Money
+from ..core.settings import Setting
 from ..errors import ConfigError, InputError, SourceError
 from .base import Product, Skipped, Source
 from .storefront import base_url, expect_json, plain_text
@@ -34,6 +35,11 @@ class ShopifySource(Source):
     description = "A Shopify store's public /products.json listing"
     example_settings = {"store": "https://shop.example"}
     required_keys = ("store",)
+    settings_keys: ClassVar[Mapping[str, Setting] | None] = {
+        "store": Setting("url", help="The shop's address (https://shop.example)."),
+        "collection": Setting("str", help="Only this collection's products."),
+        "page_size": Setting("int", MAX_PAGE, "Products per request.", min=1, max=MAX_PAGE),
+    }
     default_rate_limit = 2.0
 
     def __init__(self, name: str, settings: Mapping[str, Any], **kwargs: Any) -> None:

@@ -31,6 +31,7 @@ import httpx
 
 from ..core.http import RetryableError
 from ..core.money import Money
+from ..core.settings import Setting
 from ..core.timeutil import china_wall_clock, parse_china_wall_clock, utcnow
 from ..errors import ConfigError, InputError, SourceAuthError, SourceError
 from .base import OrderLine, OrderPage, Product, PromotionLink, Source, StoredProduct
@@ -136,6 +137,20 @@ class TaobaoSource(Source):
     description: ClassVar[str] = "Taobao / Tmall through Alimama (淘宝联盟) TOP API"
     example_settings = {"app_key": "key", "app_secret": "secret", "adzone_id": "1"}
     required_keys: ClassVar[tuple[str, ...]] = ("app_key", "app_secret", "adzone_id")
+    settings_keys: ClassVar[Mapping[str, Setting] | None] = {
+        "app_key": Setting("scalar", help="Taobao open platform app key."),
+        "app_secret": Setting("str", help="App secret; use ${VAR}.", secret=True),
+        "adzone_id": Setting("scalar", help="Default promotion position (adzone) id."),
+        "sign_method": Setting("str", "md5", "Request signing.", choices=tuple(SIGN_METHODS)),
+        "big_sale": Setting("bool", False, "Use the big-sale (大促) material."),
+        "page_size": Setting("int", 100, "Products per request.", min=1, max=100),
+        "material_id": Setting("scalar", help="Material id pulled without a query."),
+        "sort": Setting("str", help="Sort order of searches."),
+        "check_query": Setting("str", "手机", "Search `source check` runs."),
+        "tpwd": Setting("bool", True, "Create 淘口令 share texts."),
+        "order_scene": Setting("scalar", help="Order scene of order queries."),
+        "member_type": Setting("scalar", help="Member type of order queries."),
+    }
     order_window = timedelta(hours=3)
     BIG_SALE_WINDOW: ClassVar[timedelta] = timedelta(minutes=20)
     default_rate_limit: ClassVar[float | None] = 10.0  # well below the ~40/s account-wide API share

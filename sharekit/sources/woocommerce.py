@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from ..core.money import Money
+from ..core.settings import Setting
 from ..errors import InputError, SourceError
 from .base import Product, Skipped, Source
 from .storefront import base_url, expect_json, plain_text
@@ -41,6 +42,10 @@ class WooCommerceSource(Source):
     description = "A WooCommerce store's public Store API (wc/store/v1)"
     example_settings = {"store": "https://shop.example"}
     required_keys = ("store",)
+    settings_keys: ClassVar[Mapping[str, Setting] | None] = {
+        "store": Setting("url", help="The shop's address (https://shop.example)."),
+        "per_page": Setting("int", MAX_PER_PAGE, "Products per request.", min=1, max=MAX_PER_PAGE),
+    }
     default_rate_limit = 2.0
 
     def __init__(self, name: str, settings: Mapping[str, Any], **kwargs: Any) -> None:

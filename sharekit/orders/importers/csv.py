@@ -1,5 +1,6 @@
 """The generic order CSV: ``order_id, product, channel, status, amount, commission, currency,
-ordered_at, updated_at`` (statuses normalised or the source kind's raw codes)."""
+ordered_at, updated_at`` (statuses normalised or the source kind's raw codes), and optionally
+``list_amount`` (the line's price before discounts and coupons, for the savings figures)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from ..store import STATUSES
 from .common import RowProblem, _decimal, check_line, known_sources
 
 GENERIC_COLUMNS = ("order_id", "product", "channel", "status", "amount", "commission", "currency",
-                   "ordered_at", "updated_at")
+                   "ordered_at", "updated_at", "list_amount")
 GENERIC_REQUIRED = ("order_id", "product", "status", "amount", "ordered_at")
 
 # Raw statuses seen in networks' exports -> normalised; anything else is stored as "unknown".
@@ -133,6 +134,10 @@ def _generic_line(cell: Mapping[str, str], source: str | None, kinds: Mapping[st
     commission_text = cell.get("commission", "")
     commission = Money.from_decimal(_decimal(commission_text, "commission"), currency, exact=True) \
         if commission_text else Money.zero(currency)
+    list_text = cell.get("list_amount", "")
+    list_amount = Money.from_decimal(_decimal(list_text, "list_amount"), currency, exact=True) if list_text else None
+    if list_amount is not None and list_amount.minor < amount.minor:
+        raise ValueError(f"list_amount {list_text} is below amount {cell.get('amount')}")
     if not cell.get("ordered_at"):
         raise ValueError("ordered_at is empty")
     times: dict[str, datetime] = {}
@@ -147,7 +152,7 @@ def _generic_line(cell: Mapping[str, str], source: str | None, kinds: Mapping[st
     line = OrderLine(
         row_id=f"{order_id}:{native}", order_id=order_id, status=status, raw_status=raw_status,
         amount=amount, commission=commission, ordered_at=ordered, updated_at=updated,
-        product_native_id=native, channel=cell.get("channel", ""),
+        product_native_id=native, channel=cell.get("channel", ""), list_amount=list_amount,
         settled_at=updated if status == "settled" else None,
     )
     check_line(src, line, known, now or utcnow())

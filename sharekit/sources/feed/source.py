@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import httpx
 
 from ...core.limits import DEFAULT_FEED_MAX_MB, DEFAULT_FEED_TIMEOUT
+from ...core.settings import Setting
 from ...errors import ConfigError, InputError, SourceError
 from ..base import Product, Skipped, Source
 from .decode import decode_bytes, sniff_format
@@ -30,6 +31,17 @@ class FeedSource(Source):
     kind = "feed"
     description = "A CSV, TSV, JSON or Merchant Center (TSV / RSS XML) product file, local or by URL"
     example_settings = {"path": "products.csv"}
+
+    settings_keys: ClassVar[Mapping[str, Setting] | None] = {
+        "path": Setting("str", help="Local feed file (relative to the home or base_dir)."),
+        "url": Setting("url", help="Remote feed address."),
+        "format": Setting("str", help="Feed format (guessed from the name when unset).",
+                          choices=tuple(FORMAT_ALIASES)),
+        "strict": Setting("bool", False, "Refuse the whole file when a row is bad."),
+        "page_size": Setting("int", PAGE_SIZE, "Rows stored per transaction.", min=1, max=100_000),
+        "base_dir": Setting("str", help="Folder a relative `path` is read from."),
+        "encoding": Setting("str", help="Text encoding when it is not UTF-8 (gbk, gb18030)."),
+    }
 
     def __init__(self, name: str, settings: Mapping[str, Any], **kwargs: Any) -> None:
         self._offline_client: httpx.Client | None = None
