@@ -61,7 +61,9 @@ KEYS: dict[str, S] = {
     "notify.format": S("str", "json", "Webhook body format.", choices=("json", "wecom")),
     "today": S("table", help="The daily pick."),
     "today.weights": S("table", help="Weights of the parts of the daily-pick score."),
-    "today.weights.*": S("number", help="Weight of one score part."),
+    "today.weights.*": S("number", help="Weight of one score part: drop, coupon, commission, channel, fresh."),
+    "today.commission_ref": S("number", 20, "Commission per order (in the product's currency) that counts "
+                                            "fully in the daily-pick score.", above=0, max=1_000_000),
     "reports": S("table", help="Reports."),
     "reports.max_invalid_rate": S("number", 0.2, "Refund/invalid rate above which a product is flagged.",
                                   min=0, max=1),

@@ -175,7 +175,7 @@ WITH parts AS (
     FROM temp.sk_today_facts
     WHERE available = 1 AND price IS NOT NULL
       AND NOT (coupon > 0 AND ends IS NOT NULL AND ends <= :now_epoch)
-      AND NOT (orders >= :min_orders AND 1.0 * invalid / orders > :max_invalid)
+      AND NOT (orders > 0 AND invalid * :rate_den > orders * :rate_num)
 )
 SELECT *, :w_drop * p_drop + :w_coupon * p_coupon + :w_commission * p_commission + :w_fresh * p_fresh AS score
 FROM parts ORDER BY score DESC, first_seen_at DESC, id
@@ -214,7 +214,7 @@ class Candidates:
         self._done = False
         self.expired, self.flagged = conn.execute(
             "SELECT count(*) FILTER (WHERE coupon > 0 AND ends <= :now_epoch),"
-            " count(*) FILTER (WHERE orders >= :min_orders AND 1.0 * invalid / orders > :max_invalid)"
+            " count(*) FILTER (WHERE orders > 0 AND invalid * :rate_den > orders * :rate_num)"
             " FROM temp.sk_today_facts WHERE available = 1", args).fetchone()
         self._cursor = conn.execute(_CANDIDATES, args)
 

@@ -29,7 +29,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ...core.private import private_mkdir
 from ...core.timeutil import to_utc_iso, utcnow
@@ -37,12 +37,15 @@ from ...errors import InputError, LockedError
 from ...store.db import transaction
 from ..store import UpsertCounts, upsert_order_lines
 from .amazon import _parse_amazon, tag_channels
-from .common import FORMATS, ImportResult, RowProblem, _group, _read, decode_bytes
+from .common import FORMATS, ImportResult, RowProblem, _group, _read
 from .csv import _parse_generic
+
+if TYPE_CHECKING:
+    from ...store.workspace import Workspace
 
 
 # the entry point ------------------------------------------------------------------------------
-def import_orders(ws: Any, path: str | Path, fmt: str, strict: bool = False, *,
+def import_orders(ws: Workspace, path: str | Path, fmt: str, strict: bool = False, *,
                   source: str | None = None) -> ImportResult:
     """Import the order file at ``path`` in format ``fmt`` (``csv`` or ``amazon``) in one transaction."""
     if fmt not in FORMATS:
@@ -74,7 +77,7 @@ IMPORT_LOCK_WAIT = 600.0   # seconds a second import waits for the first before 
 
 
 @contextmanager
-def _import_lock(ws: Any) -> Iterator[None]:
+def _import_lock(ws: Workspace) -> Iterator[None]:
     from filelock import FileLock, Timeout
 
     private_mkdir(ws.paths.locks)
@@ -92,7 +95,7 @@ def _import_lock(ws: Any) -> Iterator[None]:
         lock.release()
 
 
-def _import(ws: Any, conn: sqlite3.Connection, path: Path, fmt: str, strict: bool, source: str | None,
+def _import(ws: Workspace, conn: sqlite3.Connection, path: Path, fmt: str, strict: bool, source: str | None,
             text: str, digest: str, result: ImportResult) -> ImportResult:
     with transaction(conn):
         try:
@@ -122,4 +125,4 @@ def _import(ws: Any, conn: sqlite3.Connection, path: Path, fmt: str, strict: boo
     return result
 
 
-__all__ = ["FORMATS", "ImportResult", "RowProblem", "decode_bytes", "import_orders", "tag_channels"]
+__all__ = ["FORMATS", "ImportResult", "RowProblem", "import_orders", "tag_channels"]

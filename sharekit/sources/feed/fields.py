@@ -72,8 +72,6 @@ def normalise_header(name: str) -> str:
     return key.replace(" ", "_").replace("-", "_")
 
 _known_codes: set[str] = set()
-_new_object = object.__new__
-_set_attr = object.__setattr__
 
 
 def _money(minor: int, code: str) -> Money:
@@ -84,12 +82,9 @@ def _money(minor: int, code: str) -> Money:
         except InputError as exc:
             raise BadRow(str(exc).rstrip(".")) from None
         _known_codes.add(code)
-    if minor > MAX_MINOR or minor < -MAX_MINOR:
-        raise BadRow(f"{minor} {code} minor units is too large an amount (more than 10^12)")
-    money = _new_object(Money)
-    _set_attr(money, "minor", minor)
-    _set_attr(money, "currency", code)
-    return money
+    if minor > MAX_MINOR:
+        raise BadRow("too large an amount (more than 10^12 minor units)")
+    return Money.trusted(minor, code)
 
 
 _scales: dict[str, tuple[int, int]] = {}
@@ -107,7 +102,7 @@ def _plain_price(text: str, exp: int) -> int | None:
         return None
     else:
         minor = int(whole + frac) * 10 ** (exp - len(frac))
-    return minor if minor is None or minor <= MAX_MINOR else None
+    return minor if minor is None or minor <= MAX_MINOR else None  # the general path refuses it
 
 
 def parse_price(text: str, currency: str | None) -> Money:
