@@ -173,7 +173,7 @@ def test_raising_a_price_before_a_sale_is_not_a_bargain(world):
 
 
 def test_explain_prints_the_parts_of_each_score(world, cli):
-    store(world, [product("a", "10.00", coupon="2.00")], datetime.now(UTC) - timedelta(days=5))
+    store(world, [product("a", "12.00", coupon="2.00")], datetime.now(UTC) - timedelta(days=5))
     result = cli(["today", "--channel", "g", "--explain"])
     assert result.exit_code == 0, result.output
     assert "parts: drop 0.00  coupon " in result.stdout

@@ -79,7 +79,7 @@ SOURCE_KEYS: dict[str, S] = {
     "rate_limit": S("number", help="Requests per second at most (0 = no limit).", min=0),
     "currency": S("currency", help="Currency of this source's prices."),
     "endpoint": S("url", help="API address (tests, proxies)."),
-    "link_template": S("str", help="Link for kinds without an affiliate API: {url} {channel} {id}."),
+    "link_template": S("str", help="Link for kinds without an affiliate API: {url} {coupon_url} {channel} {id}."),
     "sync_lookback_hours": S("number", 24, "First sync reaches back this many hours.", above=0, max=24 * 365),
     "sync_overlap_minutes": S("number", 10, "Each sync re-reads this many minutes before the last.",
                               min=0, max=24 * 60),

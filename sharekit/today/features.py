@@ -135,7 +135,9 @@ WITH win AS (
     GROUP BY 1
 ), raw AS MATERIALIZED (
     SELECT p.id, p.source, p.title, p.brand, p.currency, p.price_minor AS price, p.available,
-           p.original_price_minor AS list_price, p.coupon_minor AS coupon, p.commission_rate, p.first_seen_at,
+           p.original_price_minor AS list_price,
+           CASE WHEN p.coupon_usable = 0 THEN NULL ELSE p.coupon_minor END AS coupon,
+           p.commission_rate, p.first_seen_at,
            CASE WHEN s.newest = p.price_minor THEN s.low_rest
                 WHEN s.newest IS NOT NULL THEN min(coalesce(s.low_rest, s.newest), s.newest) END AS low,
            coalesce(instr(s.seen, ',' || p.original_price_minor || ',') > 0, 0)
