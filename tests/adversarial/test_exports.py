@@ -109,14 +109,13 @@ def test_escape_sequences_in_a_feed_never_reach_store_terminal_or_share_text(cli
 
 def test_share_text_values_are_cleaned(home):
     from sharekit.poster.batch import share_text
+    from sharekit.poster.render import ProductRecord
 
     class Brand:
         name, slogan = "Shop\x1b[31m", "好物\x07"
 
-    class Product:
-        title, price, original_price, coupon = "杯\x1b]0;x\x07子", None, None, None
-
-    text = share_text(Product(), "https://s.example/abc", "淘口令\x1b[2J", Brand(), "{brand} {slogan}\n{title}\n"
+    product = ProductRecord(id="demo:1", title="杯\x1b]0;x\x07子")
+    text = share_text(product, "https://s.example/abc", "淘口令\x1b[2J", Brand(), "{brand} {slogan}\n{title}\n"
                       "{share_text}\n{link}")
     assert "\x1b" not in text and "\x07" not in text
     assert "杯]0;x子" in text
