@@ -4,6 +4,7 @@ Tree::
 
     SharekitError               base: any failure the user can act on (exit 1)
     ├── ConfigError             config.toml unreadable, invalid TOML, a key of the wrong type
+    ├── UsageError              a mistyped name or value on the command line (exit 2)
     ├── HomeError               the home folder is missing or not writable
     ├── StoreError              the database cannot be opened, is locked, is not SQLite, is newer
     ├── InputError              a file or value given by the user is malformed (names file/line)
@@ -35,10 +36,12 @@ class SharekitError(Exception):
 
     exit_code: ExitCode = ExitCode.ERROR
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None, params: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        # The library arguments the message names as `name`; the CLI shows its own flag there.
+        self.params = params
 
     def __str__(self) -> str:
         return f"{self.message} {self.hint}" if self.hint else self.message
@@ -46,6 +49,12 @@ class SharekitError(Exception):
 
 class ConfigError(SharekitError):
     """Raised when config.toml cannot be read or a key has the wrong type or value."""
+
+
+class UsageError(SharekitError):
+    """Raised when a name or value typed on the command line is not a valid choice (exit 2)."""
+
+    exit_code = ExitCode.USAGE
 
 
 class HomeError(SharekitError):

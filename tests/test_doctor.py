@@ -164,3 +164,13 @@ def test_local_hosts(host, local):
     from sharekit.doctor.checks import is_local_host
 
     assert is_local_host(host) is local
+
+
+def test_events_waiting_hours_for_the_webhook_are_a_warning(ws, home):
+    set_value(ws.config, "notify.webhook", "http://127.0.0.1:9/hook")
+    with ws.db:
+        ws.db.execute("INSERT INTO events (kind, key, payload, created_at, attempts, last_error)"
+                      " VALUES ('order.new', 'k', '{}', '2026-01-01T00:00:00+00:00', 3, 'ConnectError')")
+    check = by_name(run_doctor(home, now=datetime(2026, 1, 1, 2, tzinfo=UTC)))["webhook"]
+    assert check.status == "warn" and "ConnectError" in check.detail and "events --send" in check.fix
+    assert by_name(run_doctor(home, now=datetime(2026, 1, 1, 0, 30, tzinfo=UTC)))["webhook"].status == "ok"

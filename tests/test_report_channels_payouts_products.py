@@ -8,7 +8,7 @@ import pytest
 from report_fixtures import line, load
 
 from sharekit.core.money import Money
-from sharekit.errors import ConfigError, InputError
+from sharekit.errors import ConfigError, InputError, SharekitError
 from sharekit.orders.store import upsert_order_lines
 from sharekit.reports import channels_report, payouts, payouts_csv, products_report
 from sharekit.store.config import set_value
@@ -102,6 +102,8 @@ def test_products_report_threshold_comes_from_config(ws):
     ws.config = set_value(ws.config, "reports.max_invalid_rate", 0.5)
     flagged = [r.product for r in products_report(ws).rows if r.flagged]
     assert flagged == ["jd:p3"]  # 0.5 is not above 0.5
-    ws.config = set_value(ws.config, "reports.max_invalid_rate", 7)
-    with pytest.raises(ConfigError, match="max_invalid_rate"):
-        products_report(ws)
+    with pytest.raises(SharekitError, match="max_invalid_rate` must be a number from 0 to 1"):
+        set_value(ws.config, "reports.max_invalid_rate", 7)  # the schema refuses it before it is stored
+    (ws.home / "config.toml").write_text("[reports]\nmax_invalid_rate = 7\n")
+    with pytest.raises(ConfigError, match="line 2: `reports.max_invalid_rate`"):
+        ws.reload_config()

@@ -14,6 +14,20 @@ if TYPE_CHECKING:  # imported where used: `sharekit --help` must not load the st
     from ..core.money import Money
     from ..store.workspace import Workspace
 
+def _kind_keys(kind: str) -> Any:
+    from ..sources import settings_keys_of  # loads only the kinds config.toml names
+
+    return settings_keys_of(kind)
+
+
+def _wire_schema() -> None:
+    """Let the config schema check each source kind's own keys (store cannot import sources)."""
+    from ..store.config_schema import set_kind_keys
+
+    set_kind_keys(_kind_keys)
+
+
+_wire_schema()
 _out: Console | None = None
 _err: Console | None = None
 

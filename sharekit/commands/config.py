@@ -6,7 +6,7 @@ import typer
 
 from ._common import out, print_json, sub_app, workspace
 
-config_app = sub_app("Show and change config.toml (dotted keys, secrets masked).")
+config_app = sub_app("Show and change config.toml (dotted keys, secrets masked; README lists every key).")
 
 
 def register(app: typer.Typer) -> None:
@@ -64,6 +64,9 @@ def get(ctx: typer.Context, key: str = typer.Argument(..., help="Dotted key, e.g
     ws = workspace(ctx)
     value = ws.config.get(key)
     if value is None:
+        from ..store.config import check_key
+
+        check_key(ws.config, key)  # a typo names the closest key (exit 2)
         raise NotFoundError(f"`{key}` is not set in {ws.paths.config}.")
     if not reveal:
         value = mask_secrets(value, key)
@@ -85,6 +88,22 @@ def set_(ctx: typer.Context, key: str = typer.Argument(..., help="Dotted key, e.
     from ..store.config import parse_cli_value, set_value
 
     ws = workspace(ctx, create=True)  # like `init`, it may start a new home (with only config.toml)
-    set_value(ws.config, key, parse_cli_value(value, key))
+    set_value(ws.config, key, parse_cli_value(value, key, ws.config.data))
     shown = MASK if is_secret_key(key) and "${" not in value else redact_text(value)
     out().print(f"{key} = {shown}", markup=False)
+
+
+@config_app.command("unset")
+def unset(ctx: typer.Context, key: str = typer.Argument(..., help="Dotted key to remove, e.g. brand.slogan.")) -> None:
+    """Remove one key from config.toml (its default applies again; emptied tables go too).
+
+    Example: sharekit config unset poster.share_text
+    """
+    from ..store.config import unset_value
+
+    ws = workspace(ctx)
+    config = unset_value(ws.config, key)
+    default = config.get(key)
+    shown = default not in (None, "") and not isinstance(default, dict)
+    note = f" (default: {_toml_text(default)})" if shown else ""
+    out().print(f"{key} removed{note}", markup=False)

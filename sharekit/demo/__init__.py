@@ -11,7 +11,7 @@ from ..errors import SharekitError
 from ..store.config import set_value
 from ..store.workspace import Workspace, init_home
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"  # the repo's examples/ folder
+EXAMPLES = Path(__file__).resolve().parent / "examples"  # package data (the repo's examples/ links here)
 
 # (name, "module:function") in loop order; each is demo_step(ws, examples, say) -> dict.
 STEPS: tuple[tuple[str, str], ...] = (
@@ -50,7 +50,7 @@ def run_demo(home: Path, progress: Callable[[str], None] | None = None,
     examples = examples or EXAMPLES
     if not examples.is_dir():
         raise SharekitError(f"The bundled examples are not at {examples}.",
-                            hint="Run the demo from a source checkout of sharekit.")
+                            hint="This installation lacks its package data: reinstall sharekit.")
     init = init_home(home)
     say(f"home ready at {init.home}")
     report: dict[str, Any] = {"home": init.home, "steps": []}

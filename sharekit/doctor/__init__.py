@@ -74,5 +74,6 @@ def run_doctor(home: str | os.PathLike[str] | None = None, *, http_client: Any =
     report.checks.append(checks.sync_lock(paths, moment))
     if db_ok and config is not None:
         report.checks.extend(checks.last_syncs(paths, config, moment))
+        report.checks.extend(checks.webhook(paths, config, moment))
     report.checks.extend(checks.clock(paths, config, moment, db_ok, seen.get("date")))
     return report

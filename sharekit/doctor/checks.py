@@ -24,6 +24,7 @@ DISK_WARN_BYTES = 1024 * 1024 * 1024
 SYNC_WARN_AGE = timedelta(days=2)
 LOCK_STALE_AGE = timedelta(hours=2)
 CLOCK_SKEW = timedelta(seconds=60)
+WEBHOOK_LATE = timedelta(hours=1)
 LOCAL_HOSTS = ("localhost", "localhost.localdomain", "")
 
 
@@ -307,6 +308,27 @@ def last_syncs(paths: Paths, config: Config, now: datetime) -> list[Check]:
         else:
             found.append(Check(label, "ok", f"last successful sync {_age(age)} ago."))
     return found
+
+
+# notify ------------------------------------------------------------------------------------
+def webhook(paths: Paths, config: Config, now: datetime) -> list[Check]:
+    """With ``[notify] webhook`` set: no event has waited for delivery for more than an hour."""
+    if not config.get("notify.webhook"):
+        return []
+    try:
+        conn = sqlite3.connect(f"file:{paths.db}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT count(*), min(created_at), max(last_error) FROM events"
+                               " WHERE delivered_at IS NULL").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return []
+    waiting, oldest, error = row
+    if waiting and now - datetime.fromisoformat(oldest) > WEBHOOK_LATE:
+        return [Check("webhook", "warn", f"{waiting} event(s) undelivered since {oldest[:16]} ({error or 'not sent'}).",
+                      "Check the receiver, then `sharekit events --send`.")]
+    return [Check("webhook", "ok", "every event was delivered." if not waiting else f"{waiting} event(s) queued.")]
 
 
 # clock -------------------------------------------------------------------------------------

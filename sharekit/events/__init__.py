@@ -111,11 +111,12 @@ def _period_start(period: str | None, now: datetime, tz: str) -> datetime | None
 def _thresholds(conn: sqlite3.Connection, now: datetime, tz: str = "Asia/Shanghai") -> int:
     """``channel.threshold_reached`` once per channel and period (or once ever without a period)."""
     columns = {r[1] for r in conn.execute("PRAGMA table_info(channels)")}
-    period_col = "period" if "period" in columns else "NULL"
+    # a group's threshold period (week | month | none), where the channels table has one
+    period_col = "threshold_period" if "threshold_period" in columns else "NULL"
     added = 0
     for ch in conn.execute(f"SELECT name, kind, threshold_minor, threshold_currency, {period_col} AS period"
                            " FROM channels WHERE threshold_minor IS NOT NULL AND threshold_minor > 0").fetchall():
-        start = _period_start(ch["period"], now, tz)
+        start = _period_start(ch["period"], now, tz)  # none: every order since the start counts
         since = to_utc_iso(start) if start else "0000"
         currency = ch["threshold_currency"] or "CNY"
         total = conn.execute(

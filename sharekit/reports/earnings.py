@@ -1,6 +1,6 @@
 """Earnings reports: what each share earned, where (by day/week/month, product, channel, source).
 
-Rules (DESIGN.md, "Earnings"):
+Rules:
 
 - estimated = pending + confirmed, settled, lost = invalid; ``unknown`` statuses are counted as
   orders but their commission stays apart (``unknown``) until the source's status is mapped.
@@ -268,7 +268,7 @@ def earnings_report(
     conn: sqlite3.Connection = ws.db
     lo, hi = resolve_bound(since, tz, end=False), resolve_bound(until, tz, end=True)
     if lo is not None and hi is not None and lo >= hi:
-        raise InputError("--since must be before --until.")
+        raise InputError("`since` must be before `until`.", params=("since", "until"))
     ensure_rollups(conn)
     unmatched: dict[str, int] = {}
     if by in TIME_BYS:

@@ -14,7 +14,8 @@ from .base import (
     StatusChange,
     StoredProduct,
 )
-from .registry import ENTRY_POINT_GROUP, SourceKind, available_kinds, build_source, load_kind
+from .registry import ENTRY_POINT_GROUP, SourceKind, available_kinds, build_source, load_kind, settings_keys_of
 
 __all__ = ["ConfirmedLine", "ENTRY_POINT_GROUP", "OrderLine", "OrderPage", "Product", "PromotionLink", "Skipped",
-           "Source", "SourceKind", "StatusChange", "StoredProduct", "available_kinds", "build_source", "load_kind"]
+           "Source", "SourceKind", "StatusChange", "StoredProduct", "available_kinds", "build_source", "load_kind",
+           "settings_keys_of"]

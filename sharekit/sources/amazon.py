@@ -1,4 +1,4 @@
-"""Amazon through the Creators API (PA-API 5.0 was retired in 2026; suppliers.md section 4.3).
+"""Amazon through the Creators API (PA-API 5.0 was retired in 2026).
 
 - Auth: OAuth2 client credentials against the token endpoint of the credential version
   (2.x Cognito with form bodies, 3.x Login with Amazon with JSON bodies). The token is cached
@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 
 from ..core.money import Money
+from ..core.settings import Setting
 from ..errors import ConfigError, InputError, SourceAuthError, SourceError
 from .base import Product, PromotionLink, Skipped, Source, StoredProduct
 
@@ -89,6 +90,15 @@ class AmazonSource(Source):
                         "partner_tag": "mytag-20", "marketplace": "www.amazon.com"}
     required_keys: ClassVar[tuple[str, ...]] = (
         "credential_id", "credential_secret", "credential_version", "partner_tag", "marketplace")
+    settings_keys: ClassVar[Mapping[str, Setting] | None] = {
+        "credential_id": Setting("str", help="Creators API credential id."),
+        "credential_secret": Setting("str", help="Credential secret; use ${VAR}.", secret=True),
+        "credential_version": Setting("scalar", help="Credential version (region)."),
+        "partner_tag": Setting("str", help="Your Associates tag (xxx-20)."),
+        "marketplace": Setting("str", help="Marketplace host (www.amazon.com)."),
+        "token_endpoint": Setting("url", help="Token address (tests, proxies)."),
+        "search_index": Setting("str", "All", "Search index of queries."),
+    }
     default_rate_limit: ClassVar[float | None] = 1.0  # Amazon's starting quota: 1 TPS
 
     def __init__(self, name: str, settings: Mapping[str, Any], *, client: httpx.Client | None = None,
@@ -243,7 +253,8 @@ class AmazonSource(Source):
                     yield products
             return
         if not query:
-            raise InputError("Amazon's searchItems needs keywords: use --query (or --ids ASIN,...).")
+            raise InputError("Amazon's searchItems needs keywords: give a `query` (or `ids`: ASINs).",
+                             params=("query", "ids"))
         fetched = 0
         for page in range(1, MAX_SEARCH_PAGES + 1):
             # one itemCount for the whole walk: itemPage * itemCount is the server's offset

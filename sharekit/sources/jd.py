@@ -1,6 +1,6 @@
 """JD Union (京东联盟) open platform: products, tagged promotion links and order rows.
 
-Transport (suppliers.md section 1, the official JOS SDK style): POST to ``routerjson`` with the
+Transport (the official JOS SDK style): POST to ``routerjson`` with the
 system parameters in the URL query and only ``360buy_param_json`` (the business JSON, compact)
 in the form body; the signature is the MD5 "secret-wrapped sorted key+value" over all of them.
 Responses come as ``{"<method_with_underscores>_responce": {"code": "0", "queryResult":
@@ -13,6 +13,10 @@ Settings (``[sources.NAME]``, secrets also from ``SHAREKIT_<NAME>_<KEY>``):
 ``elite_id`` (goods.jingfen.query channel, default 1); ``goods_query`` (false when the account
 has no goods.query permission: keywords then filter jingfen results); ``link_api``
 (``common`` or ``bysubunionid``); ``order_page_size`` (≤ 500); ``rate_limit`` (req/s).
+
+This module is longer than the usual ~400 lines on purpose: it is one supplier's whole wire
+protocol (signing, envelopes, error codes, products, links, orders), so a change on the
+supplier's side is read and made in one file.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import httpx
 
 from ..core.http import RetryableError
 from ..core.money import Money
+from ..core.settings import Setting
 from ..core.timeutil import CHINA, china_wall_clock, parse_china_wall_clock, utcnow
 from ..errors import ConfigError, InputError, SourceAuthError, SourceError
 from .base import ConfirmedLine, OrderLine, OrderPage, Product, PromotionLink, Source, StatusChange, StoredProduct
@@ -170,6 +175,16 @@ class JdSource(Source):
     description: ClassVar[str] = "JD Union (京东联盟) open platform"
     example_settings = {"app_key": "key", "app_secret": "secret", "site_id": "61866"}
     required_keys: ClassVar[tuple[str, ...]] = ("app_key", "app_secret", "site_id")
+    settings_keys: ClassVar[Mapping[str, Setting] | None] = {
+        "app_key": Setting("scalar", help="JD Union app key."),
+        "app_secret": Setting("str", help="JD Union app secret; use ${VAR}.", secret=True),
+        "site_id": Setting("scalar", help="Your site (推广位) id."),
+        "position_id": Setting("scalar", help="Default promotion position id."),
+        "elite_id": Setting("int", 1, "Curated list (eliteId) pulled without a query.", min=1),
+        "goods_query": Setting("bool", True, "Search with jd.union.open.goods.query."),
+        "link_api": Setting("str", "common", "Link API.", choices=("common", "bysubunionid")),
+        "order_page_size": Setting("int", 500, "Order rows per request.", min=1, max=500),
+    }
     order_window = timedelta(hours=1)
     order_lookback: ClassVar[timedelta] = timedelta(days=90)
     default_rate_limit: ClassVar[float | None] = 5.0
@@ -245,7 +260,7 @@ class JdSource(Source):
         message = str(result.get("message") or result.get("errorMessage") or "").strip()
         if code in RETRY_CODES:
             kind = "rate limited" if code == 429 else "degraded or busy"
-            raise RetryableError(f"{method} business code {code}: {kind} ({message})")
+            raise RetryableError(f"{method} business code {code}: {kind} ({message})", throttled=code == 429)
         if code in AUTH_CODES:
             raise SourceAuthError(self.name, f"{method} refused: {AUTH_CODES[code]} (code {code}: {message}).",
                                   hint=self._auth_hint(code))
@@ -279,7 +294,7 @@ class JdSource(Source):
         if "timestamp" in text or "时间" in text:
             raise SourceError(self.name, f"{what}.", hint="Check this machine's clock.")
         if "limit" in text or "频" in text or "busy" in text or "繁忙" in text or "unavailable" in text:
-            raise RetryableError(f"{method} gateway code {code}: rate limited or busy ({desc})")
+            raise RetryableError(f"{method} gateway code {code}: rate limited or busy ({desc})", throttled=True)
         raise SourceError(self.name, f"{what}.")
 
     # products ------------------------------------------------------------------------------
@@ -334,8 +349,17 @@ class JdSource(Source):
         best = next((c for c in coupons if str(c.get("isBest")) == "1"), None)
         if best is None and coupons:
             best = max(coupons, key=lambda c: Decimal(str(c.get("discount") or 0)))
+        # priceInfo: price = list price, lowestPrice = what it sells for now (seckill, pingou...),
+        # lowestCouponPrice = JD's own after-coupon figure. The coupon and its quota (threshold)
+        # come from the best coupon; final price and usability are derived downstream.
         list_price = yuan(price_info.get("price"))
-        price = yuan(price_info.get("lowestCouponPrice")) or yuan(price_info.get("lowestPrice")) or list_price
+        lowest = yuan(price_info.get("lowestPrice"))
+        price = lowest if lowest is not None and lowest.minor > 0 else list_price
+        coupon = yuan(best.get("discount")) if best else None
+        threshold = yuan(best.get("quota")) if best else None
+        after = yuan(price_info.get("lowestCouponPrice"))
+        if best is None and price is not None and after is not None and 0 < after.minor < price.minor:
+            coupon = price - after  # no coupon list asked for: JD's after-coupon price says what it takes off
         share = commission.get("commissionShare")
         images = [i.get("url") for i in _listing(g.get("imageInfo"), "imageList") if i.get("url")]
         material = str(g.get("materialUrl") or f"item.jd.com/{g.get('skuId')}.html")
@@ -347,6 +371,7 @@ class JdSource(Source):
             "commission": _dec_str(commission.get("commission")),
             "coupon_commission": _dec_str(commission.get("couponCommission")),
             "coupon_quota": _dec_str(best.get("quota")) if best else None,
+            "lowest_coupon_price": _dec_str(price_info.get("lowestCouponPrice")),
             "coupon_end_ms": best.get("useEndTime") if best else None,
             "lowest_price_type": price_info.get("lowestPriceType"),
             "shop_id": shop.get("shopId"),
@@ -361,7 +386,8 @@ class JdSource(Source):
             currency=CURRENCY,
             price=price,
             original_price=list_price,
-            coupon=yuan(best.get("discount")) if best else None,
+            coupon=coupon,
+            coupon_threshold=threshold,
             coupon_url=(best.get("link") or None) if best else None,
             commission_rate=(Decimal(str(share)) / 100) if share not in (None, "") else None,
             url=url,

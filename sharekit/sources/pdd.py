@@ -1,6 +1,6 @@
 """Pinduoduo 多多进宝 (open.pinduoduo.com): goods search, tagged promotion links, order increments.
 
-Transport (suppliers.md section 2): POST ``application/x-www-form-urlencoded`` to the router
+Transport (Pinduoduo open platform): POST ``application/x-www-form-urlencoded`` to the router
 with every parameter (system and business) flat in the body; arrays and objects travel as
 compact JSON strings and are signed as those strings. The signature is the MD5
 "secret-wrapped sorted key+value". Success is ``{"<api>_response": {...}}``, failure
@@ -25,6 +25,7 @@ import httpx
 
 from ..core.http import RetryableError
 from ..core.money import Money
+from ..core.settings import Setting
 from ..core.timeutil import utcnow
 from ..errors import SourceAuthError, SourceError
 from .base import OrderLine, OrderPage, Product, PromotionLink, Source, StoredProduct
@@ -102,6 +103,12 @@ class PddSource(Source):
     description: ClassVar[str] = "Pinduoduo 多多进宝 open platform"
     example_settings = {"client_id": "id", "client_secret": "secret", "pid": "1_2"}
     required_keys: ClassVar[tuple[str, ...]] = ("client_id", "client_secret", "pid")
+    settings_keys: ClassVar[Mapping[str, Setting] | None] = {
+        "client_id": Setting("scalar", help="多多进宝 client id."),
+        "client_secret": Setting("str", help="多多进宝 client secret; use ${VAR}.", secret=True),
+        "pid": Setting("scalar", help="Your promotion position (pid)."),
+        "order_page_size": Setting("int", 100, "Order rows per request.", min=10, max=100),
+    }
     order_window = timedelta(hours=24)
     order_lookback: ClassVar[timedelta] = timedelta(days=90)
     default_rate_limit: ClassVar[float | None] = 5.0
@@ -154,7 +161,7 @@ class PddSource(Source):
             code = -1
         msg = " ".join(str(err.get(k) or "") for k in ("error_msg", "sub_msg")).strip()
         if code in RETRY_CODES:
-            raise RetryableError(f"{api} error {code}: rate limited or unavailable ({msg})")
+            raise RetryableError(f"{api} error {code}: rate limited or unavailable ({msg})", throttled=True)
         text = msg.lower()
         what = f"{api} refused (error {code}: {msg or 'no message'})"
         if "sign" in text or "签名" in text:
@@ -199,12 +206,12 @@ class PddSource(Source):
 
     def product(self, g: Mapping[str, Any]) -> Product:
         """A PDD goods item as a Product (fen stay integers, per-mille → rate)."""
+        # min_group_price (拼单价) is what it sells for; min_normal_price (单买价) the list price;
+        # the coupon (coupon_discount, 满 coupon_min_order_amount) comes off the group price.
         group_price = fen(g.get("min_group_price"))
+        normal_price = fen(g.get("min_normal_price"))
         coupon = fen(g.get("coupon_discount")) if g.get("has_coupon") else None
-        price = group_price
-        if group_price is not None and coupon:
-            threshold = int(g.get("coupon_min_order_amount") or 0)
-            price = group_price - coupon if group_price.minor >= threshold else group_price
+        threshold = fen(g.get("coupon_min_order_amount")) if coupon is not None else None
         rate = g.get("promotion_rate")
         goods_id = g.get("goods_id")
         images = [u for u in [g.get("goods_image_url"), g.get("goods_thumbnail_url"),
@@ -219,9 +226,10 @@ class PddSource(Source):
             native_id=str(g.get("goods_sign") or goods_id),
             title=str(g.get("goods_name") or ""),
             currency=CURRENCY,
-            price=price,
-            original_price=group_price,
+            price=group_price,
+            original_price=normal_price if normal_price is not None else group_price,
             coupon=coupon,
+            coupon_threshold=threshold,
             commission_rate=(Decimal(int(rate)) / 1000) if rate not in (None, "") else None,
             url=f"https://mobile.yangkeduo.com/goods.html?goods_id={goods_id}" if goods_id else None,
             image_urls=list(dict.fromkeys(images)),

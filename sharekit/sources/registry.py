@@ -83,3 +83,15 @@ def build_source(name: str, settings: Mapping[str, Any], **kwargs: Any) -> Sourc
     if not kind:
         raise NotFoundError(f"Source `{name}` has no `kind`.", hint=f"Set sources.{name}.kind.")
     return load_kind(str(kind))(name, settings, **kwargs)
+
+
+def settings_keys_of(kind: str) -> Mapping[str, Any] | None:
+    """The keys a kind declares for its [sources.NAME] table; None when it declares none or is unknown."""
+    return _settings_keys(kind, os.environ.get(ENV_PLUGINS))
+
+
+@cache
+def _settings_keys(kind: str, plugins: str | None) -> Mapping[str, Any] | None:
+    if kind not in available_kinds():
+        return None
+    return load_kind(kind).settings_keys

@@ -1,6 +1,6 @@
 """Taobao / Alimama (淘宝联盟) through the TOP gateway.
 
-Wire facts (suppliers.md section 3): one gateway URL, flat form parameters, a signature over
+Wire facts (Alimama TOP): one gateway URL, flat form parameters, a signature over
 all of them sorted by key (``md5`` wraps the concatenation in the secret; ``hmac`` is HMAC-MD5
 and ``hmac-sha256`` HMAC-SHA256 keyed with the secret; the ``sign_method`` value is itself one
 of the signed parameters), wall-clock timestamps in GMT+8, ``<method>_response`` envelopes and
@@ -16,12 +16,17 @@ of the signed parameters), wall-clock timestamps in GMT+8, ``<method>_response``
 Channel tags are read from ``settings["channels"]`` (the config's ``[channels.NAME]`` tables,
 keys ``taobao_relation_id`` / ``taobao_adzone_id``); without them links carry the source's
 adzone and orders arrive without a channel.
+
+This module is longer than the usual ~400 lines on purpose: it is one supplier's whole wire
+protocol (signing, envelopes, error codes, products, links, orders), so a change on the
+supplier's side is read and made in one file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -31,6 +36,7 @@ import httpx
 
 from ..core.http import RetryableError
 from ..core.money import Money
+from ..core.settings import Setting
 from ..core.timeutil import china_wall_clock, parse_china_wall_clock, utcnow
 from ..errors import ConfigError, InputError, SourceAuthError, SourceError
 from .base import OrderLine, OrderPage, Product, PromotionLink, Source, StoredProduct
@@ -127,6 +133,41 @@ def _unwrap_list(node: Any, key: str) -> list[Any]:
     return []
 
 
+def _cny(value: Any) -> Money | None:
+    return Money.from_decimal(_yuan(value), "CNY") if value not in (None, "") else None
+
+
+_RULE = re.compile(r"满\s*([0-9.]+)\s*元?\s*减\s*([0-9.]+)")
+
+
+def taobao_coupon(item: Mapping[str, Any], price: Money | None) -> tuple[Money | None, Money | None]:
+    """``(coupon, threshold)`` of a material item, from the first of:
+
+    ``coupon_amount`` / ``coupon_start_fee`` (yuan; the classic material API, top level or in
+    ``coupon_info``-style blocks); a ``…券`` step of ``final_promotion_path_list`` (its
+    ``promotion_fee``, the threshold from a ``满X减Y`` ``promotion_desc``); else what
+    ``final_promotion_price`` takes off ``zk_final_price`` (threshold unknown, so none)."""
+    price_info = item.get("price_promotion_info") or {}
+    for block in (item, price_info, item.get("publish_info") or {}, item.get("coupon_info") or {}):
+        if isinstance(block, Mapping) and block.get("coupon_amount") not in (None, "", "0", 0):
+            coupon = _cny(block.get("coupon_amount"))
+            start = _cny(block.get("coupon_start_fee"))
+            return (coupon if coupon and coupon.minor > 0 else None,
+                    start if start and start.minor > 0 else None)
+    steps = _unwrap_list(price_info.get("final_promotion_path_list"), "final_promotion_path_map_data")
+    for step in steps:
+        if isinstance(step, Mapping) and "券" in str(step.get("promotion_title") or ""):
+            coupon = _cny(step.get("promotion_fee"))
+            rule = _RULE.search(str(step.get("promotion_desc") or ""))
+            threshold = _cny(rule.group(1)) if rule else None
+            if coupon and coupon.minor > 0:
+                return coupon, threshold
+    final = _cny(price_info.get("final_promotion_price"))
+    if price is not None and final is not None and 0 < final.minor < price.minor:
+        return price - final, None
+    return None, None
+
+
 class TaobaoSource(Source):
     """Alimama's TOP API: material search, click / coupon links with 淘口令, order details."""
 
@@ -136,6 +177,20 @@ class TaobaoSource(Source):
     description: ClassVar[str] = "Taobao / Tmall through Alimama (淘宝联盟) TOP API"
     example_settings = {"app_key": "key", "app_secret": "secret", "adzone_id": "1"}
     required_keys: ClassVar[tuple[str, ...]] = ("app_key", "app_secret", "adzone_id")
+    settings_keys: ClassVar[Mapping[str, Setting] | None] = {
+        "app_key": Setting("scalar", help="Taobao open platform app key."),
+        "app_secret": Setting("str", help="App secret; use ${VAR}.", secret=True),
+        "adzone_id": Setting("scalar", help="Default promotion position (adzone) id."),
+        "sign_method": Setting("str", "md5", "Request signing.", choices=tuple(SIGN_METHODS)),
+        "big_sale": Setting("bool", False, "Use the big-sale (大促) material."),
+        "page_size": Setting("int", 100, "Products per request.", min=1, max=100),
+        "material_id": Setting("scalar", help="Material id pulled without a query."),
+        "sort": Setting("str", help="Sort order of searches."),
+        "check_query": Setting("str", "手机", "Search `source check` runs."),
+        "tpwd": Setting("bool", True, "Create 淘口令 share texts."),
+        "order_scene": Setting("scalar", help="Order scene of order queries."),
+        "member_type": Setting("scalar", help="Member type of order queries."),
+    }
     order_window = timedelta(hours=3)
     BIG_SALE_WINDOW: ClassVar[timedelta] = timedelta(minutes=20)
     default_rate_limit: ClassVar[float | None] = 10.0  # well below the ~40/s account-wide API share
@@ -205,7 +260,7 @@ class TaobaoSource(Source):
         lowered = sub_code.lower()
         if (sub_code in THROTTLE_SUB_CODES or code in THROTTLE_CODES or "limited" in lowered
                 or "service-unavailable" in lowered or lowered.startswith("isp.top-remote")):
-            raise RetryableError(f"{method} throttled ({detail})")
+            raise RetryableError(f"{method} throttled ({detail})", throttled=True)
         if code in AUTH_CODES or "permission" in lowered or "invalid-signature" in lowered:
             raise SourceAuthError(self.name, f"{method} was refused ({detail}).",
                                   hint="Check app_key, app_secret, sign_method and the app's API permissions.")
@@ -215,9 +270,10 @@ class TaobaoSource(Source):
     def iter_products(self, query: str | None = None, ids: list[str] | None = None,
                       limit: int | None = None) -> Iterator[list[Product]]:
         if ids:
-            raise InputError("Taobao products are found by keyword: use --query (the search API has no id lookup).")
+            raise InputError("Taobao products are found by keyword: give a `query` (the search API has no id lookup).",
+                             params=("query",))
         if not query:
-            raise InputError("Taobao's material search needs a keyword: use --query.")
+            raise InputError("Taobao's material search needs a keyword: give a `query`.", params=("query",))
         fetched = 0
         page_no = 1
         while True:
@@ -254,13 +310,9 @@ class TaobaoSource(Source):
         publish = item.get("publish_info") or {}
         reserve = price_info.get("reserve_price")
         zk = price_info.get("zk_final_price")
-        final = price_info.get("final_promotion_price") or zk
-        price = Money.from_decimal(_yuan(final), "CNY") if final not in (None, "") else None
-        original = Money.from_decimal(_yuan(reserve or zk), "CNY") if (reserve or zk) else None
-        discount = None
-        if zk not in (None, "") and final not in (None, ""):
-            saved = Money.from_decimal(_yuan(zk), "CNY") - Money.from_decimal(_yuan(final), "CNY")
-            discount = saved if saved.minor > 0 else None
+        price = _cny(zk or reserve)           # zk_final_price: what it sells for now
+        original = _cny(reserve or zk)        # reserve_price: the list price
+        discount, threshold = taobao_coupon(item, price)
         images = [https(basic.get("pict_url"))] + [https(u) for u in _unwrap_list(basic.get("small_images"), "string")]
         seen: list[str] = []
         for image in images:
@@ -277,6 +329,7 @@ class TaobaoSource(Source):
             price=price,
             original_price=original,
             coupon=discount,
+            coupon_threshold=threshold,
             coupon_url=coupon_url,
             commission_rate=rate,
             url=coupon_url or click_url,
@@ -365,7 +418,7 @@ class TaobaoSource(Source):
                     cursor: dict[str, Any] | None = None) -> Iterator[OrderPage]:
         """Order lines updated in ``[start, end)``; longer spans are cut into allowed windows.
 
-        ``page_no`` may not pass 100 (suppliers.md 3.5): a window that still has a next page at
+        ``page_no`` may not pass 100 (the TOP order API's limit): a window that still has a next page at
         page 100 is halved and both halves are read from page 1 (rows read twice are harmless:
         the store upserts). The cursor carries the parts still to read.
         """

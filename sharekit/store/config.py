@@ -10,60 +10,36 @@ import copy
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..core.envnames import source_env_prefix
 from ..core.redact import MASK, SECRET_WORDS, is_secret_key, mask_secrets  # noqa: F401 - re-exported
-from ..errors import ConfigError, NotFoundError
+from ..core.settings import check, closest, typed_from_text, unescape
+from ..errors import ConfigError, NotFoundError, UsageError
+from . import config_schema as schema
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
-DEFAULTS: dict[str, Any] = {
-    "timezone": "Asia/Shanghai",
-    "currency": "CNY",
-    "brand": {"name": "My Shop", "color": "#E4393C", "slogan": "", "logo": ""},
-    "server": {"base_url": "", "host": "127.0.0.1", "port": 8080},
-    "poster": {"template": "moments", "quality": 88, "format": "jpg"},
-    "channels": {"min_days_between": 3},
-    "sources": {},
-}
-
-# Expected types of well-known keys; ``*`` matches any one table name.
-KEY_TYPES: dict[str, tuple[type, ...]] = {
-    "timezone": (str,),
-    "currency": (str,),
-    "brand.name": (str,),
-    "brand.logo": (str,),
-    "brand.color": (str,),
-    "brand.slogan": (str,),
-    "server.base_url": (str,),
-    "server.host": (str,),
-    "server.port": (int,),
-    "poster.font": (str, list),
-    "poster.template": (str,),
-    "poster.quality": (int,),
-    "poster.format": (str,),
-    "poster.share_text": (str,),
-    "channels.min_days_between": (int,),
-    "sources.*.kind": (str,),
-    "sources.*.endpoint": (str,),
-    "sources.*.timeout": (int, float),
-    "sources.*.rate_limit": (int, float),
-    "sources.*.retries": (int,),
-    "sources.*.currency": (str,),
-}
+DEFAULTS: dict[str, Any] = schema.defaults()
+_TEXT_KEYS = frozenset(k for k, s in schema.KEYS.items() if s.kind == "text")
 
 
-def _resolve_env(value: Any) -> Any:
+def _resolve_env(value: Any, missing: list[str] | None = None) -> Any:
+    """``value`` with ``${VAR}`` replaced from the environment; unset names go to ``missing``."""
     if isinstance(value, str):
-        return _ENV_REF.sub(lambda m: os.environ.get(m.group(1), ""), value)
+        def sub(m: re.Match[str]) -> str:
+            if m.group(1) not in os.environ and missing is not None:
+                missing.append(m.group(1))
+            return os.environ.get(m.group(1), "")
+
+        return _ENV_REF.sub(sub, value)
     if isinstance(value, list):
-        return [_resolve_env(v) for v in value]
+        return [_resolve_env(v, missing) for v in value]
     if isinstance(value, dict):
-        return {k: _resolve_env(v) for k, v in value.items()}
+        return {k: _resolve_env(v, missing) for k, v in value.items()}
     return value
 
 
@@ -105,40 +81,7 @@ def find_key_line(text: str, dotted: str) -> int | None:
     return None
 
 
-def _type_names(types: tuple[type, ...]) -> str:
-    names = {"str": "a string", "int": "an integer", "float": "a number", "list": "a list", "bool": "true or false"}
-    return " or ".join(names.get(t.__name__, t.__name__) for t in types)
-
-
-def _type_matches(value: Any, types: tuple[type, ...]) -> bool:
-    if isinstance(value, bool) and bool not in types:
-        return False
-    return isinstance(value, types)
-
-
-def _pattern_for(dotted: str) -> tuple[type, ...] | None:
-    parts = dotted.split(".")
-    for pattern, types in KEY_TYPES.items():
-        pp = pattern.split(".")
-        if len(pp) == len(parts) and all(a == "*" or a == b for a, b in zip(pp, parts, strict=True)):
-            return types
-    return None
-
-
-def _typed_env_value(env_key: str, raw: str, types: tuple[type, ...] | None) -> Any:
-    """An override from the environment: a string, or a number for keys typed as numbers."""
-    if types is None or str in types:
-        return raw
-    try:
-        value = tomllib.loads(f"v = {raw.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw
-    if not _type_matches(value, types):
-        raise ConfigError(f"${env_key}: {raw!r} must be {_type_names(types)}.")
-    return value
-
-
-def _walk(data: Mapping[str, Any], prefix: str = ""):
+def _walk(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
     for key, value in data.items():
         dotted = f"{prefix}{key}"
         if isinstance(value, Mapping):
@@ -166,6 +109,8 @@ class Config:
             if not isinstance(node, Mapping) or part not in node:
                 return default
             node = node[part]
+        if key in _TEXT_KEYS and isinstance(node, str):
+            node = unescape(node)  # a \\n typed in a single-quoted string is a new line too
         return _resolve_env(node) if resolve else node
 
     def require(self, key: str) -> Any:
@@ -196,12 +141,24 @@ class Config:
                 f"No source named `{name}` in {self.path} (known: {known}).",
                 hint=f"Add a [sources.{name}] table with a `kind`.",
             )
-        settings = _resolve_env(dict(sources[name]))
+        missing: list[str] = []
+        table = dict(sources[name])
+        settings: dict[str, Any] = _resolve_env(table, missing)
+        if missing:
+            key = next(k for k, v in table.items() if f"${{{missing[0]}}}" in str(v))
+            dotted = f"sources.{name}.{key}"
+            raise ConfigError(f"{self._where(dotted)}: `{dotted}` reads ${{{missing[0]}}}, which is not set "
+                              "in the environment.", hint=f"export {missing[0]}=... first.")
         prefix = source_env_prefix(name)
         for env_key, env_value in os.environ.items():
             if env_key.startswith(prefix) and env_value:
                 key = env_key[len(prefix):].lower()
-                settings[key] = _typed_env_value(env_key, env_value, _pattern_for(f"sources.{name}.{key}"))
+                setting = schema.setting_for(f"sources.{name}.{key}", self.data)
+                value = typed_from_text(setting, env_value) if setting else env_value
+                why = check(setting, value) if setting else None
+                if why:
+                    raise ConfigError(f"${env_key}: `sources.{name}.{key}` {why}.")
+                settings[key] = value
         # Channel tags per supplier (amazon_tag, taobao_relation_id, ...) live in [channels.NAME].
         tables = _resolve_env(self.data.get("channels") or {})
         settings.setdefault("channels", {k: dict(v) for k, v in tables.items() if isinstance(v, Mapping)})
@@ -217,26 +174,17 @@ class Config:
         secret never shows, and a plain value shows what sharekit will actually use.
         """
         merged = self.merged
-        return mask_secrets(_resolve_env(merged) if resolve else merged)
+        masked: dict[str, Any] = mask_secrets(_resolve_env(merged) if resolve else merged)
+        return masked
+
+    def _where(self, key: str) -> str:
+        line = self.line_of(key) if self.text else None
+        return f"{self.path}, line {line}" if line else str(self.path)
 
     def validate(self) -> None:
-        """Check the types of well-known keys; a ConfigError names the file and line."""
-        for dotted, value in _walk(self.data):
-            types = _pattern_for(dotted)
-            if types and not _type_matches(value, types):
-                line = self.line_of(dotted)
-                where = f"{self.path}, line {line}" if line else str(self.path)
-                wanted = _type_names(types)
-                raise ConfigError(f"{where}: `{dotted}` must be {wanted}, not {type(value).__name__}.")
-        tz = self.get("timezone")
-        try:
-            from zoneinfo import ZoneInfo
-
-            ZoneInfo(str(tz))
-        except Exception:
-            line = self.line_of("timezone")
-            where = f"{self.path}, line {line}" if line else str(self.path)
-            raise ConfigError(f"{where}: `timezone` {tz!r} is not a known time zone.") from None
+        """Check every key's name, type and range; a ConfigError names the file, line and key."""
+        for dotted, why, hint in schema.problems(self.data):
+            raise ConfigError(f"{self._where(dotted)}: `{dotted}` {why}.", hint=hint)
 
 
 def load_config(path: Path) -> Config:
@@ -263,24 +211,19 @@ def load_config(path: Path) -> Config:
     return config
 
 
-def parse_cli_value(raw: str, key: str | None = None) -> Any:
-    """Turn a `config set` value into a TOML value: numbers, booleans, arrays; else a string.
+def parse_cli_value(raw: str, key: str | None = None, data: Mapping[str, Any] | None = None) -> Any:
+    """Turn a `config set` value into the key's type: ``"9090"`` -> 9090 for a port, text for text.
 
-    With ``key``, a value for a key known to be a string, a secret, or a source setting that
-    looks like a number (account ids, app keys: ``123456``) stays the string that was typed.
+    Secrets and unknown source settings that look like numbers (account ids, app keys:
+    ``123456``) stay the string that was typed; ``\\n`` in a text template becomes a new line.
     """
-    if key is not None:
-        types = _pattern_for(key)
-        if types is not None and str in types and not any(t in types for t in (int, float, list, bool)):
-            return raw
-        if is_secret_key(key):
-            return raw
-        if types is None and key.startswith("sources.") and re.fullmatch(r"[+-]?\d+", raw.strip()):
-            return raw
-    try:
-        return tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+    if key is None:
+        return typed_from_text(None, raw)
+    setting = schema.setting_for(key, data)
+    looks_like_id = key.startswith("sources.") and re.fullmatch(r"[+-]?\d+", raw.strip())
+    if setting is None and (is_secret_key(key) or looks_like_id):
         return raw
+    return typed_from_text(setting, raw)
 
 
 def write_config(path: Path, data: Mapping[str, Any]) -> None:
@@ -299,28 +242,59 @@ def write_config(path: Path, data: Mapping[str, Any]) -> None:
         raise
 
 
-def set_value(config: Config, key: str, value: Any) -> Config:
-    """Set dotted ``key`` to ``value`` in the file, validating its type first."""
+def check_key(config: Config, key: str, *, exists: bool = False) -> None:
+    """A UsageError naming the closest valid key when ``key`` is not one config.toml can hold."""
     if not key or any(not part for part in key.split(".")):
-        raise ConfigError(f"`{key}` is not a valid dotted key.")
-    types = _pattern_for(key)
-    if types and not _type_matches(value, types):
-        wanted = _type_names(types)
-        raise ConfigError(f"{config.path}: `{key}` must be {wanted}, not {type(value).__name__}.")
+        raise UsageError(f"`{key}` is not a valid dotted key (e.g. brand.name).")
+    if schema.setting_for(key, config.data) is not None or schema.is_open(key, config.data):
+        return
+    near = schema.nearest(key, config.data)
+    raise UsageError(f"`{key}` is not a config key.",
+                     hint=f"Did you mean `{near}`?" if near else "`sharekit config show` lists the keys.")
+
+
+def set_value(config: Config, key: str, value: Any) -> Config:
+    """Set dotted ``key`` to ``value`` in the file; unknown keys and wrong types are refused."""
+    check_key(config, key)
     data = copy.deepcopy(config.data)
     node = data
     parts = key.split(".")
     for part in parts[:-1]:
         child = node.setdefault(part, {})
         if not isinstance(child, dict):
-            raise ConfigError(f"`{key}`: `{part}` is a value, not a table.")
+            raise UsageError(f"`{key}`: `{part}` is a value, not a table.")
         node = child
     current = node.get(parts[-1], _lookup(DEFAULTS, parts))
     if isinstance(current, Mapping) and not isinstance(value, Mapping):
-        raise ConfigError(f"`{key}` is a table; set one of its keys (e.g. `{key}.NAME`).")
+        raise UsageError(f"`{key}` is a table; set one of its keys (e.g. `{key}.NAME`).")
     node[parts[-1]] = value
-    candidate = Config(path=config.path, data=data, text="")
-    candidate.validate()
+    for dotted, why, hint in schema.problems(data):
+        if dotted == key or dotted.startswith(key + "."):
+            raise UsageError(f"{config.path}: `{dotted}` {why}.", hint=hint)
+    write_config(config.path, data)
+    return load_config(config.path)
+
+
+def unset_value(config: Config, key: str) -> Config:
+    """Remove ``key`` from the file (its default applies again); empty tables go too."""
+    parts = key.split(".")
+    data = copy.deepcopy(config.data)
+    trail = [data]
+    for part in parts[:-1]:
+        child = trail[-1].get(part)
+        if not isinstance(child, dict):
+            break
+        trail.append(child)
+    if len(trail) != len(parts) or parts[-1] not in trail[-1]:
+        check_key(config, key)
+        set_keys = [dotted for dotted, _ in _walk(config.data)]
+        near = closest(key, set_keys)
+        raise NotFoundError(f"`{key}` is not set in {config.path}.",
+                            hint=f"Did you mean `{near}`?" if near else None)
+    del trail[-1][parts[-1]]
+    for depth in range(len(trail) - 1, 0, -1):
+        if not trail[depth]:
+            del trail[depth - 1][parts[depth - 1]]
     write_config(config.path, data)
     return load_config(config.path)
 

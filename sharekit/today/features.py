@@ -64,6 +64,8 @@ class ChannelFacts:
     kind: str
     orders_by_key: dict[tuple[str, str], int] = field(default_factory=dict)
     orders_total: int = 0
+    clicks_by_key: dict[tuple[str, str], int] = field(default_factory=dict)
+    clicks_total: int = 0
     last_shared: dict[str, str] = field(default_factory=dict)   # product id -> UTC ISO
     shared_today: int = 0
 
@@ -115,14 +117,14 @@ WITH win AS (
     UNION ALL
     SELECT product_id, price_minor, max(recorded_at) FROM price_history
     WHERE recorded_at < :start AND price_minor IS NOT NULL GROUP BY product_id
-), latest AS (
-    SELECT product_id, max(recorded_at) AS at FROM price_history GROUP BY product_id
-), story AS (   -- low: the lowest price charged before the current one (the newest row)
-    SELECT w.product_id,
-           min(CASE WHEN w.recorded_at < l.at OR w.price_minor != p.price_minor THEN w.price_minor END) AS low,
-           max(w.price_minor = p.original_price_minor) AS list_seen
-    FROM win w JOIN latest l ON l.product_id = w.product_id JOIN products p ON p.id = w.product_id
-    GROUP BY w.product_id
+), ranked AS (
+    SELECT product_id, price_minor,
+           row_number() OVER (PARTITION BY product_id ORDER BY recorded_at DESC) AS rn
+    FROM win
+), story AS (   -- the newest price recorded, the lowest before it, and every price seen
+    SELECT product_id, max(CASE WHEN rn = 1 THEN price_minor END) AS newest,
+           min(CASE WHEN rn > 1 THEN price_minor END) AS low_rest, ',' || group_concat(price_minor) || ',' AS seen
+    FROM ranked GROUP BY product_id
 ), health AS (
     SELECT product_id, count(*) AS n, sum(status = 'invalid') AS bad FROM orders
     WHERE product_id IS NOT NULL GROUP BY product_id
@@ -133,8 +135,13 @@ WITH win AS (
     GROUP BY 1
 ), raw AS MATERIALIZED (
     SELECT p.id, p.source, p.title, p.brand, p.currency, p.price_minor AS price, p.available,
-           p.original_price_minor AS list_price, p.coupon_minor AS coupon, p.commission_rate, p.first_seen_at,
-           s.low, coalesce(s.list_seen, 0) OR p.original_price_minor = p.price_minor AS list_seen,
+           p.original_price_minor AS list_price,
+           CASE WHEN p.coupon_usable = 0 THEN NULL ELSE p.coupon_minor END AS coupon,
+           p.commission_rate, p.first_seen_at,
+           CASE WHEN s.newest = p.price_minor THEN s.low_rest
+                WHEN s.newest IS NOT NULL THEN min(coalesce(s.low_rest, s.newest), s.newest) END AS low,
+           coalesce(instr(s.seen, ',' || p.original_price_minor || ',') > 0, 0)
+               OR p.original_price_minor = p.price_minor AS list_seen,
            coalesce(h.n, 0) AS orders, coalesce(h.bad, 0) AS invalid, sh.last AS last_shared,
            CASE WHEN p.extra != '{{}}' AND json_valid(p.extra) THEN json_extract(p.extra, {_EXTRA_PATHS}) END AS x
     FROM products p
@@ -170,7 +177,7 @@ WITH parts AS (
     FROM temp.sk_today_facts
     WHERE available = 1 AND price IS NOT NULL
       AND NOT (coupon > 0 AND ends IS NOT NULL AND ends <= :now_epoch)
-      AND NOT (orders >= :min_orders AND 1.0 * invalid / orders > :max_invalid)
+      AND NOT (orders > 0 AND invalid * :rate_den > orders * :rate_num)
 )
 SELECT *, :w_drop * p_drop + :w_coupon * p_coupon + :w_commission * p_commission + :w_fresh * p_fresh AS score
 FROM parts ORDER BY score DESC, first_seen_at DESC, id
@@ -209,7 +216,7 @@ class Candidates:
         self._done = False
         self.expired, self.flagged = conn.execute(
             "SELECT count(*) FILTER (WHERE coupon > 0 AND ends <= :now_epoch),"
-            " count(*) FILTER (WHERE orders >= :min_orders AND 1.0 * invalid / orders > :max_invalid)"
+            " count(*) FILTER (WHERE orders > 0 AND invalid * :rate_den > orders * :rate_num)"
             " FROM temp.sk_today_facts WHERE available = 1", args).fetchone()
         self._cursor = conn.execute(_CANDIDATES, args)
 
@@ -277,6 +284,20 @@ def load_channels(conn: sqlite3.Connection, names: list[str], kinds: dict[str, s
         for key in (("source", source), ("brand", brand), ("category", category)):
             if key[1]:
                 c.orders_by_key[key] = c.orders_by_key.get(key, 0) + n
+    # people's clicks on the channel's links (click_daily counts people; bots are apart)
+    first_day = (now - timedelta(days=history_days)).date().isoformat()
+    for channel, source, brand, category, n in conn.execute(
+            "SELECT l.channel, coalesce(f.source, substr(l.product_id, 1, instr(l.product_id, ':') - 1)),"
+            " f.brand, f.category, sum(d.clicks)"
+            " FROM click_daily d JOIN links l ON l.code = d.code LEFT JOIN temp.sk_today_facts f ON f.id = l.product_id"
+            " WHERE d.day >= ? AND l.channel != '' GROUP BY 1, 2, 3, 4", (first_day,)):
+        c = by_name.get(channel)
+        if c is None or not n:
+            continue
+        c.clicks_total += n
+        for key in (("source", source), ("brand", brand), ("category", category)):
+            if key[1]:
+                c.clicks_by_key[key] = c.clicks_by_key.get(key, 0) + n
     today = to_utc_iso(day_start)
     marks = ",".join("?" * len(names))
     for channel, pid, last in conn.execute(

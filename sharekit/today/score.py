@@ -14,12 +14,12 @@ each part between 0 and 1:
   30% share or more counting fully, × 1.5 when it ends within two days (capped at 1);
 - commission: estimated commission per order against ``[today] commission_ref`` (default 20.00
   in the product's currency): ``min(1, rate × price / ref)``;
-- channel: how much more of the product's source, brand or category this channel bought in the
-  last 60 days than the catalog's own mix would give (the best of the three): what it has shown
-  it buys;
+- channel: how much more of the product's source, brand or category this channel bought (an
+  order = 1) and clicked (a person's click = 0.1) in the last 60 days than the catalog's own mix
+  would give (the best of the three): what it has shown it wants;
 - fresh: days since the product was last shared anywhere, over 14 (never shared: 1).
 
-Weights are ``[today] w_drop w_coupon w_commission w_channel w_fresh`` (3, 2, 1, 2, 1).
+Weights are ``[today.weights] drop coupon commission channel fresh`` (3, 2, 1, 2, 1).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class Weights:
     def from_config(cls, config: Any) -> Weights:
         values: dict[str, Any] = {}
         for name, default in DEFAULT_WEIGHTS.items():
-            raw = config.get(f"today.w_{name}")
+            raw = config.get(f"today.weights.{name}")
             values[name] = float(raw) if raw is not None else default
         ref = config.get("today.commission_ref")
         if ref is not None:
@@ -107,39 +107,59 @@ def reasons(f: ProductFacts, now: datetime, was: int | None) -> list[str]:
     return out + ([note] if note else [])
 
 
+CLICK_WEIGHT = 0.1   # ten people clicking say as much about a channel's taste as one order
+
+
+def _signals(channel: ChannelFacts, key: tuple[str, str]) -> float:
+    return channel.orders_by_key.get(key, 0) + CLICK_WEIGHT * channel.clicks_by_key.get(key, 0)
+
+
+def _signal_total(channel: ChannelFacts) -> float:
+    return channel.orders_total + CLICK_WEIGHT * channel.clicks_total
+
+
+def _lift(share: float, base: float) -> float:
+    return (share - base) / (1.0 - base)
+
+
 def best_lift(channel: ChannelFacts, catalog_share: dict[tuple[str, str], float]) -> float:
     """The highest channel part any product could get in ``channel`` (bounds the search)."""
-    if not channel.orders_total:
+    total = _signal_total(channel)
+    if not total:
         return 0.0
     best = 0.0
-    for key, n in channel.orders_by_key.items():
+    for key in set(channel.orders_by_key) | set(channel.clicks_by_key):
         base = catalog_share.get(key, 0.0)
         if base < 1.0:
-            best = max(best, (n / channel.orders_total - base) / (1.0 - base))
+            best = max(best, _lift(_signals(channel, key) / total, base))
     return min(1.0, best)
 
 
 def channel_part(f: ProductFacts, channel: ChannelFacts, catalog_share: dict[tuple[str, str], float]
                  ) -> tuple[float, str | None]:
-    """How much more than the catalog's own mix this channel bought of the product's source,
-    brand or category in the last 60 days (best of the three, 0–1).
+    """How much more than the catalog's own mix this channel bought and clicked of the product's
+    source, brand or category in the last 60 days (best of the three, 0–1).
 
-    ``(channel share − catalog share) / (1 − catalog share)``: a channel that bought only what
-    the catalog is made of anyway (one source, say) shows no taste, one that bought nothing
-    but this brand shows a full one.
+    Signals are orders plus a tenth of people's clicks; ``(channel share − catalog share) /
+    (1 − catalog share)``: a channel that bought only what the catalog is made of anyway (one
+    source, say) shows no taste, one that bought nothing but this brand shows a full one.
     """
-    if not channel.orders_total:
+    total = _signal_total(channel)
+    if not total:
         return 0.0, None
     best, reason = 0.0, None
     for key in f.affinity_keys:
-        n = channel.orders_by_key.get(key, 0)
+        signal = _signals(channel, key)
         base = catalog_share.get(key, 0.0)
-        if not n or base >= 1.0:
+        if not signal or base >= 1.0:
             continue
-        lift = (n / channel.orders_total - base) / (1.0 - base)
+        lift = _lift(signal / total, base)
         if lift > best:
             best = min(1.0, lift)
-            reason = f"this {_kind_word(channel.kind)} bought {n} {key[1]} item(s) in the last 60 days"
+            bought, clicked = channel.orders_by_key.get(key, 0), channel.clicks_by_key.get(key, 0)
+            did = [f"bought {bought}"] if bought else []
+            did += [f"clicked {clicked}"] if clicked else []
+            reason = f"this {_kind_word(channel.kind)} {' and '.join(did)} {key[1]} item(s) in the last 60 days"
     return best, reason
 
 

@@ -14,7 +14,7 @@ import secrets
 import sqlite3
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ..core.sanitize import clean_text
@@ -22,6 +22,9 @@ from ..core.timeutil import check_year, local_iso, relative, to_utc_iso, utcnow
 from ..errors import InputError, NotFoundError
 from ..store.db import transaction
 from .channels import validate_channel_name
+
+if TYPE_CHECKING:
+    from ..store.workspace import Workspace
 
 # Uppercase without look-alikes (0/O, 1/I/L, 2/Z, 5/S, 8/B): a short URL written in upper
 # case fits QR alphanumeric mode.
@@ -65,7 +68,7 @@ class Link:
         return datetime.fromisoformat(self.expires_at) > (now or utcnow())
 
     def to_json(self, tz: str) -> dict[str, Any]:
-        """The DESIGN.md shape, plus state fields scripts may want."""
+        """The ``link list --json`` shape, plus state fields scripts may want."""
         return {
             "code": self.code,
             "short_url": self.short_url,
@@ -94,7 +97,7 @@ def row_to_link(row: sqlite3.Row, base_url: str | None) -> Link:
                 expires_at=row["expires_at"], state=row["state"])
 
 
-def _base_url(ws: Any) -> str | None:
+def _base_url(ws: Workspace) -> str | None:
     return ws.config.get("server.base_url") or None
 
 
@@ -127,11 +130,14 @@ def find_link(conn: sqlite3.Connection, product_id: str, channel: str, base_url:
     return row_to_link(row, base_url) if row else None
 
 
-def target_for(ws: Any, product: sqlite3.Row, channel: str) -> tuple[str, str | None, dict[str, Any]]:
+def target_for(ws: Workspace, product: sqlite3.Row, channel: str) -> tuple[str, str | None, dict[str, Any]]:
     """The supplier's tracked URL for ``product`` and ``channel`` (plus share text and extras).
 
-    Sources that support links answer ``promotion_link``; others fall back to the product URL
-    through the source's ``link_template`` (default ``{url}?ref={channel}``).
+    Sources with an affiliate API answer ``promotion_link`` (their links carry the coupon:
+    JD ``couponUrl``, Taobao ``coupon_share_url``, PDD's promotion URL). Others fall back to the
+    source's ``link_template``: by default the product's coupon link when it has a usable coupon
+    with one, else the product URL, each with ``?ref={channel}``. A template may use ``{url}``,
+    ``{coupon_url}`` (the coupon link, or the product URL when there is none), ``{channel}``, ``{id}``.
     """
     from ..sources import StoredProduct, build_source
 
@@ -145,16 +151,31 @@ def target_for(ws: Any, product: sqlite3.Row, channel: str) -> tuple[str, str | 
                 link = source.promotion_link(stored, channel)
                 return link.url, link.share_text, dict(link.extra)
     url = product["url"] or ""
-    default = ("{url}&ref={channel}" if "?" in url else "{url}?ref={channel}") if channel else "{url}"
+    coupon_url = coupon_link_of(product)
+    base = "{coupon_url}" if coupon_url else "{url}"
+    default = (base + ("&ref={channel}" if "?" in (coupon_url or url) else "?ref={channel}")) if channel else base
     template = str(settings.get("link_template") or default)
-    if not url:
+    if not url and not coupon_url:
         raise NotFoundError(f"Product {product['id']} has no URL to link to.")
     try:
-        return template.format(url=url, channel=channel, id=product["native_id"]), None, {}
-    except (KeyError, IndexError, ValueError):
+        target = template.format(url=url, coupon_url=coupon_url or url, channel=channel, id=product["native_id"])
+    except (KeyError, IndexError, ValueError, AttributeError):
         raise InputError(
-            f"sources.{source_name}.link_template {template!r} is not valid: use {{url}}, {{channel}} and {{id}}."
+            f"sources.{source_name}.link_template {template!r} is not valid: use {{url}}, {{coupon_url}}, "
+            "{channel} and {id}."
         ) from None
+    return target, None, {"coupon": True} if coupon_url and "{coupon_url}" in template else {}
+
+
+def coupon_link_of(product: Any) -> str | None:
+    """The product's coupon link when its coupon is usable (or its usability is not known), else None."""
+    keys = product.keys()
+    url = product["coupon_url"] if "coupon_url" in keys else None
+    if not url or not re.match(r"^https?://", str(url)):
+        return None
+    if "coupon_usable" in keys and product["coupon_usable"] == 0:
+        return None  # the poster does not advertise it; the buyer goes to the product
+    return str(url)
 
 
 def parse_expires(text: str, tz: str, *, now: datetime | None = None) -> datetime:
@@ -164,31 +185,31 @@ def parse_expires(text: str, tz: str, *, now: datetime | None = None) -> datetim
     now = now or utcnow()
     m = re.match(r"^(\d+)\s*([mhdw])$", s)
     if m:
-        delta = relative(s, "--expires")
+        delta = relative(s, "expires")
         assert delta is not None
         when = now + delta
     else:
         try:
             if re.match(r"^\d{4}-\d{2}-\d{2}$", s):
                 d = date.fromisoformat(s) + timedelta(days=1)
-                check_year(d, text, "--expires")
+                check_year(d, text, "expires")
                 when = datetime(d.year, d.month, d.day, tzinfo=ZoneInfo(tz))
             else:
                 when = datetime.fromisoformat(s.replace("Z", "+00:00"))
-                check_year(when, text, "--expires")
+                check_year(when, text, "expires")
                 if when.tzinfo is None:
                     when = when.replace(tzinfo=ZoneInfo(tz))
         except ValueError:
             raise InputError(
-                f"--expires {text!r} is not a time: use 90m, 12h, 7d, 2w, an ISO date or an ISO time."
-            ) from None
+                f"`expires` {text!r} is not a time: use 90m, 12h, 7d, 2w, an ISO date or an ISO time.",
+                params=("expires",)) from None
     when = when.astimezone(UTC)
     if when <= now:
-        raise InputError(f"--expires {text!r} is in the past.")
+        raise InputError(f"`expires` {text!r} is in the past.", params=("expires",))
     return when
 
 
-def ensure_link(ws: Any, product_id: str, channel: str = "", *, slug: str | None = None,
+def ensure_link(ws: Workspace, product_id: str, channel: str = "", *, slug: str | None = None,
                 expires: datetime | None = None) -> Link:
     """The link for ``product_id`` and ``channel``, created (one transaction) if there is none.
 
@@ -208,7 +229,7 @@ def ensure_link(ws: Any, product_id: str, channel: str = "", *, slug: str | None
             if taken.product_id == product_id and taken.channel == channel and taken.is_active():
                 return _with_expiry(conn, taken, expires)
             raise InputError(f"Slug {slug!r} is already taken by link {taken.code} ({taken.product_id}).",
-                             hint="Pick another --slug.")
+                             hint="Pick another `slug`.", params=("slug",))
     else:
         existing = find_link(conn, product_id, channel, base_url)
         if existing is not None:
@@ -236,7 +257,8 @@ def ensure_link(ws: Any, product_id: str, channel: str = "", *, slug: str | None
             # Taken (perhaps by another process between our check and insert): a random
             # code is drawn again; a slug is refused.
             if slug is not None:
-                raise InputError(f"Slug {slug!r} is already taken.", hint="Pick another --slug.") from None
+                raise InputError(f"Slug {slug!r} is already taken.", hint="Pick another `slug`.",
+                                 params=("slug",)) from None
             continue
         return Link(code, product_id, channel, target, short_url_for(base_url, code), share_text, now,
                     expires_at=expires_at, created=True)
@@ -256,14 +278,14 @@ def _with_expiry(conn: sqlite3.Connection, link: Link, expires: datetime | None)
     return replace(link, expires_at=expires_at)
 
 
-def create_link(ws: Any, product_id: str, channel: str = "", *, slug: str | None = None,
+def create_link(ws: Workspace, product_id: str, channel: str = "", *, slug: str | None = None,
                 expires: str | None = None) -> Link:
     """`sharekit link create`: parse ``expires`` in the configured timezone, then ensure_link."""
     when = parse_expires(expires, ws.config.timezone) if expires else None
     return ensure_link(ws, product_id, channel, slug=slug, expires=when)
 
 
-def list_links(ws: Any, *, channel: str | None = None, product: str | None = None,
+def list_links(ws: Workspace, *, channel: str | None = None, product: str | None = None,
                active_only: bool = False) -> list[Link]:
     """Stored links, newest first, optionally of one channel and/or product."""
     sql = "SELECT * FROM links WHERE 1=1"
@@ -282,7 +304,7 @@ def list_links(ws: Any, *, channel: str | None = None, product: str | None = Non
     return [row_to_link(row, base_url) for row in ws.db.execute(sql, args)]
 
 
-def disable_link(ws: Any, code: str) -> Link:
+def disable_link(ws: Workspace, code: str) -> Link:
     """Disable the link ``code`` (matched ignoring case): the server answers 404 for it from now on."""
     conn = ws.db
     link = get_link(conn, code, _base_url(ws))

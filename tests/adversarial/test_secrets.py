@@ -19,7 +19,7 @@ FEED_URL = "http://user:PASS-9f3@127.0.0.1:9/feed.csv?access_token=T0K3N-77&page
 def configured(cli, home):
     assert cli("init").exit_code == 0
     for key, value in (("sources.f.kind", "feed"), ("sources.f.url", FEED_URL),
-                       ("sources.f.api_key", "AK-plain-4242"), ("sources.jd.kind", "jd"),
+                       ("sources.tok.api_key", "AK-plain-4242"), ("sources.jd.kind", "jd"),
                        ("sources.jd.app_key", "JDKEY-1234")):
         assert cli(["config", "set", key, value]).exit_code == 0
     return home
@@ -31,14 +31,15 @@ def _no_secret(text: str) -> None:
 
 
 def test_config_show_masks_api_key_and_url_credentials(cli, configured):
-    for args in (["config", "show"], ["config", "show", "--json"], ["config", "get", "sources.f"]):
+    for args in (["config", "show"], ["config", "show", "--json"], ["config", "get", "sources.f"],
+                 ["config", "get", "sources.tok"]):
         result = cli(args)
         assert result.exit_code == 0, result.output
         _no_secret(result.output)
         assert MASK in result.output
     shown = json.loads(cli(["config", "show", "--json"]).stdout)
     assert shown["sources"]["f"]["url"] == f"http://{MASK}@127.0.0.1:9/feed.csv?access_token={MASK}&page=2"
-    assert cli(["config", "get", "sources.f.api_key", "--reveal"]).stdout.strip() == "AK-plain-4242"
+    assert cli(["config", "get", "sources.tok.api_key", "--reveal"]).stdout.strip() == "AK-plain-4242"
 
 
 def test_source_list_masks_url_credentials(cli, configured):

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ...core.money import Money
 from ...core.timeutil import parse_local
@@ -18,6 +18,9 @@ from ...errors import InputError
 from ...sources.base import OrderLine
 from ..store import STATUSES
 from .common import RowProblem, _decimal
+
+if TYPE_CHECKING:
+    from ...store.workspace import Workspace
 
 GENERIC_COLUMNS = ("order_id", "product", "channel", "status", "amount", "commission", "currency",
                    "ordered_at", "updated_at", "list_amount")
@@ -66,7 +69,8 @@ def _status_for(raw: str, kind: str | None) -> str:
     return GENERIC_STATUS.get(lowered, GENERIC_STATUS.get(value, "unknown"))
 
 
-def _parse_generic(ws: Any, text: str, source: str | None) -> tuple[list[tuple[str, OrderLine]], list[RowProblem], int]:
+def _parse_generic(ws: Workspace, text: str, source: str | None
+                   ) -> tuple[list[tuple[str, OrderLine]], list[RowProblem], int]:
     tz = ws.config.timezone
     default_currency = ws.config.currency
     first = text.split("\n", 1)[0]
@@ -116,7 +120,7 @@ def _generic_line(cell: Mapping[str, str], source: str | None, kinds: Mapping[st
     elif product and source:
         src, native = source, product
     elif product:
-        raise ValueError(f"product {product!r} has no SOURCE: prefix (write SOURCE:ID or pass --source)")
+        raise ValueError(f"product {product!r} has no SOURCE: prefix (write SOURCE:ID, or name the file's source)")
     else:
         raise ValueError("product is empty")
     if not src or not native:
@@ -156,7 +160,7 @@ def _generic_line(cell: Mapping[str, str], source: str | None, kinds: Mapping[st
     return src, line
 
 
-def _bare_id_owner(ws: Any, kinds: Mapping[str, str]) -> Callable[[str], str | None]:
+def _bare_id_owner(ws: Workspace, kinds: Mapping[str, str]) -> Callable[[str], str | None]:
     """For a ``product`` without ``SOURCE:``: the one stored product's source with that native id,
     else the only configured source, else None (the row is then refused)."""
     only = next(iter(kinds)) if len(kinds) == 1 else None
@@ -170,7 +174,7 @@ def _bare_id_owner(ws: Any, kinds: Mapping[str, str]) -> Callable[[str], str | N
     return owner
 
 
-def _currency_lookup(ws: Any) -> Callable[[str, str], str | None]:
+def _currency_lookup(ws: Workspace) -> Callable[[str, str], str | None]:
     """For a row with an empty ``currency``: the stored product's currency, else its source's
     configured ``currency`` (the workspace currency comes after both)."""
     sources = ws.config.get("sources") or {}
@@ -186,6 +190,6 @@ def _currency_lookup(ws: Any) -> Callable[[str, str], str | None]:
     return currency_of
 
 
-def _source_kinds(ws: Any) -> dict[str, str]:
+def _source_kinds(ws: Workspace) -> dict[str, str]:
     sources = ws.config.get("sources") or {}
     return {name: str(table.get("kind")) for name, table in sources.items() if isinstance(table, Mapping)}

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import httpx
 
+from ...core.settings import Setting
 from ...errors import ConfigError, InputError, SourceError
 from ..base import Product, Skipped, Source
 from .decode import decode_bytes, sniff_format
@@ -29,6 +30,17 @@ class FeedSource(Source):
     kind = "feed"
     description = "A CSV, TSV, JSON or Merchant Center (TSV / RSS XML) product file, local or by URL"
     example_settings = {"path": "products.csv"}
+
+    settings_keys: ClassVar[Mapping[str, Setting] | None] = {
+        "path": Setting("str", help="Local feed file (relative to the home or base_dir)."),
+        "url": Setting("url", help="Remote feed address."),
+        "format": Setting("str", help="Feed format (guessed from the name when unset).",
+                          choices=tuple(FORMAT_ALIASES)),
+        "strict": Setting("bool", False, "Refuse the whole file when a row is bad."),
+        "page_size": Setting("int", PAGE_SIZE, "Rows stored per transaction.", min=1, max=100_000),
+        "base_dir": Setting("str", help="Folder a relative `path` is read from."),
+        "encoding": Setting("str", help="Text encoding when it is not UTF-8 (gbk, gb18030)."),
+    }
 
     def __init__(self, name: str, settings: Mapping[str, Any], **kwargs: Any) -> None:
         self._offline_client: httpx.Client | None = None
@@ -119,7 +131,7 @@ class FeedSource(Source):
             except BadRow as exc:
                 where = f"{self.where}, line {line}" if line else self.where
                 if strict:
-                    raise InputError(f"{where}: {exc}. Nothing was imported (--strict).") from None
+                    raise InputError(f"{where}: {exc}. Nothing was imported (`strict`).", params=("strict",)) from None
                 raw_id = rec.get("id")
                 native = raw_id.strip() or None if isinstance(raw_id, str) else None
                 self.skipped.append(Skipped(where, str(exc), native))
