@@ -7,15 +7,17 @@ visitors across links and days), order files through ``import_orders`` (the gene
 syncs through the sync engine with a source that answers from the model. Statuses in files and
 syncs move forwards and backwards. Invariants recompute, from the model's own event lists only,
 `clicks` by every key (all time and one span), `report` by every key, `report channels`,
-`report payouts` for every month touched, `report products` and the stored order lines.
+`report payouts` for every month touched, `report products`, the stored order lines, and each
+product's price story (`products --json` and the share text's arithmetic).
 
-Budget: ``SHAREKIT_MODEL_EXAMPLES`` (default 25 examples of up to 30 steps, well under a
+Budget: ``SHAREKIT_MODEL_EXAMPLES`` (default 20 examples of up to 30 steps, well under a
 minute); e.g. ``SHAREKIT_MODEL_EXAMPLES=500 pytest tests/test_model.py`` for a long run.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections import defaultdict
@@ -31,19 +33,23 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 import sharekit.orders.store as order_store
 from sharekit import Workspace, init_home
+from sharekit.catalog.query import list_products, product_json
 from sharekit.catalog.store import upsert_products
 from sharekit.core.money import Money
 from sharekit.orders.importers import import_orders
 from sharekit.orders.sync import sync_source
+from sharekit.poster.batch import product_record, share_text
+from sharekit.poster.render import Brand
 from sharekit.reports import channels_report, earnings_report, payouts, products_report
 from sharekit.sources.base import OrderLine, OrderPage, Product
 from sharekit.store.config import write_config
 from sharekit.tracking.channels import add_channel
 from sharekit.tracking.clicks import click_stats
 from sharekit.tracking.links import ensure_link
-from sharekit.tracking.server.recorder import Classifier, ClickWriter
+from sharekit.tracking.server.classify import Classifier
+from sharekit.tracking.server.recorder import ClickWriter
 
-EXAMPLES = int(os.environ.get("SHAREKIT_MODEL_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("SHAREKIT_MODEL_EXAMPLES", "20"))
 TZ = "Asia/Shanghai"
 SH = ZoneInfo(TZ)
 DAY0 = date(2026, 10, 29)            # clicks and orders fall on 8 local days from here (two months)
@@ -109,6 +115,7 @@ class World(RuleBasedStateMachine):
         self.home = Path(tempfile.mkdtemp(prefix="sharekit-model-"))
         init_home(self.home)
         self.ws = Workspace.open(self.home)
+        self.ws.db.execute("PRAGMA synchronous = OFF")  # a throwaway store: no fsync per commit
         data = dict(self.ws.config.data)
         data["timezone"] = TZ
         data["sources"] = {"demo": {"kind": "feed", "url": "https://shop.example.com/feed.csv"}}
@@ -122,6 +129,7 @@ class World(RuleBasedStateMachine):
         self.reports = 0                                     # supplier update times: one per file or sync
         self.classifier = Classifier(b"model-salt", TZ)
         self.ignored = 0
+        self.prices: dict[str, tuple[int, int | None, int | None]] = {}  # id -> (selling, coupon, threshold)
         self.orders = 0
         self._utcnow = order_store.utcnow
 
@@ -137,16 +145,22 @@ class World(RuleBasedStateMachine):
             add_channel(self.ws.db, name, kind=kind, share=share)
 
     @rule(items=st.lists(st.tuples(st.integers(1, 6), st.integers(990, 19990), st.integers(0, 3000),
-                                   st.sampled_from([0, 0, 500, 1000, 2000])), min_size=1, max_size=3))
-    def pull(self, items: list[tuple[int, int, int, int]]) -> None:
-        """Products with a list price above or equal to the selling price, with or without coupons."""
+                                   st.sampled_from([0, 0, 500, 1000, 2000, 30000]),
+                                   st.sampled_from([None, 0, 990, 5900, 9900, 20000])), min_size=1, max_size=3))
+    def pull(self, items: list[tuple[int, int, int, int, int | None]]) -> None:
+        """Products: a selling price, a list price at or above it (or none), a coupon (some larger
+        than the price) with a threshold (满X: none, below, at or above the price)."""
         batch = []
-        for n, price, markup, coupon in items:
+        for n, price, markup, coupon, threshold in items:
+            if any(p.native_id == f"SK{n}" for p in batch):
+                continue  # one product once per listing
             batch.append(Product(native_id=f"SK{n}", title=f"商品 {n}", currency="CNY", price=Money(price, "CNY"),
                                  original_price=Money(price + markup, "CNY") if markup else None,
                                  coupon=Money(coupon, "CNY") if coupon else None,
+                                 coupon_threshold=Money(threshold, "CNY") if coupon and threshold else None,
                                  url=f"https://shop.example.com/p/{n}"))
             self.products[f"demo:SK{n}"] = price
+            self.prices[f"demo:SK{n}"] = (price, coupon or None, (threshold or None) if coupon else None)
         upsert_products(self.ws.db, "demo", batch)
 
     @precondition(lambda self: self.products)
@@ -395,6 +409,25 @@ class World(RuleBasedStateMachine):
                     total = sum(d for _, d in moved)
                     want[(name, "adjustment")] = (len(moved), total, share_of(total, share))
             assert got == want, month
+
+    @invariant()
+    def price_story_adds_up(self) -> None:
+        """`products --json` and the share text against the plain rule: a coupon is usable when
+        the selling price reaches its threshold and exceeds the coupon; 券后价 = 在售价 - coupon."""
+        rows = {r["id"]: r for r in list_products(self.ws.db)}
+        for pid, (selling, coupon, threshold) in self.prices.items():
+            usable = coupon is not None and (threshold is None or threshold <= selling) and coupon < selling
+            final = selling - coupon if usable else selling
+            data = product_json(rows[pid], TZ)
+            assert data["sale_price"]["minor"] == selling and data["final_price"]["minor"] == final, pid
+            assert data["coupon_usable"] is (None if coupon is None else usable), pid
+            text = share_text(product_record(rows[pid], self.home), "https://s.example.cn/X", None, Brand())
+            figures = {label: yuan for label, yuan in re.findall(r"【(\w+)】\D*([0-9]+(?:\.[0-9]+)?)", text)}
+            assert Decimal(figures["在售价"]) * 100 == selling, text
+            if usable:
+                assert Decimal(figures["券后价"]) * 100 == final and Decimal(figures["优惠券"]) * 100 == coupon, text
+            else:
+                assert "券后价" not in text and "优惠券" not in text, text
 
     @invariant()
     def products_and_stored_lines(self) -> None:
