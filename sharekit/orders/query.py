@@ -32,7 +32,8 @@ class OrderRow:
 
     def to_json(self, tz: str) -> dict[str, Any]:
         return {"id": self.id, "source": self.source, "order_id": self.order_id, "product": self.product,
-                "channel": self.channel, "status": self.status, "raw_status": self.raw_status,
+                "product_title": self.product_title, "channel": self.channel, "status": self.status,
+                "raw_status": self.raw_status,
                 "amount": self.amount.to_json(), "commission": self.commission.to_json(),
                 "ordered_at": local_iso(self.ordered_at, tz), "updated_at": local_iso(self.updated_at, tz)}
 
