@@ -232,7 +232,7 @@ def _channel_columns(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     for table in tables:
         for col in conn.execute(f'PRAGMA table_info("{table}")'):
             name = col[1]
-            if name == "channel" or (table == "channels" and name == "parent"):
+            if name == "channel" or (table == "channels" and name in ("name", "parent")):
                 found.append((table, name))
     return found
 
@@ -241,6 +241,8 @@ def channel_usage(conn: sqlite3.Connection, name: str) -> dict[str, int]:
     """How many rows of each table name channel ``name`` (links, orders, shares...)."""
     usage = {}
     for table, col in _channel_columns(conn):
+        if (table, col) == ("channels", "name"):
+            continue
         count = conn.execute(f'SELECT count(*) FROM "{table}" WHERE "{col}" = ?', (name,)).fetchone()[0]
         if count:
             usage[table] = usage.get(table, 0) + count
@@ -274,7 +276,12 @@ def rename_channel(conn: sqlite3.Connection, old: str, new: str) -> dict[str, in
     changed: dict[str, int] = {}
     try:
         with transaction(conn):
-            for table, col in _channel_columns(conn):
+            # orders first: their triggers move the report_daily counters themselves
+            columns = sorted(_channel_columns(conn), key=lambda tc: tc[0] != "orders")
+            for table, col in columns:
+                if table == "report_daily":
+                    conn.execute("DELETE FROM report_daily WHERE channel = ? AND orders = 0 AND amount_minor = 0"
+                                 " AND commission_minor = 0", (old,))
                 cur = conn.execute(f'UPDATE "{table}" SET "{col}" = ? WHERE "{col}" = ?', (new, old))
                 if cur.rowcount:
                     changed[table] = changed.get(table, 0) + cur.rowcount
