@@ -57,6 +57,27 @@ def _as_store_error(exc: BaseException) -> StoreError | None:
     return friendly_error(None, exc)
 
 
+def _with_flags(ctx: click.Context, exc: SharekitError) -> str:
+    """The error line with the library argument names it cites (`limit`) as this CLI's flags (--limit)."""
+    text = str(exc)
+    if not exc.params:
+        return text
+    flags: dict[str, str] = {}
+    pending: list[click.Command] = [ctx.command]
+    while pending:
+        command = pending.pop()
+        if hasattr(command, "list_commands"):  # a group (typer's click may not be `click`); lazy: ask it
+            found = (command.get_command(ctx, name) for name in command.list_commands(ctx))
+            pending.extend(sub for sub in found if sub is not None)
+        for param in command.params:
+            if getattr(param, "param_type_name", "") == "option" and param.name and param.opts:
+                flags.setdefault(param.name, max(param.opts, key=len))
+    for name in exc.params:
+        if name in flags:
+            text = text.replace(f"`{name}`", flags[name])
+    return text
+
+
 class BoundaryGroup(TyperGroup):
     """The one error boundary: SharekitError (and OSError, sqlite3.Error) become a one-line
     message on stderr and exit 1; ``--debug`` re-raises so the traceback shows; Ctrl-C is 130.
@@ -72,11 +93,11 @@ class BoundaryGroup(TyperGroup):
             if state is not None and state.debug:
                 raise
             if isinstance(exc, SharekitError):
-                _print_error(str(exc))
+                _print_error(_with_flags(ctx, exc))
                 raise typer.Exit(int(exc.exit_code)) from None
             store_error = _as_store_error(exc)
             if store_error is not None:
-                _print_error(str(store_error))
+                _print_error(_with_flags(ctx, store_error))
                 raise typer.Exit(int(store_error.exit_code)) from None
             if isinstance(exc, OSError):
                 where = f" ({exc.filename})" if exc.filename else ""

@@ -36,10 +36,12 @@ class SharekitError(Exception):
 
     exit_code: ExitCode = ExitCode.ERROR
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None, params: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        # The library arguments the message names as `name`; the CLI shows its own flag there.
+        self.params = params
 
     def __str__(self) -> str:
         return f"{self.message} {self.hint}" if self.hint else self.message

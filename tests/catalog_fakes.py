@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from fakes.server import LocalServer
 
 
 @dataclass
@@ -47,89 +48,69 @@ class Request:
 App = Callable[[Request], Reply]
 
 
-class FakeServer:
-    """A ThreadingHTTPServer on a free 127.0.0.1 port answering with ``app``; records every request."""
+class FakeServer(LocalServer):
+    """The shared harness answering GET with ``app``; records every request."""
 
     def __init__(self, app: App) -> None:
+        super().__init__()
         self.app = app
         self.requests: list[Request] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:  # keep test output clean
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-                parts = urlsplit(self.path)
-                query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-                request = Request("GET", parts.path, query)
-                server.requests.append(request)
-                reply = server.app(request)
-                if reply.delay:
-                    time.sleep(reply.delay)
-                try:
-                    if reply.stream is not None:
-                        self._send_stream(reply)
-                        return
-                    self.send_response(reply.status)
-                    for key, value in reply.headers.items():
-                        self.send_header(key, value)
-                    length = reply.declared_length if reply.declared_length is not None else len(reply.body)
-                    self.send_header("Content-Length", str(length))
-                    if reply.declared_length is not None:
-                        self.send_header("Connection", "close")
-                        self.close_connection = True
-                    self.end_headers()
-                    self.wfile.write(reply.body)
-                    self.wfile.flush()
-                except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
-                    self.close_connection = True
-
-            def _send_stream(self, reply: Reply) -> None:
-                assert reply.stream is not None
-                self.send_response(reply.status)
-                for key, value in reply.headers.items():
-                    self.send_header(key, value)
-                self.send_header("Transfer-Encoding", "chunked")
-                self.send_header("Connection", "close")
-                self.close_connection = True
-                self.end_headers()
-                stop = time.monotonic() + reply.stream_limit
-                for piece in reply.stream():
-                    if time.monotonic() > stop:
-                        break
-                    if piece:
-                        self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
-                        self.wfile.flush()
-                self.wfile.write(b"0\r\n\r\n")
-
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-
-            def handle_error(self, request: Any, client_address: Any) -> None:
-                pass  # a client that timed out and left is expected here
-
-        self.httpd = Server(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.base_url
 
     def start(self) -> FakeServer:
-        self.thread.start()
+        super().start()
         return self
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
 
     def hits(self, path: str) -> int:
         return sum(1 for r in self.requests if r.path == path)
+
+    def respond(self, handler: BaseHTTPRequestHandler, method: str) -> None:
+        parts = urlsplit(handler.path)
+        query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        request = Request(method, parts.path, query)
+        self.requests.append(request)
+        reply = self.app(request)
+        if reply.delay:
+            time.sleep(reply.delay)
+        try:
+            if reply.stream is not None:
+                _send_stream(handler, reply)
+                return
+            handler.send_response(reply.status)
+            for key, value in reply.headers.items():
+                handler.send_header(key, value)
+            length = reply.declared_length if reply.declared_length is not None else len(reply.body)
+            handler.send_header("Content-Length", str(length))
+            if reply.declared_length is not None:
+                handler.send_header("Connection", "close")
+                handler.close_connection = True
+            handler.end_headers()
+            handler.wfile.write(reply.body)
+            handler.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+            handler.close_connection = True
+
+
+def _send_stream(handler: BaseHTTPRequestHandler, reply: Reply) -> None:
+    assert reply.stream is not None
+    handler.send_response(reply.status)
+    for key, value in reply.headers.items():
+        handler.send_header(key, value)
+    handler.send_header("Transfer-Encoding", "chunked")
+    handler.send_header("Connection", "close")
+    handler.close_connection = True
+    handler.end_headers()
+    stop = time.monotonic() + reply.stream_limit
+    for piece in reply.stream():
+        if time.monotonic() > stop:
+            break
+        if piece:
+            handler.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            handler.wfile.flush()
+    handler.wfile.write(b"0\r\n\r\n")
 
 
 # images -------------------------------------------------------------------------------------

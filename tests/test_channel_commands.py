@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from factories import add_product as store_product
 
 from sharekit.core.money import Money
 from sharekit.errors import InputError
@@ -46,7 +47,8 @@ def test_channel_names_outside_the_sub_id_alphabet_are_refused(cli, ws, name):
 
 def test_share_is_only_for_friend_channels_and_must_be_a_rate(cli, ws):
     result = cli(["channel", "add", "g1", "--kind", "group", "--share", "0.3"])
-    assert result.exit_code == 1 and "only a `friend` channel" in result.stderr
+    assert result.exit_code == 1 and "only a friend channel takes a --share" in result.stderr
+    assert "Set --kind to friend." in result.stderr
     assert cli(["channel", "add", "f1", "--kind", "friend", "--share", "1.5"]).exit_code == 1
     assert cli(["channel", "add", "f1", "--kind", "friend", "--share", "abc"]).exit_code == 1
     assert cli(["channel", "add", "f1", "--kind", "nope"]).exit_code == 2
@@ -66,16 +68,16 @@ def test_channel_list_table_mentions_how_to_add_when_empty(cli, ws):
     assert result.exit_code == 0 and "channel add" in result.stdout
 
 
-def _product_and_link(conn, created_at: str) -> None:
-    conn.execute("INSERT INTO products (id, source, native_id, title, currency, first_seen_at, updated_at, seen_at)"
-                 " VALUES ('jd:1', 'jd', '1', 't', 'CNY', 'a', 'a', 'a')")
+def _product_and_link(ws, created_at: str) -> None:
+    conn = ws.db
+    store_product(ws, "jd:1", title="t", price=None)
     conn.execute("INSERT INTO links (code, product_id, channel, target_url, created_at) VALUES"
                  " ('AAAAAA', 'jd:1', 'g1', 'https://x', ?)", (created_at,))
 
 
 def test_share_warning_when_a_link_was_created_within_min_days(ws):
     now = datetime(2026, 11, 26, 12, tzinfo=UTC)
-    _product_and_link(ws.db, (now - timedelta(days=1)).isoformat())
+    _product_and_link(ws, (now - timedelta(days=1)).isoformat())
     message = share_warning(ws.db, "jd:1", "g1", 3, now=now)
     assert message and "jd:1" in message and "g1" in message and "1 day(s) ago" in message
     assert share_warning(ws.db, "jd:1", "g1", 1, now=now) is None       # exactly a day: old enough
@@ -86,7 +88,7 @@ def test_share_warning_when_a_link_was_created_within_min_days(ws):
 
 def test_share_warning_sees_recorded_poster_shares(ws):
     now = datetime(2026, 11, 26, 12, tzinfo=UTC)
-    _product_and_link(ws.db, (now - timedelta(days=30)).isoformat())
+    _product_and_link(ws, (now - timedelta(days=30)).isoformat())
     assert share_warning(ws.db, "jd:1", "g1", 3, now=now) is None
     record_share(ws.db, "jd:1", "g1", "poster", when=now - timedelta(hours=5))
     message = share_warning(ws.db, "jd:1", "g1", 3, now=now)
@@ -103,7 +105,7 @@ def test_note_share_warns_on_the_second_share_within_the_configured_days(ws):
     from sharekit.tracking.channels import note_share
 
     now = datetime(2026, 11, 26, 12, tzinfo=UTC)
-    _product_and_link(ws.db, (now - timedelta(days=30)).isoformat())
+    _product_and_link(ws, (now - timedelta(days=30)).isoformat())
     assert note_share(ws, "jd:1", "g1", "poster", now=now) is None
     assert "min_days_between is 3" in note_share(ws, "jd:1", "g1", "link", now=now + timedelta(days=2))
     ws.config = set_value(ws.config, "channels.min_days_between", 1)

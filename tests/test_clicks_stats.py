@@ -7,12 +7,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from factories import add_product as store_product
 
 from sharekit.demo.tracking import demo_step
 from sharekit.errors import InputError
 from sharekit.tracking.clicks import click_stats
 from sharekit.tracking.links import ensure_link
-from sharekit.tracking.server.recorder import Classifier, ClickWriter
+from sharekit.tracking.server.classify import Classifier
+from sharekit.tracking.server.recorder import ClickWriter
 
 NOW = "2026-11-26T00:00:00+00:00"
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -21,11 +23,8 @@ WECHAT = PHONE + " MicroMessenger/8.0.49"
 
 
 def add_product(ws, pid: str, source: str = "demo") -> None:
-    with ws.db:
-        ws.db.execute(
-            "INSERT INTO products (id, source, native_id, title, currency, url, first_seen_at, updated_at, seen_at)"
-            " VALUES (?, ?, ?, ?, 'CNY', ?, ?, ?, ?)",
-            (pid, source, pid.split(":")[1], f"product {pid}", f"https://shop.example.com/{pid}", NOW, NOW, NOW))
+    store_product(ws, pid, source=source, title=f"product {pid}", price=None, url=f"https://shop.example.com/{pid}",
+                  now=NOW)
 
 
 @pytest.fixture

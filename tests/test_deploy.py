@@ -67,6 +67,18 @@ def test_sync_timer_runs_sync_then_link_check_every_15_minutes(tmp_path):
     assert timer["Install"]["WantedBy"] == ["timers.target"]
 
 
+def test_without_an_order_source_the_timer_only_checks_links(tmp_path, ws, cli):
+    out = files(tmp_path, sync_orders=False)
+    service = unit_sections(out["sharekit-sync.service"])["Service"]
+    assert [e.rsplit("\" ", 1)[1] for e in service["ExecStart"]] == ["link check"]
+    cron = [x for x in out["sharekit.cron"].splitlines() if not x.startswith("#")][0]
+    assert " sync" not in cron and cron.endswith("link check'")
+    set_value(ws.config, "server.base_url", "https://go.example.com")
+    assert "ExecStart=" in cli("deploy", "systemd").stdout and " sync\n" not in cli("deploy", "systemd").stdout
+    set_value(ws.reload_config(), "sources.jd", {"kind": "jd", "app_key": "k", "app_secret": "s", "site_id": "1"})
+    assert " sync\n" in cli("deploy", "systemd").stdout
+
+
 def test_cron_line_skips_quietly_while_a_run_holds_the_lock(tmp_path):
     line = [x for x in files(tmp_path)["sharekit.cron"].splitlines() if not x.startswith("#")][0]
     fields = line.split(None, 5)

@@ -7,12 +7,12 @@ import hashlib
 import hmac
 import json
 import socket
-import threading
 import time
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
+from fakes.server import LocalServer
 
 from sharekit.core.timeutil import utcnow
 from sharekit.events import list_events, record_order_events
@@ -29,41 +29,24 @@ LATER = ("order_id,product,channel,status,amount,commission,currency,ordered_at,
          "O2,shop:B,g,invalid,50.00,0.00,CNY,2026-11-20T11:00:00,2026-11-26T11:00:00\n")
 
 
-class Receiver:
+class Receiver(LocalServer):
     """A webhook receiver on 127.0.0.1: records each POST; ``fail`` answers 500 that many times;
     ``reply`` is the JSON body of a success."""
 
     def __init__(self, port: int = 0, fail: int = 0, reply: dict | None = None) -> None:
+        super().__init__(port)
         self.posts: list[tuple[dict, bytes]] = []
         self.fail = fail
         self.reply = json.dumps(reply or {"ok": True}).encode()
-        receiver = self
+        self.url = f"{self.base_url}/hook"
+        self.start()
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.posts.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                status = 500 if receiver.fail > 0 else 200
-                receiver.fail -= 1
-                payload = b"no" if status == 500 else receiver.reply
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-        ThreadingHTTPServer.allow_reuse_address = True
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def respond(self, handler: BaseHTTPRequestHandler, method: str) -> None:
+        body = self.read_body(handler)
+        self.posts.append(({k.lower(): v for k, v in handler.headers.items()}, body))
+        status = 500 if self.fail > 0 else 200
+        self.fail -= 1
+        self.send(handler, status, b"no" if status == 500 else self.reply)
 
     def events(self) -> list[dict]:
         return [json.loads(body) for _, body in self.posts]
@@ -241,3 +224,17 @@ def test_a_weekly_threshold_is_announced_once_per_week(ws, tmp_path, cli):
     assert [e.payload["period_start"] for e in found] == ["2026-11-16"]
     record_order_events(ws.db, now=datetime(2026, 11, 24, tzinfo=UTC))  # next week: nothing ordered yet
     assert len(list_events(ws.db, kinds=["channel.threshold_reached"])) == 1
+
+
+def test_a_failed_sync_is_a_source_failed_event_sent_without_changing_the_exit(ws, cli, receiver, monkeypatch):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    set_value(ws.config, "sources.jd", {"kind": "jd", "app_key": "k", "app_secret": "supersecret", "site_id": "1",
+                                        "endpoint": f"http://127.0.0.1:{dead}/routerjson", "retries": 0})
+    hook = receiver()
+    configure(ws, hook.url, monkeypatch)
+    result = cli("sync", "jd")
+    assert result.exit_code == 1  # the source failed; the webhook took its event
+    assert [e["kind"] for e in hook.events()] == ["source.failed"]
+    assert hook.events()[0]["data"]["source"] == "jd" and "supersecret" not in hook.posts[0][1].decode()

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 from sharekit.tracking.channels import add_channel
 from sharekit.tracking.links import ensure_link
-from sharekit.tracking.server.recorder import Classifier, ClickWriter
+from sharekit.tracking.server.classify import Classifier
+from sharekit.tracking.server.recorder import ClickWriter
 
 NOW = "2026-11-26T00:00:00+00:00"
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1"
@@ -101,3 +102,33 @@ def test_a_later_older_status_never_moves_a_line_back_nor_a_paid_month(cli, ws, 
     assert payout("2026-12") == [("settled", 0), ("adjustment", -406)]  # the refund, when it became known
     table = cli(["report", "payouts", "--month", "2026-12"]).stdout
     assert "adjustment" in table and "-¥4.06" in table.replace(" ", "")
+
+
+def test_report_channels_counts_the_orders_report_by_channel_counts(cli, ws, tmp_path):
+    add_channel(ws.db, "mama_group", kind="group")
+    rows = [f"B{i},jd:1{i},mama_group,{'refunded' if i == 7 else 'paid'},10.00,1.00,CNY,2026-11-0{1 + i % 8} 10:00,"
+            for i in range(8)]  # 8 lines, one refunded: 8 orders in both views (was 7 vs 8)
+    path = tmp_path / "orders.csv"
+    path.write_text(HEADER + "\n".join(rows) + "\n")
+    assert cli(["orders", "import", str(path), "--format", "csv"]).exit_code == 0
+    channels = json.loads(cli(["report", "channels", "--json"]).stdout)
+    by_channel = json.loads(cli(["report", "--by", "channel", "--json"]).stdout)
+    mama = next(r for r in channels["rows"] if r["channel"] == "mama_group")
+    assert (mama["orders"], mama["invalid"], mama["spent"]["minor"]) == (8, 1, 7000)
+    assert {r["key"]: r["orders"] for r in by_channel["rows"]} == {"mama_group": 8}
+
+
+def test_savings_are_real_from_list_amount_or_shown_as_unknown(cli, ws, tmp_path):
+    add_channel(ws.db, "mama_group", kind="group")
+    add_channel(ws.db, "moments", kind="moments")
+    path = tmp_path / "orders.csv"
+    path.write_text("order_id,product,channel,status,amount,commission,currency,ordered_at,list_amount\n"
+                    "C1,jd:1,mama_group,paid,59.90,3.00,CNY,2026-11-02 10:00,89.90\n"
+                    "C2,jd:2,moments,paid,20.00,1.00,CNY,2026-11-02 11:00,\n")
+    assert cli(["orders", "import", str(path), "--format", "csv"]).exit_code == 0
+    rows = {r["channel"]: r for r in json.loads(cli(["report", "channels", "--json"]).stdout)["rows"]}
+    assert rows["mama_group"]["saved"] == {"minor": 3000, "currency": "CNY"}
+    assert rows["moments"]["saved"] is None and rows["moments"]["saved_orders"] == 0
+    table = cli(["report", "channels"]).stdout
+    moments_line = next(line for line in table.splitlines() if "moments" in line)
+    assert "—" in moments_line and "¥0.00" not in moments_line

@@ -121,3 +121,15 @@ def test_token_bucket_limits_the_request_rate():
     limiter.acquire()
     assert len(waits) == 4
     assert RateLimiter(None).acquire() == 0.0
+
+
+@pytest.mark.parametrize(("throttled", "error"), [(True, SourceThrottled), (False, SourceError)])
+def test_throttling_is_the_checkers_typed_signal_not_words_in_the_reason(throttled, error):
+    client, calls = client_for([httpx.Response(200, json={"code": 7})] * 2)
+
+    def check(response: httpx.Response):
+        raise RetryableError("quota limit words in a non-throttling reason", throttled=throttled)
+
+    with client, pytest.raises(SourceError) as info:
+        RetryingClient("jd", client, retries=1, sleep=lambda _s: None).request("GET", "/x", check=check)
+    assert type(info.value) is error and len(calls) == 2

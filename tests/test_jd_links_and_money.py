@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 import pytest
+from factories import add_product as store_product
 from fakes import GatewayServer
 from hypothesis import given
 from hypothesis import strategies as st
@@ -18,11 +18,8 @@ from sharekit.tracking.links import ensure_link
 
 
 def _product(ws, pid, source, native_id, url, extra):
-    ws.db.execute(
-        "INSERT INTO products (id, source, native_id, title, currency, url, coupon_url, extra, first_seen_at,"
-        " updated_at, seen_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        (pid, source, native_id, "t", "CNY", url, "https://coupon.m.jd.com/k" if source == "jd" else None,
-         json.dumps(extra), "2026-11-26T00:00:00+00:00", "2026-11-26T00:00:00+00:00", "2026-11-26T00:00:00+00:00"))
+    store_product(ws, f"{source}:{native_id}", title="t", price=None, url=url, extra=extra,
+                  coupon_url="https://coupon.m.jd.com/k" if source == "jd" else None)
 
 
 @pytest.fixture

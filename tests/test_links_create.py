@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from factories import add_product as store_product
 
 from sharekit.errors import InputError, NotFoundError
 from sharekit.tracking import links as links_mod
@@ -17,13 +18,7 @@ NOW = "2026-11-26T00:00:00+00:00"
 
 def add_product(ws, pid: str, *, source: str | None = None, url: str | None = "https://shop.example.com/p/1",
                 title: str = "保温杯") -> None:
-    source = source or pid.split(":", 1)[0]
-    native = pid.split(":", 1)[1]
-    with ws.db:
-        ws.db.execute(
-            "INSERT INTO products (id, source, native_id, title, currency, price_minor, url, first_seen_at,"
-            " updated_at, seen_at) VALUES (?,?,?,?, 'CNY', 1990, ?, ?, ?, ?)",
-            (pid, source, native, title, url, NOW, NOW, NOW))
+    store_product(ws, pid, source=source, url=url, title=title, now=NOW)
 
 
 def test_random_code_is_six_uppercase_chars_without_lookalikes(ws):

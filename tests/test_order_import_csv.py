@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from sharekit.core.text import decode_text
 from sharekit.demo.orders import demo_step
 from sharekit.errors import InputError
-from sharekit.orders.importers import decode_bytes, import_orders
+from sharekit.orders.importers import import_orders
 
 HEADER = "order_id,product,channel,status,amount,commission,currency,ordered_at,updated_at\n"
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -129,9 +130,9 @@ def test_gbk_gb18030_and_bom_files_are_read(ws, tmp_path, encoding):
     assert (stored["status"], stored["raw_status"]) == ("settled", "已结算")
 
 
-def test_decode_bytes_rejects_binary():
-    with pytest.raises(InputError):
-        decode_bytes(b"\x81\x30\xff\xff\x00\x81")
+def test_decode_text_rejects_binary_naming_the_file_and_line():
+    with pytest.raises(InputError, match=r"o.csv, line 2: neither UTF-8 nor GBK/GB18030"):
+        decode_text(b"order_id\n\x81\x30\xff\xff\x00\x81", "o.csv")
 
 
 def test_a_header_without_required_columns_is_an_input_error(ws, tmp_path):

@@ -7,6 +7,7 @@ import random
 from pathlib import Path
 
 import pytest
+from factories import add_product as store_product
 from PIL import Image, ImageDraw
 
 from sharekit.core.money import Money
@@ -36,12 +37,8 @@ def add_product(ws, pid: str, *, title: str = TITLE, image: str | None = "auto",
         image = f"{native}.jpg"
         ws.paths.cache.mkdir(exist_ok=True)
         make_photo(ws.paths.cache / image, hash(native) % 1000)
-    with ws.db:
-        ws.db.execute(
-            "INSERT INTO products (id, source, native_id, title, currency, price_minor, original_price_minor,"
-            " coupon_minor, url, image_path, first_seen_at, updated_at, seen_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (pid, source, native, title, "CNY", price, original, coupon, url.format(n=native) if url else None,
-             image, NOW, NOW, NOW))
+    store_product(ws, pid, title=title, price=price, original=original, coupon=coupon,
+                  url=url.format(n=native) if url else None, image_path=image, now=NOW)
 
 
 def set_config(ws, **tables) -> None:

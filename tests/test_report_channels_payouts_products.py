@@ -26,11 +26,13 @@ def test_channels_report_spent_saved_and_threshold_progress(ws):
     assert list(rows) == ["friend_lili", "wechat_group_a", "moments", "(none)"]
     lili, group, moments, none = rows["friend_lili"], rows["wechat_group_a"], rows["moments"], rows["(none)"]
     assert (lili.orders, lili.spent, lili.saved) == (2, cny(28000), cny(3000))   # A3 saved 30.00, A4 list unknown
-    assert (group.orders, group.spent, group.saved) == (1, cny(5000), cny(1500))  # A1 invalid: not spent
+    # orders count every line placed, as `report --by channel` does; A1 invalid: counted, not spent
+    assert (group.orders, group.invalid, group.spent, group.saved) == (2, 1, cny(5000), cny(1500))
     assert (group.threshold, group.remaining, group.progress, group.reached) == (
         cny(30000), cny(25000), Decimal("0.1667"), False)
-    assert (moments.orders, moments.spent) == (0, cny(0))                         # A5 invalid
-    assert (none.orders, none.spent, none.kind) == (2, cny(7000), None)
+    assert (moments.orders, moments.invalid, moments.spent, moments.saved) == (1, 1, cny(0), None)  # A5 invalid
+    assert (none.orders, none.spent, none.kind, none.saved) == (2, cny(7000), None, None)  # no list price: unknown
+    assert (group.clicks, lili.clicks, moments.clicks) == (30, 45, 25)
     assert report.unmatched == {"stray_x": 1}
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from factories import add_product as store_product
 from report_fixtures import a1_invalid, line, load, t
 
 from sharekit.core.money import Money
@@ -122,8 +123,7 @@ def test_other_currency_is_reported_alone_never_summed(ws):
 
 def test_daylight_saving_zone_maps_orders_to_local_days(ws):
     ny = ZoneInfo("America/New_York")
-    ws.db.execute("INSERT INTO products (id, source, native_id, title, currency, first_seen_at, updated_at, seen_at)"
-                  " VALUES ('jd:x', 'jd', 'x', 'x', 'USD', 'a', 'a', 'a')")
+    store_product(ws, "jd:x", title="x", price=None, currency="USD")
     upsert_order_lines(ws.db, "jd", [
         # 2026-03-09 04:30 UTC is 00:30 EDT on 03-09 (it would be 23:30 on 03-08 at the winter offset)
         line("N1", "pending", "10.00", "1.00", "2026-03-09T00:30:00", product="x", currency="USD", tz=ny),
@@ -139,8 +139,7 @@ def test_daylight_saving_zone_maps_orders_to_local_days(ws):
 
 def test_half_hour_zone_maps_orders_to_local_days(ws):
     kolkata = ZoneInfo("Asia/Kolkata")
-    ws.db.execute("INSERT INTO products (id, source, native_id, title, currency, first_seen_at, updated_at, seen_at)"
-                  " VALUES ('jd:x', 'jd', 'x', 'x', 'INR', 'a', 'a', 'a')")
+    store_product(ws, "jd:x", title="x", price=None, currency="INR")
     upsert_order_lines(ws.db, "jd", [
         line("K1", "pending", "10.00", "1.00", "2026-11-27T00:15:00", product="x", currency="INR", tz=kolkata),
         line("K2", "pending", "20.00", "2.00", "2026-11-26T23:45:00", product="x", currency="INR", tz=kolkata),
@@ -153,8 +152,7 @@ def test_half_hour_zone_maps_orders_to_local_days(ws):
 
 
 def test_unknown_status_counts_as_an_order_but_its_commission_stays_apart(ws):
-    ws.db.execute("INSERT INTO products (id, source, native_id, title, currency, first_seen_at, updated_at, seen_at)"
-                  " VALUES ('jd:x', 'jd', 'x', 'x', 'CNY', 'a', 'a', 'a')")
+    store_product(ws, "jd:x", title="x", price=None, currency="CNY")
     upsert_order_lines(ws.db, "jd", [line("Q1", "unknown", "10.00", "1.00", "2026-11-05T10:00:00", product="x")])
     report = earnings_report(ws, by="month")
     row = report.rows[0]

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 import uvicorn
+from factories import add_product as store_product
 
 from sharekit.tracking.links import ensure_link
 from sharekit.tracking.server.app import RedirectApp
@@ -26,11 +27,7 @@ WECHAT = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/60
 
 def add_product(ws, pid: str, *, source: str | None = None, url: str = "https://shop.example.com/p/1",
                 title: str = "保温杯") -> None:
-    with ws.db:
-        ws.db.execute(
-            "INSERT INTO products (id, source, native_id, title, currency, price_minor, url, first_seen_at,"
-            " updated_at, seen_at) VALUES (?,?,?,?, 'CNY', 1990, ?, ?, ?, ?)",
-            (pid, source or pid.split(":")[0], pid.split(":")[1], title, url, NOW, NOW, NOW))
+    store_product(ws, pid, source=source, url=url, title=title, now=NOW)
 
 
 class ThreadServer:

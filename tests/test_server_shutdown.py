@@ -14,20 +14,18 @@ import time
 
 import httpx
 import pytest
+from factories import add_product as store_product
 
 from sharekit.tracking.links import ensure_link
-from sharekit.tracking.server.recorder import Classifier, Recorder
+from sharekit.tracking.server.classify import Classifier
+from sharekit.tracking.server.recorder import Recorder
 
 NOW = "2026-11-26T00:00:00+00:00"
 BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1"
 
 
 def add_product(ws, pid: str) -> None:
-    with ws.db:
-        ws.db.execute(
-            "INSERT INTO products (id, source, native_id, title, currency, url, first_seen_at, updated_at, seen_at)"
-            " VALUES (?, 'demo', ?, 'cup', 'CNY', 'https://shop.example.com/p/1', ?, ?, ?)",
-            (pid, pid.split(":")[1], NOW, NOW, NOW))
+    store_product(ws, pid, title="cup", price=None, url="https://shop.example.com/p/1", now=NOW)
 
 
 def free_port() -> int:

@@ -183,3 +183,13 @@ def test_parse_price_reads_back_any_formatted_amount(minor, code):
     assert parse_price(money.decimal_str(), code) == money
     assert parse_price(f"{money.decimal_str()} {code}", None) == money
     assert parse_price(money.format(), code if code != "JPY" else "JPY").minor == minor
+
+
+def test_a_price_over_the_money_limit_is_skipped_on_the_fast_path_too(tmp_path):
+    feed = tmp_path / "p.csv"
+    feed.write_text("id,title,price\nA1,Cup,19.90\nA2,Gold,99999999999999999\nA3,Mug,1.5 USD\n", encoding="utf-8")
+    items, source = products_of(feed)
+    assert [p.native_id for p in items] == ["A1", "A3"]
+    assert [(s.where, s.native_id) for s in source.skipped] == [("p.csv, line 3", "A2")]
+    assert "too large" in source.skipped[0].reason
+    assert items[0].price == Money(1990, "CNY") and items[1].price == Money(150, "USD")

@@ -7,9 +7,9 @@ import json
 from decimal import Decimal
 
 import pytest
+from report_fixtures import line
 from rich.cells import cell_len
 
-from report_fixtures import line
 from sharekit.orders.store import upsert_order_lines
 from sharekit.tracking.channels import add_channel
 

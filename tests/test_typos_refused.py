@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from report_fixtures import line
+
 from sharekit.orders.store import upsert_order_lines
 from sharekit.tracking.channels import add_channel
 

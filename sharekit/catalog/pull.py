@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..core.timeutil import to_utc_iso, utcnow
-from ..errors import SharekitError
+from ..errors import InputError
 from ..store.db import transaction
 
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ def pull(ws: Workspace, source_name: str, query: str | None = None, ids: str | S
     started = time.monotonic()
     id_list = _split_ids(ids)
     if limit is not None and limit < 1:
-        raise SharekitError("--limit must be at least 1.")
+        raise InputError("`limit` must be at least 1.", params=("limit",))
     conn = ws.db
     now = to_utc_iso(utcnow())
     seen: set[str] = set()

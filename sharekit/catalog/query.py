@@ -23,7 +23,7 @@ def _money(minor: int | None, currency: str) -> dict[str, Any] | None:
 
 
 def product_json(row: sqlite3.Row, tz: str) -> dict[str, Any]:
-    """A stored product in DESIGN.md's ``products list --json`` shape."""
+    """A stored product in the ``products list --json`` shape."""
     urls = json.loads(row["image_urls"] or "[]")
     currency = row["currency"]
     return {

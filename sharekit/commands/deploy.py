@@ -46,13 +46,14 @@ def systemd(
     import getpass
 
     from ..deploy import DeploySettings, public_host, render, write_files
+    from ..orders.sync import order_sources
 
     with workspace(ctx) as ws:
         settings = DeploySettings(
             user=user or getpass.getuser(), home=str(ws.home), sharekit=sharekit or _sharekit_path(),
             host=public_host(str(ws.config.get("server.base_url") or "")),
             port=int(port if port is not None else ws.config.get("server.port") or 8080), workers=workers,
-            cert_dir=cert_dir)
+            cert_dir=cert_dir, sync_orders=bool(order_sources(ws)))
     files = render(settings)
     from ..doctor.checks import is_local_host
 

@@ -22,7 +22,7 @@ def register(orders_app: typer.Typer) -> None:
 def import_command(
     ctx: typer.Context,
     file: Path = typer.Argument(..., help="The order report file (CSV or TSV; UTF-8, GBK or GB18030)."),
-    fmt: Format = typer.Option(..., "--format", "-f", help="csv: the generic order CSV (see DESIGN.md); "
+    fmt: Format = typer.Option(..., "--format", "-f", help="csv: the generic order CSV (see the README); "
                                "amazon: an Associates earnings/orders report download."),
     source: str = typer.Option(None, "--source", "-s", help="Source name for rows whose product has no "
                                "SOURCE: prefix (csv), or the Amazon source the report belongs to."),

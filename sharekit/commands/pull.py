@@ -11,6 +11,7 @@ from ._common import err, interactive, out, print_json, workspace
 
 if TYPE_CHECKING:
     from ..catalog.pull import PullProgress, PullSummary
+    from ..store.workspace import Workspace
 
 MAX_PROBLEMS_SHOWN = 20
 
@@ -55,7 +56,7 @@ def pull(
         _render(summary)
 
 
-def _with_progress(ws: Any, source: str, query: str | None, ids: str | None, limit: int | None,
+def _with_progress(ws: Workspace, source: str, query: str | None, ids: str | None, limit: int | None,
                    images: bool, strict: bool) -> PullSummary:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

@@ -172,10 +172,14 @@ def channels(
             progress = ("█" * filled).ljust(5, "·") + f" {_pct(r.progress)}" + (" ✓" if r.reached else "")
         elif r.threshold is not None:
             progress = f"(threshold in {r.threshold.currency})"
-        rows.append([r.channel, r.kind or "-", f"{r.orders:,}", fmt_money(r.spent), fmt_money(r.saved),
+        rows.append([r.channel, r.kind or "-", f"{r.orders:,}", fmt_money(r.spent),
+                     fmt_money(r.saved) if r.saved is not None else "—",
                      fmt_money(r.threshold), progress, fmt_money(r.remaining)])
     render(cols, rows, title=f"Channels in {result.currency}")
     con = out()
+    if result.rows:
+        con.print("orders: every line placed (as in `report --by channel`); spent and saved leave out"
+                  " invalid lines; saved — = no list price known.", markup=False)
     if result.unmatched:
         listed = ", ".join(f"{k} ({v})" for k, v in sorted(result.unmatched.items()))
         con.print(f"Under (none): orders whose channel matches no channel: {listed}.", markup=False)

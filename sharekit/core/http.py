@@ -75,12 +75,14 @@ def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random) -> 
 
 
 class RetryableError(Exception):
-    """Raised by a response checker to ask for a retry (e.g. a business throttling code)."""
+    """Raised by a response checker to ask for a retry. ``throttled``: the supplier said to slow
+    down (a rate-limit code), so running out of retries raises SourceThrottled, not SourceError."""
 
-    def __init__(self, reason: str, delay: float | None = None) -> None:
+    def __init__(self, reason: str, delay: float | None = None, *, throttled: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.delay = delay
+        self.throttled = throttled
 
 
 class RetryingClient:
@@ -108,10 +110,12 @@ class RetryingClient:
         for any status below 400."""
         kwargs.setdefault("timeout", self.timeout)
         last_reason = ""
+        throttled = False
         for attempt in range(self.retries + 1):
             self.limiter.acquire()
             self.requests += 1
             delay: float | None = None
+            throttled = False
             try:
                 response = self.client.request(method, url, **kwargs)
             except httpx.TimeoutException:
@@ -121,6 +125,7 @@ class RetryingClient:
             else:
                 if response.status_code in RETRY_STATUSES:
                     last_reason = f"HTTP {response.status_code}"
+                    throttled = response.status_code == 429
                     delay = retry_after_seconds(response)
                 else:
                     try:
@@ -130,13 +135,13 @@ class RetryingClient:
                             raise SourceError(self.source, f"{what} answered HTTP {response.status_code}.")
                         return response
                     except RetryableError as exc:
-                        last_reason, delay = exc.reason, exc.delay
+                        last_reason, delay, throttled = exc.reason, exc.delay, exc.throttled
             if attempt == self.retries:
                 break
             self.retried += 1
             wait = delay if delay is not None else backoff_delay(attempt, self.backoff_base, self.backoff_cap, self.rng)
             self.sleep(min(wait, self.backoff_cap * 4))
-        if "HTTP 429" in last_reason or "limit" in last_reason.lower() or "throttl" in last_reason.lower():
+        if throttled:  # the last answer said to slow down
             raise SourceThrottled(
                 self.source, f"{what} still rate limited after {self.retries + 1} tries ({last_reason}).",
                 hint="Quota exhausted; retry later.")

@@ -39,21 +39,21 @@ MAX_JSON_DEPTH = 64
 DEFAULT_MIN_LISTING_SHARE = 0.5
 
 
-def check_limit(value: int | None, option: str = "--limit") -> int | None:
+def check_limit(value: int | None, param: str = "limit") -> int | None:
     """``value`` if it is a usable row count; InputError (one line) when it is out of range."""
     if value is None:
         return None
     if value < 1 or value > MAX_LIST_LIMIT:
-        raise InputError(f"{option} {value} is out of range: use 1 to {MAX_LIST_LIMIT:,}.")
+        raise InputError(f"`{param}` {value} is out of range: use 1 to {MAX_LIST_LIMIT:,}.", params=(param,))
     return value
 
 
-def check_duration(amount: int, unit: str, text: str, option: str) -> timedelta:
+def check_duration(amount: int, unit: str, text: str, param: str) -> timedelta:
     """``amount`` ``unit`` (``seconds``/``minutes``/``hours``/``days``/``weeks``) as a timedelta
-    no longer than MAX_DURATION; InputError naming ``option`` and ``text`` otherwise."""
+    no longer than MAX_DURATION; InputError naming the argument ``param`` and ``text`` otherwise."""
     seconds = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400, "weeks": 604800}[unit]
     if amount * seconds > MAX_DURATION.total_seconds():
-        raise InputError(f"{option} {text!r} is too long: at most {MAX_DURATION.days} days.")
+        raise InputError(f"`{param}` {text!r} is too long: at most {MAX_DURATION.days} days.", params=(param,))
     return timedelta(seconds=amount * seconds)
 
 

@@ -126,6 +126,16 @@ class Money:
             check_decimals(value, code, amount)
         return cls(check_minor(_scaled_minor(value, exp), _short(amount)), code)
 
+    @staticmethod
+    def trusted(minor: int, currency: str) -> Money:
+        """Money without the checks, for hot paths that already made them: ``minor`` is an int
+        within MAX_MINOR and ``currency`` an upper-case code ``is_currency`` accepts. The one
+        constructor that skips validation; everything else goes through ``Money(...)``."""
+        money = _new_money(Money)
+        _set_field(money, "minor", minor)
+        _set_field(money, "currency", currency)
+        return money
+
     @classmethod
     def zero(cls, currency: str) -> Money:
         return cls(0, currency)
@@ -266,9 +276,10 @@ def _plain_minor(whole: str, frac: str | None, exp: int) -> int:
     if not frac:
         return int(whole) * 10**exp if exp else int(whole)
     if len(frac) <= exp:
-        return int(whole + frac) * 10 ** (exp - len(frac))
+        scale: int = 10 ** (exp - len(frac))  # exp >= len(frac): an int (the checker cannot tell)
+        return int(whole + frac) * scale
     # more digits than the currency has: half up, decided by the first dropped digit
-    return int(whole + frac[:exp]) + (frac[exp] >= "5")
+    return int(whole + frac[:exp]) + int(frac[exp] >= "5")
 
 
 def parse_plain_money(text: str, default_currency: str | None = None, *, exact: bool = False) -> Money | None:
@@ -305,13 +316,10 @@ def parse_plain_money(text: str, default_currency: str | None = None, *, exact: 
     minor = _plain_minor(m.group(1), frac, exp)
     if minor > MAX_MINOR:
         return None   # the general parser refuses the amount
-    money = _new_money(Money)
-    _set_field(money, "minor", minor)
-    _set_field(money, "currency", code)
-    return money
+    return Money.trusted(minor, code)
 
 
-_new_money = object.__new__
+_new_money = object.__new__      # used by Money.trusted only
 _set_field = object.__setattr__
 
 

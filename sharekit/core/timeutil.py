@@ -41,37 +41,38 @@ def local_iso(text_or_dt: str | datetime | None, tz: str) -> str | None:
 MIN_YEAR, MAX_YEAR = 1970, 9000
 
 
-def check_year(moment: date, text: str, option: str = "") -> None:
-    """InputError (one line) when ``moment`` is outside MIN_YEAR..MAX_YEAR."""
+def check_year(moment: date, text: str, param: str = "") -> None:
+    """InputError (one line, naming the argument ``param``) when ``moment`` is outside MIN_YEAR..MAX_YEAR."""
     if not MIN_YEAR <= moment.year <= MAX_YEAR:
-        where = f"{option} " if option else ""
-        raise InputError(f"{where}{text!r} is out of range: use a date between {MIN_YEAR} and {MAX_YEAR}.")
+        where = f"`{param}` " if param else ""
+        raise InputError(f"{where}{text!r} is out of range: use a date between {MIN_YEAR} and {MAX_YEAR}.",
+                         params=(param,) if param else ())
 
 
-def relative(text: str, option: str = "--since") -> timedelta | None:
+def relative(text: str, param: str = "since") -> timedelta | None:
     """``90m``/``12h``/``7d``/``2w`` as a timedelta (at most MAX_DURATION), None for other text."""
     m = _RELATIVE.match(text.strip())
     if m is None:
         return None
-    return check_duration(int(m.group(1)), _UNITS[m.group(2)], text, option)
+    return check_duration(int(m.group(1)), _UNITS[m.group(2)], text, param)
 
 
-def parse_when(text: str, tz: str, *, now: datetime | None = None, option: str = "--since") -> datetime:
+def parse_when(text: str, tz: str, *, now: datetime | None = None, param: str = "since") -> datetime:
     """Parse ``90m``, ``12h``, ``7d`` (ago), an ISO date, or an ISO time (no offset = ``tz``)."""
     s = text.strip()
     now = now or utcnow()
-    delta = relative(s, option)
+    delta = relative(s, param)
     if delta is not None:
         return now - delta
     try:
         if re.match(r"^\d{4}-\d{2}-\d{2}$", s):
             d = date.fromisoformat(s)
-            check_year(d, text, option)
+            check_year(d, text, param)
             return datetime(d.year, d.month, d.day, tzinfo=ZoneInfo(tz)).astimezone(UTC)
         moment = datetime.fromisoformat(s.replace("Z", "+00:00"))
     except ValueError:
         raise InputError(f"{text!r} is not a time: use an ISO date/time or 90m, 12h, 7d.") from None
-    check_year(moment, text, option)
+    check_year(moment, text, param)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(tz))
     return moment.astimezone(UTC)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..orders.importers import import_orders
 
+if TYPE_CHECKING:
+    from ..store.workspace import Workspace
 
-def demo_step(ws: Any, examples: Path, say: Callable[[str], None]) -> dict[str, Any]:
+
+def demo_step(ws: Workspace, examples: Path, say: Callable[[str], None]) -> dict[str, Any]:
     """Demo: import the bundled generic order CSV (products ``demo:SK1001``...; they need not exist)."""
     path = Path(examples) / "orders" / "demo-orders.csv"
     result = import_orders(ws, path, "csv")

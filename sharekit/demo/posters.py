@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..poster.batch import make_posters
 from ..store.config import write_config
 
+if TYPE_CHECKING:
+    from ..store.workspace import Workspace
 
-def demo_step(ws: Any, examples: Path, say: Callable[[str], None]) -> dict[str, Any]:
+
+def demo_step(ws: Workspace, examples: Path, say: Callable[[str], None]) -> dict[str, Any]:
     """Posters for every product in the demo home into its posters/ folder; the first also in the other templates."""
     count = ws.db.execute("SELECT COUNT(*) FROM products WHERE available = 1").fetchone()[0]
     if not count:

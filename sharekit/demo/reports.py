@@ -6,7 +6,7 @@ import csv
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.money import Money
 from ..core.timeutil import parse_local
@@ -14,8 +14,11 @@ from ..orders.store import upsert_order_lines
 from ..reports import earnings_report
 from ..sources.base import OrderLine
 
+if TYPE_CHECKING:
+    from ..store.workspace import Workspace
 
-def demo_step(ws: Any, examples: Path, say: Callable[[str], None]) -> dict[str, Any]:
+
+def demo_step(ws: Workspace, examples: Path, say: Callable[[str], None]) -> dict[str, Any]:
     """Add the example channels, then report earnings by month and by channel (and a chart).
 
     Channels come from ``examples/reports/channels.toml``. The orders are the example order file
@@ -59,8 +62,8 @@ def demo_step(ws: Any, examples: Path, say: Callable[[str], None]) -> dict[str, 
             "by_month": by_month.to_json(), "by_channel": by_channel.to_json()}
 
 
-def _load_sample_orders(ws: Any, path: Path) -> int:
-    """Load the fallback sample (DESIGN's generic order CSV columns) through upsert_order_lines."""
+def _load_sample_orders(ws: Workspace, path: Path) -> int:
+    """Load the fallback sample (the generic order CSV columns) through upsert_order_lines."""
     tz = ws.config.timezone
     lines: dict[str, list[OrderLine]] = {}
     with path.open(encoding="utf-8", newline="") as fh:

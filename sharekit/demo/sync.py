@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.timeutil import china_wall_clock, utcnow
 from ..orders.store import apply_status_changes, confirmed_lines
@@ -21,6 +21,9 @@ from ..orders.sync import DEFAULT_LOOKBACK, DEFAULT_OVERLAP, SourceSyncResult, r
 from .gateways import transport
 from .gateways.jd import JdGateway
 from .gateways.pdd import PddGateway
+
+if TYPE_CHECKING:
+    from ..store.workspace import Workspace
 
 # Times in the recordings are written ``-Nh`` (N hours before now), so a replay always falls
 # inside the suppliers' lookback.
@@ -41,7 +44,7 @@ def recorded_pdd(text: str, now: datetime) -> PddGateway:
     return PddGateway("demo", "demo", orders=json.loads(text)["order_list_get_response"]["order_list"])
 
 
-def demo_step(ws: Any, examples: Path, say: Callable[[str], None]) -> dict[str, Any]:
+def demo_step(ws: Workspace, examples: Path, say: Callable[[str], None]) -> dict[str, Any]:
     """Sync the recorded JD and PDD orders into the demo store (see the module docstring)."""
     import httpx
 

@@ -7,16 +7,19 @@ import asyncio
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..tracking.clicks import click_stats
 from ..tracking.links import ensure_link
 from ..tracking.server.app import RedirectApp
 
+if TYPE_CHECKING:
+    from ..store.workspace import Workspace
+
 DEMO_CHANNELS = ("moments", "wechat_group_a")
 
 
-def demo_step(ws: Any, examples: Path, say: Callable[[str], None]) -> dict[str, Any]:
+def demo_step(ws: Workspace, examples: Path, say: Callable[[str], None]) -> dict[str, Any]:
     """Create short links for the demo products in two channels, then replay the synthetic
     visits of ``examples/tracking/demo_clicks.json`` through the real ASGI app in-process
     (no network), so `sharekit clicks` shows numbers."""

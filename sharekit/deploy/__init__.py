@@ -5,7 +5,8 @@
   ``X-Forwarded-For`` only from 127.0.0.1 (``FORWARDED_ALLOW_IPS``), and both proxy snippets
   overwrite that header with the real peer address, so a client cannot forge its own IP.
 - ``sharekit-sync.service`` + ``.timer``: ``sharekit sync`` then ``sharekit link check`` every
-  15 minutes (a oneshot unit never runs twice at once; sync also holds its own lock).
+  15 minutes (a oneshot unit never runs twice at once; sync also holds its own lock). Without
+  any source that has an order API, only ``link check`` (a sync would fail every run).
 - A crontab line for hosts without systemd: ``flock -n`` skips a run silently while the last one
   still runs; sharekit itself is quiet unless something failed, so cron mails only failures.
 - ``Caddyfile`` and ``nginx`` site: TLS for the base URL's host (Caddy fetches certificates
@@ -50,6 +51,7 @@ class DeploySettings:
     port: int              # where sharekit serve listens on 127.0.0.1
     workers: int
     cert_dir: str = ""     # nginx: folder with fullchain.pem and privkey.pem (default: certbot's)
+    sync_orders: bool = True  # False when no source has an order API: the timer only checks links
 
     @property
     def certs(self) -> str:
@@ -117,11 +119,14 @@ Type=oneshot
 User={s.user}
 WorkingDirectory={s.home}
 Environment={_quote_unit('SHAREKIT_HOME=' + s.home)}
-ExecStart={_exec(s, "sync")}
-ExecStart={_exec(s, "link", "check")}
+{_sync_exec(s)}ExecStart={_exec(s, "link", "check")}
 NoNewPrivileges=true
 PrivateTmp=true
 """
+
+
+def _sync_exec(s: DeploySettings) -> str:
+    return f"ExecStart={_exec(s, 'sync')}\n" if s.sync_orders else ""
 
 
 def sync_timer(s: DeploySettings) -> str:
@@ -142,8 +147,10 @@ WantedBy=timers.target
 def cron_line(s: DeploySettings) -> str:
     lock = shlex.quote(str(Path(s.home) / "locks" / "cron.lock"))
     cmd = f"{shlex.quote(s.sharekit)} --home {shlex.quote(s.home)}"
-    run = f"flock -n {lock} sh -c {shlex.quote(f'{cmd} sync && {cmd} link check')}"
-    return (f"# sharekit: sync orders and check offers every {SYNC_EVERY_MINUTES} minutes (crontab -e as {s.user});\n"
+    steps = f"{cmd} sync && {cmd} link check" if s.sync_orders else f"{cmd} link check"
+    run = f"flock -n {lock} sh -c {shlex.quote(steps)}"
+    what = "sync orders and check offers" if s.sync_orders else "check offers"
+    return (f"# sharekit: {what} every {SYNC_EVERY_MINUTES} minutes (crontab -e as {s.user});\n"
             "# quiet unless something failed, so cron mails only failures\n"
             f"*/{SYNC_EVERY_MINUTES} * * * * {run.replace('%', chr(92) + '%')}\n")  # % ends a cron command
 
@@ -190,9 +197,9 @@ server {{
 def render(s: DeploySettings) -> list[DeployFile]:
     """Every file, in the order a person installs them."""
     if s.workers < 1:
-        raise InputError(f"--workers {s.workers} must be at least 1.")
+        raise InputError(f"`workers` {s.workers} must be at least 1.", params=("workers",))
     if not 0 < s.port < 65536:
-        raise InputError(f"--port {s.port} is not a TCP port (1-65535).")
+        raise InputError(f"`port` {s.port} is not a TCP port (1-65535).", params=("port",))
     return [
         DeployFile(SERVE_UNIT, f"/etc/systemd/system/{SERVE_UNIT}", serve_unit(s)),
         DeployFile(SYNC_UNIT, f"/etc/systemd/system/{SYNC_UNIT}", sync_unit(s)),

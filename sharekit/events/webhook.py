@@ -60,8 +60,7 @@ def settings_from(config: Any) -> WebhookSettings | None:
     fmt = str(config.get("notify.format") or "json")
     if fmt not in FORMATS:
         raise ConfigError(f"{config.path}: `notify.format` {fmt!r} must be one of {', '.join(FORMATS)}.")
-    return WebhookSettings(url=url, secret=str(config.get("notify.secret") or ""), format=fmt,
-                           timeout=float(config.get("notify.timeout") or 5.0))
+    return WebhookSettings(url=url, secret=str(config.get("notify.secret") or ""), format=fmt)
 
 
 def sign(secret: str, body: bytes) -> str:

@@ -22,12 +22,15 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.timeutil import from_iso, to_utc_iso, utcnow
 from ..errors import LockedError, SharekitError
 from ..store.db import transaction
 from .store import apply_status_changes, confirmed_lines, upsert_order_lines
+
+if TYPE_CHECKING:
+    from ..store.workspace import Workspace
 
 DEFAULT_LOOKBACK = timedelta(days=1)
 DEFAULT_OVERLAP = timedelta(minutes=10)
@@ -106,7 +109,7 @@ def windows(start: datetime, end: datetime, size: timedelta) -> list[tuple[datet
     return out
 
 
-def order_sources(ws: Any) -> list[str]:
+def order_sources(ws: Workspace) -> list[str]:
     """Configured sources whose kind has an order API (kinds that fail to load are included)."""
     from ..sources import load_kind
 
@@ -122,7 +125,7 @@ def order_sources(ws: Any) -> list[str]:
     return names
 
 
-def sync(ws: Any, sources: Iterable[str] | None = None, *, since: datetime | None = None,
+def sync(ws: Workspace, sources: Iterable[str] | None = None, *, since: datetime | None = None,
          now: datetime | None = None, progress: Callable[[SyncProgress], None] | None = None,
          sleep: Callable[[float], None] | None = None, lookback: timedelta | None = None,
          overlap: timedelta | None = None, source_factory: Callable[..., Any] | None = None,
@@ -160,7 +163,7 @@ def sync(ws: Any, sources: Iterable[str] | None = None, *, since: datetime | Non
         lock.release()
 
 
-def sync_source(ws: Any, name: str, *, since: datetime | None = None, now: datetime | None = None,
+def sync_source(ws: Workspace, name: str, *, since: datetime | None = None, now: datetime | None = None,
                 progress: Callable[[SyncProgress], None] | None = None,
                 sleep: Callable[[float], None] | None = None, lookback: timedelta | None = None,
                 overlap: timedelta | None = None, source_factory: Callable[..., Any] | None = None,

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.money import Money
 from ..core.sanitize import clean_text
@@ -26,6 +26,9 @@ from .price import coupon_text, short_money
 from .render import FORMATS, Brand, ProductRecord, Renderer, encode
 from .templates import Template, load_template
 from .text import FontChain
+
+if TYPE_CHECKING:
+    from ..store.workspace import Workspace
 
 RENDER_VERSION = "1"  # bump when drawing changes, so old posters are re-rendered
 DEFAULT_SHARE_TEXT = "{title}\n【在售价】{original_price}\n【券后价】{price}\n{coupon_line}\n{share_text}\n{link}"
@@ -287,7 +290,7 @@ def product_record(row: Any, cache_dir: Path) -> ProductRecord:
                          image_path=image)
 
 
-def select_products(ws: Any, product_ids: Iterable[str], *, all_products: bool = False,
+def select_products(ws: Workspace, product_ids: Iterable[str], *, all_products: bool = False,
                     source: str | None = None) -> list[Any]:
     """Rows for the named products (in the given order), or every available one (``all_products``)."""
     conn = ws.db
@@ -302,7 +305,7 @@ def select_products(ws: Any, product_ids: Iterable[str], *, all_products: bool =
                                 hint=f"Run `sharekit pull {source}` first.")
         return rows
     if not ids:
-        raise InputError("Name at least one product (SOURCE:ID) or pass --all.")
+        raise InputError("Name at least one product (SOURCE:ID) or set `all_products`.", params=("all_products",))
     rows = []
     for pid in ids:
         row = conn.execute("SELECT * FROM products WHERE id = ?", (pid,)).fetchone()
@@ -325,7 +328,8 @@ def user_fonts(config: Any, home: Path | None = None) -> tuple[str, ...]:
     return tuple(p if Path(p).expanduser().is_absolute() else str(home / p) for p in paths)
 
 
-def make_posters(ws: Any, product_ids: Iterable[str] = (), *, all_products: bool = False, source: str | None = None,
+def make_posters(ws: Workspace, product_ids: Iterable[str] = (), *, all_products: bool = False,
+                 source: str | None = None,
                  template: str | None = None, channels: Iterable[str] = ("",), out: str | Path | None = None,
                  fmt: str | None = None, quality: int | None = None, jobs: int | None = None, force: bool = False,
                  progress: Callable[[int, int], None] | None = None) -> BatchResult:

@@ -1,4 +1,9 @@
-"""Channels: what each channel's members spent and saved, and progress toward its threshold."""
+"""Channels: what each channel's members spent and saved, and progress toward its threshold.
+
+Counts are those of every report (see ``spans``): ``orders`` are the lines placed in the span,
+whatever their status, the same number ``report --by channel`` shows; ``spent`` and ``saved``
+leave out ``invalid`` lines (nothing was bought). Clicks and visitors follow ``tracking.counting``.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,9 @@ from typing import Any
 from ..core.money import Money
 from ..core.timeutil import local_iso
 from ..tracking.channels import NONE_KEY, list_channels
-from .spans import range_sql, rate, resolve_bound
+from ..tracking.counting import distinct_visitors
+from .rollups import click_sums
+from .spans import day_span, range_sql, rate, resolve_bound
 
 
 @dataclass(frozen=True)
@@ -20,12 +27,17 @@ class ChannelSpend:
 
     channel: str
     kind: str | None
-    orders: int              # lines not invalid
+    orders: int              # lines placed in the span, any status (as in every report)
+    invalid: int             # of those: invalid (refunded, cancelled), left out of spent and saved
     spent: Money             # what members paid on lines not invalid
-    saved: Money             # list price minus paid (coupons included), where the list price is known
+    saved: Money | None      # list price minus paid on lines whose list price is known; None: unknown
+    saved_orders: int        # lines (not invalid) whose list price is known
     threshold: Money | None
     remaining: Money | None  # threshold minus spent, never below zero; None without a threshold
     progress: Decimal | None  # spent / threshold (4 places); None without a threshold in this currency
+    clicks: int = 0          # people's clicks on the channel's links in the span's local days (products
+    #                          in this currency, as in `report --by channel`)
+    visitors: int = 0        # distinct visitors of the channel over those days
 
     @property
     def reached(self) -> bool:
@@ -33,8 +45,10 @@ class ChannelSpend:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "channel": self.channel, "kind": self.kind, "orders": self.orders, "spent": self.spent.to_json(),
-            "saved": self.saved.to_json(), "threshold": self.threshold.to_json() if self.threshold else None,
+            "channel": self.channel, "kind": self.kind, "orders": self.orders, "invalid": self.invalid,
+            "spent": self.spent.to_json(), "saved": self.saved.to_json() if self.saved is not None else None,
+            "saved_orders": self.saved_orders, "clicks": self.clicks, "visitors": self.visitors,
+            "threshold": self.threshold.to_json() if self.threshold else None,
             "remaining": self.remaining.to_json() if self.remaining else None,
             "progress": None if self.progress is None else str(self.progress), "reached": self.reached,
         }
@@ -50,13 +64,23 @@ class ChannelsReport:
 
     def to_json(self) -> dict[str, Any]:
         return {"currency": self.currency, "since": self.since, "until": self.until,
-                "rows": [r.to_json() for r in self.rows],
+                "visitors_method": "exact", "rows": [r.to_json() for r in self.rows],
                 "unmatched": [{"channel": k, "orders": v} for k, v in sorted(self.unmatched.items())]}
+
+
+_SUMS_SQL = (
+    "SELECT channel, count(*), sum(status = 'invalid'),"
+    " sum(CASE WHEN status <> 'invalid' THEN amount_minor ELSE 0 END),"
+    " sum(CASE WHEN status <> 'invalid' AND list_amount_minor IS NOT NULL"
+    "     THEN list_amount_minor - amount_minor ELSE 0 END),"
+    " sum(status <> 'invalid' AND list_amount_minor IS NOT NULL)"
+    " FROM orders WHERE currency = ?{where} GROUP BY channel"
+)
 
 
 def channels_report(ws: Any, since: str | date | datetime | None = None, until: str | date | datetime | None = None,
                     currency: str | None = None) -> ChannelsReport:
-    """Per channel: orders, spent, saved and progress toward its threshold, in one currency."""
+    """Per channel: orders, spent, saved, clicks, visitors and progress toward its threshold."""
     tz = ws.config.timezone
     cur = (currency or ws.config.currency).strip().upper()
     Money(0, cur)
@@ -64,30 +88,32 @@ def channels_report(ws: Any, since: str | date | datetime | None = None, until: 
     lo, hi = resolve_bound(since, tz, end=False), resolve_bound(until, tz, end=True)
     where_sql, params = range_sql(lo, hi)
     channels = {c.name: c for c in list_channels(conn)}
-    sums: dict[str, list[int]] = {name: [0, 0, 0] for name in channels}
+    sums: dict[str, list[int]] = {name: [0, 0, 0, 0, 0] for name in channels}
     unmatched: dict[str, int] = {}
-    for name, n, spent, saved in conn.execute(
-        "SELECT channel, count(*), sum(amount_minor),"
-        " sum(CASE WHEN list_amount_minor IS NOT NULL THEN list_amount_minor - amount_minor ELSE 0 END)"
-        f" FROM orders WHERE currency = ? AND status <> 'invalid'{where_sql} GROUP BY channel",
-        (cur, *params),
-    ):
+    for name, *figures in conn.execute(_SUMS_SQL.format(where=where_sql), (cur, *params)):
         key = name if name in channels else NONE_KEY
         if name and key == NONE_KEY:
-            unmatched[name] = unmatched.get(name, 0) + n
-        acc = sums.setdefault(key, [0, 0, 0])
-        acc[0] += n
-        acc[1] += spent or 0
-        acc[2] += saved or 0
+            unmatched[name] = unmatched.get(name, 0) + figures[0]
+        acc = sums.setdefault(key, [0, 0, 0, 0, 0])
+        for i, v in enumerate(figures):
+            acc[i] += int(v or 0)
+    first, last = day_span(lo, hi, tz)
+    clicks: dict[str, int] = {}
+    for name, n in click_sums(conn, "channel", cur, first, last).items():  # as `report --by channel`
+        key = name if name in channels else NONE_KEY
+        clicks[key] = clicks.get(key, 0) + int(n or 0)
+    visitors = distinct_visitors(conn, "channel", first, last)
+    visitors[NONE_KEY] = visitors.get("", 0)  # links without a channel (never a sum over sub-ids)
     rows = []
-    for key, (n, spent, saved) in sums.items():
+    for key, (n, invalid, spent, saved, saved_n) in sums.items():
         ch = channels.get(key)
         threshold = ch.threshold if ch else None
         remaining = progress = None
         if threshold is not None and threshold.currency == cur:
             remaining = Money(max(threshold.minor - spent, 0), cur)
             progress = rate(spent, threshold.minor)
-        rows.append(ChannelSpend(key, ch.kind if ch else None, n, Money(spent, cur), Money(saved, cur), threshold,
-                                 remaining, progress))
+        rows.append(ChannelSpend(key, ch.kind if ch else None, n, invalid, Money(spent, cur),
+                                 Money(saved, cur) if saved_n else None, saved_n, threshold, remaining, progress,
+                                 clicks.get(key, 0), visitors.get(key, 0)))
     rows.sort(key=lambda r: (r.channel == NONE_KEY, -r.spent.minor, r.channel))
     return ChannelsReport(cur, local_iso(lo, tz) if lo else None, local_iso(hi, tz) if hi else None, rows, unmatched)

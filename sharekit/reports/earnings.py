@@ -1,6 +1,6 @@
 """Earnings reports: what each share earned, where (by day/week/month, product, channel, source).
 
-Rules (DESIGN.md, "Earnings"):
+Rules:
 
 - estimated = pending + confirmed, settled, lost = invalid; ``unknown`` statuses are counted as
   orders but their commission stays apart (``unknown``) until the source's status is mapped.
@@ -36,6 +36,7 @@ from .rollups import (
     Figures,
     Groups,
     add_into,
+    click_sums,
     daily_groups,
     ensure_rollups,
     first_order,
@@ -184,11 +185,6 @@ def _day_sql(lo: datetime | None, hi: datetime | None, tz: str) -> tuple[str, li
     return sql, params
 
 
-def _click_rollup(key: str, day_sql: str) -> str:
-    """People's clicks per ``key`` from the click rollup (its ``clicks`` are people already)."""
-    return f"SELECT {key}, sum({PEOPLE}) FROM report_clicks WHERE currency IN (?, ''){day_sql} GROUP BY 1"
-
-
 def _time_rows(conn: sqlite3.Connection, by: str, cur: str, lo: datetime | None, hi: datetime | None,
                tz: str) -> list[ReportRow]:
     acc = _Rows()
@@ -197,8 +193,7 @@ def _time_rows(conn: sqlite3.Connection, by: str, cur: str, lo: datetime | None,
     if first is not None and last is not None:
         for day, figures in local_day_groups(conn, cur, first, last, tz).items():
             add_into(acc.figures, time_key(by, day), figures)
-    day_sql, day_params = _day_sql(lo, hi, tz)
-    for day, n in conn.execute(_click_rollup("day", day_sql), (cur, *day_params)):
+    for day, n in click_sums(conn, "day", cur, *day_span(lo, hi, tz)).items():
         acc.add_clicks(time_key(by, day), n)
     keys = acc.keys()
     starts = [key_start(k, by) for k in keys]
@@ -243,7 +238,7 @@ def _key_rows(conn: sqlite3.Connection, by: str, cur: str, lo: datetime | None, 
         ):
             acc.add_clicks(products.get(code) or NONE_KEY, n)
     else:
-        for key, n in conn.execute(_click_rollup(by, day_sql), (cur, *day_params)):
+        for key, n in click_sums(conn, by, cur, *day_span(lo, hi, tz)).items():
             if by == "channel" and key not in known:
                 key = NONE_KEY
             acc.add_clicks(key or NONE_KEY, n)
@@ -273,7 +268,7 @@ def earnings_report(
     conn: sqlite3.Connection = ws.db
     lo, hi = resolve_bound(since, tz, end=False), resolve_bound(until, tz, end=True)
     if lo is not None and hi is not None and lo >= hi:
-        raise InputError("--since must be before --until.")
+        raise InputError("`since` must be before `until`.", params=("since", "until"))
     ensure_rollups(conn)
     unmatched: dict[str, int] = {}
     if by in TIME_BYS:

@@ -180,6 +180,23 @@ def local_day_groups(conn: sqlite3.Connection, currency: str, lo: datetime, hi: 
     return groups
 
 
+def click_sums(conn: sqlite3.Connection, key: str, currency: str, first_day: str | None,
+               last_day: str | None) -> dict[str, int]:
+    """People's clicks per ``key`` (day, channel, source) of ``report_clicks`` over local days
+    ``first_day``..``last_day``, on links whose product is in ``currency`` (or unknown)."""
+    from ..tracking.counting import PEOPLE
+
+    sql, params = "", [currency]
+    if first_day is not None:
+        sql += " AND day >= ?"
+        params.append(first_day)
+    if last_day is not None:
+        sql += " AND day <= ?"
+        params.append(last_day)
+    return {k: int(n or 0) for k, n in conn.execute(
+        f"SELECT {key}, sum({PEOPLE}) FROM report_clicks WHERE currency IN (?, ''){sql} GROUP BY 1", params)}
+
+
 def first_order(conn: sqlite3.Connection, currency: str) -> datetime | None:
     row = conn.execute("SELECT min(hour) FROM report_hourly WHERE currency = ? AND orders <> 0", (currency,)).fetchone()
     return datetime.fromisoformat(row[0] + ":00:00+00:00") if row and row[0] else None

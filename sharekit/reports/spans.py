@@ -85,15 +85,15 @@ def resolve_bound(value: str | date | datetime | None, tz: str, *, end: bool) ->
     try:
         if _MONTH.match(text):
             first = date.fromisoformat(text + "-01")
-            check_year(first, text, "--until" if end else "--since")
+            check_year(first, text, "until" if end else "since")
             return _local_midnight(_next_month(first) if end else first, tz)
         if _DAY.match(text):
             d = date.fromisoformat(text)
-            check_year(d, text, "--until" if end else "--since")
+            check_year(d, text, "until" if end else "since")
             return _local_midnight(d + timedelta(days=1) if end else d, tz)
     except ValueError:
         raise InputError(f"{text!r} is not a date: use YYYY-MM-DD or YYYY-MM.") from None
-    return parse_when(text, tz, option="--until" if end else "--since")
+    return parse_when(text, tz, param="until" if end else "since")
 
 
 def month_bounds(month: str, tz: str) -> tuple[datetime, datetime]:

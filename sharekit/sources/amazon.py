@@ -1,4 +1,4 @@
-"""Amazon through the Creators API (PA-API 5.0 was retired in 2026; suppliers.md section 4.3).
+"""Amazon through the Creators API (PA-API 5.0 was retired in 2026).
 
 - Auth: OAuth2 client credentials against the token endpoint of the credential version
   (2.x Cognito with form bodies, 3.x Login with Amazon with JSON bodies). The token is cached
@@ -253,7 +253,8 @@ class AmazonSource(Source):
                     yield products
             return
         if not query:
-            raise InputError("Amazon's searchItems needs keywords: use --query (or --ids ASIN,...).")
+            raise InputError("Amazon's searchItems needs keywords: give a `query` (or `ids`: ASINs).",
+                             params=("query", "ids"))
         fetched = 0
         for page in range(1, MAX_SEARCH_PAGES + 1):
             # one itemCount for the whole walk: itemPage * itemCount is the server's offset

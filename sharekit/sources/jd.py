@@ -1,6 +1,6 @@
 """JD Union (京东联盟) open platform: products, tagged promotion links and order rows.
 
-Transport (suppliers.md section 1, the official JOS SDK style): POST to ``routerjson`` with the
+Transport (the official JOS SDK style): POST to ``routerjson`` with the
 system parameters in the URL query and only ``360buy_param_json`` (the business JSON, compact)
 in the form body; the signature is the MD5 "secret-wrapped sorted key+value" over all of them.
 Responses come as ``{"<method_with_underscores>_responce": {"code": "0", "queryResult":
@@ -13,6 +13,10 @@ Settings (``[sources.NAME]``, secrets also from ``SHAREKIT_<NAME>_<KEY>``):
 ``elite_id`` (goods.jingfen.query channel, default 1); ``goods_query`` (false when the account
 has no goods.query permission: keywords then filter jingfen results); ``link_api``
 (``common`` or ``bysubunionid``); ``order_page_size`` (≤ 500); ``rate_limit`` (req/s).
+
+This module is longer than the usual ~400 lines on purpose: it is one supplier's whole wire
+protocol (signing, envelopes, error codes, products, links, orders), so a change on the
+supplier's side is read and made in one file.
 """
 
 from __future__ import annotations
@@ -256,7 +260,7 @@ class JdSource(Source):
         message = str(result.get("message") or result.get("errorMessage") or "").strip()
         if code in RETRY_CODES:
             kind = "rate limited" if code == 429 else "degraded or busy"
-            raise RetryableError(f"{method} business code {code}: {kind} ({message})")
+            raise RetryableError(f"{method} business code {code}: {kind} ({message})", throttled=code == 429)
         if code in AUTH_CODES:
             raise SourceAuthError(self.name, f"{method} refused: {AUTH_CODES[code]} (code {code}: {message}).",
                                   hint=self._auth_hint(code))
@@ -290,7 +294,7 @@ class JdSource(Source):
         if "timestamp" in text or "时间" in text:
             raise SourceError(self.name, f"{what}.", hint="Check this machine's clock.")
         if "limit" in text or "频" in text or "busy" in text or "繁忙" in text or "unavailable" in text:
-            raise RetryableError(f"{method} gateway code {code}: rate limited or busy ({desc})")
+            raise RetryableError(f"{method} gateway code {code}: rate limited or busy ({desc})", throttled=True)
         raise SourceError(self.name, f"{what}.")
 
     # products ------------------------------------------------------------------------------

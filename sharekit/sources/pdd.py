@@ -1,6 +1,6 @@
 """Pinduoduo 多多进宝 (open.pinduoduo.com): goods search, tagged promotion links, order increments.
 
-Transport (suppliers.md section 2): POST ``application/x-www-form-urlencoded`` to the router
+Transport (Pinduoduo open platform): POST ``application/x-www-form-urlencoded`` to the router
 with every parameter (system and business) flat in the body; arrays and objects travel as
 compact JSON strings and are signed as those strings. The signature is the MD5
 "secret-wrapped sorted key+value". Success is ``{"<api>_response": {...}}``, failure
@@ -161,7 +161,7 @@ class PddSource(Source):
             code = -1
         msg = " ".join(str(err.get(k) or "") for k in ("error_msg", "sub_msg")).strip()
         if code in RETRY_CODES:
-            raise RetryableError(f"{api} error {code}: rate limited or unavailable ({msg})")
+            raise RetryableError(f"{api} error {code}: rate limited or unavailable ({msg})", throttled=True)
         text = msg.lower()
         what = f"{api} refused (error {code}: {msg or 'no message'})"
         if "sign" in text or "签名" in text:

@@ -1,6 +1,6 @@
 """Taobao / Alimama (淘宝联盟) through the TOP gateway.
 
-Wire facts (suppliers.md section 3): one gateway URL, flat form parameters, a signature over
+Wire facts (Alimama TOP): one gateway URL, flat form parameters, a signature over
 all of them sorted by key (``md5`` wraps the concatenation in the secret; ``hmac`` is HMAC-MD5
 and ``hmac-sha256`` HMAC-SHA256 keyed with the secret; the ``sign_method`` value is itself one
 of the signed parameters), wall-clock timestamps in GMT+8, ``<method>_response`` envelopes and
@@ -16,6 +16,10 @@ of the signed parameters), wall-clock timestamps in GMT+8, ``<method>_response``
 Channel tags are read from ``settings["channels"]`` (the config's ``[channels.NAME]`` tables,
 keys ``taobao_relation_id`` / ``taobao_adzone_id``); without them links carry the source's
 adzone and orders arrive without a channel.
+
+This module is longer than the usual ~400 lines on purpose: it is one supplier's whole wire
+protocol (signing, envelopes, error codes, products, links, orders), so a change on the
+supplier's side is read and made in one file.
 """
 
 from __future__ import annotations
@@ -220,7 +224,7 @@ class TaobaoSource(Source):
         lowered = sub_code.lower()
         if (sub_code in THROTTLE_SUB_CODES or code in THROTTLE_CODES or "limited" in lowered
                 or "service-unavailable" in lowered or lowered.startswith("isp.top-remote")):
-            raise RetryableError(f"{method} throttled ({detail})")
+            raise RetryableError(f"{method} throttled ({detail})", throttled=True)
         if code in AUTH_CODES or "permission" in lowered or "invalid-signature" in lowered:
             raise SourceAuthError(self.name, f"{method} was refused ({detail}).",
                                   hint="Check app_key, app_secret, sign_method and the app's API permissions.")
@@ -230,9 +234,10 @@ class TaobaoSource(Source):
     def iter_products(self, query: str | None = None, ids: list[str] | None = None,
                       limit: int | None = None) -> Iterator[list[Product]]:
         if ids:
-            raise InputError("Taobao products are found by keyword: use --query (the search API has no id lookup).")
+            raise InputError("Taobao products are found by keyword: give a `query` (the search API has no id lookup).",
+                             params=("query",))
         if not query:
-            raise InputError("Taobao's material search needs a keyword: use --query.")
+            raise InputError("Taobao's material search needs a keyword: give a `query`.", params=("query",))
         fetched = 0
         page_no = 1
         while True:
@@ -380,7 +385,7 @@ class TaobaoSource(Source):
                     cursor: dict[str, Any] | None = None) -> Iterator[OrderPage]:
         """Order lines updated in ``[start, end)``; longer spans are cut into allowed windows.
 
-        ``page_no`` may not pass 100 (suppliers.md 3.5): a window that still has a next page at
+        ``page_no`` may not pass 100 (the TOP order API's limit): a window that still has a next page at
         page 100 is halved and both halves are read from page 1 (rows read twice are harmless:
         the store upserts). The cursor carries the parts still to read.
         """

@@ -10,14 +10,14 @@ import copy
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..core.envnames import source_env_prefix
 from ..core.redact import MASK, SECRET_WORDS, is_secret_key, mask_secrets  # noqa: F401 - re-exported
-from ..core.settings import check, typed_from_text, unescape
+from ..core.settings import check, closest, typed_from_text, unescape
 from ..errors import ConfigError, NotFoundError, UsageError
 from . import config_schema as schema
 
@@ -81,7 +81,7 @@ def find_key_line(text: str, dotted: str) -> int | None:
     return None
 
 
-def _walk(data: Mapping[str, Any], prefix: str = ""):
+def _walk(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
     for key, value in data.items():
         dotted = f"{prefix}{key}"
         if isinstance(value, Mapping):
@@ -143,7 +143,7 @@ class Config:
             )
         missing: list[str] = []
         table = dict(sources[name])
-        settings = _resolve_env(table, missing)
+        settings: dict[str, Any] = _resolve_env(table, missing)
         if missing:
             key = next(k for k, v in table.items() if f"${{{missing[0]}}}" in str(v))
             dotted = f"sources.{name}.{key}"
@@ -174,7 +174,8 @@ class Config:
         secret never shows, and a plain value shows what sharekit will actually use.
         """
         merged = self.merged
-        return mask_secrets(_resolve_env(merged) if resolve else merged)
+        masked: dict[str, Any] = mask_secrets(_resolve_env(merged) if resolve else merged)
+        return masked
 
     def _where(self, key: str) -> str:
         line = self.line_of(key) if self.text else None
@@ -287,7 +288,7 @@ def unset_value(config: Config, key: str) -> Config:
     if len(trail) != len(parts) or parts[-1] not in trail[-1]:
         check_key(config, key)
         set_keys = [dotted for dotted, _ in _walk(config.data)]
-        near = schema.closest(key, set_keys)
+        near = closest(key, set_keys)
         raise NotFoundError(f"`{key}` is not set in {config.path}.",
                             hint=f"Did you mean `{near}`?" if near else None)
     del trail[-1][parts[-1]]

@@ -66,7 +66,8 @@ def friendly_error(path: Path | str | None, exc: sqlite3.Error) -> StoreError:
     where = str(path) if path else "The database"
     name = str(path) if path else "the database"
     if "not a database" in text or "file is encrypted" in text:
-        return StoreError(f"{where} is not a SQLite database.", hint="Move it aside or pick another --home.")
+        return StoreError(f"{where} is not a SQLite database.",
+                         hint="Move it aside or pick another `home`.", params=("home",))
     if "locked" in text or "busy" in text:
         return StoreLockedError(f"{where} is locked by another process (a long write is running).",
                           hint="Wait for it to finish and retry.")
@@ -87,7 +88,8 @@ _friendly = friendly_error  # the old private name, kept for callers written aga
 def _require_sqlite_file(path: Path) -> None:
     """Refuse a file that exists, is not empty and does not start with SQLite's header."""
     if path.exists() and not path.is_file():
-        raise StoreError(f"{path} is not a file.", hint="Move it aside or pick another --home.")
+        raise StoreError(f"{path} is not a file.",
+                        hint="Move it aside or pick another `home`.", params=("home",))
     if path.exists() and path.stat().st_size:
         try:
             with open(path, "rb") as fh:
@@ -95,7 +97,8 @@ def _require_sqlite_file(path: Path) -> None:
         except OSError as exc:
             raise StoreError(f"Cannot read {path}: {exc.strerror}.") from None
         if head != SQLITE_HEADER:
-            raise StoreError(f"{path} is not a SQLite database.", hint="Move it aside or pick another --home.")
+            raise StoreError(f"{path} is not a SQLite database.",
+                            hint="Move it aside or pick another `home`.", params=("home",))
 
 
 def pending_migrations(conn: sqlite3.Connection) -> list[str]:

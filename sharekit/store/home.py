@@ -26,7 +26,8 @@ def resolve_home(explicit: str | os.PathLike[str] | None = None) -> Path:
 def ensure_home(home: Path, *, create: bool = True) -> Path:
     """Check that ``home`` is a writable folder, creating it when ``create`` is true."""
     if home.exists() and not home.is_dir():
-        raise HomeError(f"Home {home} exists but is not a folder.", hint="Pick another --home.")
+        raise HomeError(f"Home {home} exists but is not a folder.",
+                       hint="Pick another `home`.", params=("home",))
     if not home.exists():
         if not create:
             raise HomeError(f"Home {home} does not exist.", hint="Run `sharekit init` first.")
@@ -35,7 +36,8 @@ def ensure_home(home: Path, *, create: bool = True) -> Path:
         except OSError as exc:
             raise HomeError(f"Cannot create home {home}: {exc.strerror}.") from None
     if not os.access(home, os.W_OK | os.X_OK):
-        raise HomeError(f"Home {home} is not writable.", hint="Fix its permissions or pick another --home.")
+        raise HomeError(f"Home {home} is not writable.",
+                       hint="Fix its permissions or pick another `home`.", params=("home",))
     return home
 
 

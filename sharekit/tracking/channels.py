@@ -123,8 +123,8 @@ def add_channel(
         final_share = share if share is not None else stored_share
         if final_share is not None and final_kind != "friend":
             raise InputError(
-                f"Channel {name} is of kind {final_kind}: only a `friend` channel takes a --share.",
-                hint="Add --kind friend.",
+                f"Channel {name} is of kind {final_kind}: only a friend channel takes a `share`.",
+                hint="Set `kind` to friend.", params=("share", "kind"),
             )
         if row is None:
             conn.execute(

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ..core.timeutil import parse_when
 from ..errors import InputError
 from .counting import PEOPLE, VISITORS_METHOD, distinct_visitors
+
+if TYPE_CHECKING:
+    from ..store.workspace import Workspace
 
 BY = ("link", "channel", "day", "product")
 
@@ -66,7 +69,8 @@ def _day(moment: datetime, tz: str) -> str:
     return moment.astimezone(ZoneInfo(tz)).date().isoformat()
 
 
-def click_stats(ws: Any, by: str = "link", since: datetime | str | None = None, until: datetime | str | None = None,
+def click_stats(ws: Workspace, by: str = "link", since: datetime | str | None = None,
+                until: datetime | str | None = None,
                 include_bots: bool = False) -> ClickStats:
     """Clicks, visitors, bots and QR/link split grouped ``by`` link, channel, day or product.
 
@@ -74,14 +78,14 @@ def click_stats(ws: Any, by: str = "link", since: datetime | str | None = None, 
     both are applied to whole local days: a day is in when any part of it is in the range.
     """
     if by not in BY:
-        raise InputError(f"--by {by!r} must be one of {', '.join(BY)}.")
+        raise InputError(f"`by` {by!r} must be one of {', '.join(BY)}.", params=("by",))
     tz = ws.config.timezone
     since_dt = parse_when(since, tz) if isinstance(since, str) else since
     until_dt = parse_when(until, tz) if isinstance(until, str) else until
     first = _day(since_dt, tz) if since_dt else None
     last = _day(until_dt - timedelta(microseconds=1), tz) if until_dt else None
     if first and last and last < first:
-        raise InputError("--until is before --since.")
+        raise InputError("`until` is before `since`.", params=("until", "since"))
     key_sql = {"link": "d.code", "channel": "l.channel", "day": "d.day", "product": "l.product_id"}[by]
     extra_cols = ", min(l.channel) AS channel, min(l.product_id) AS product" if by == "link" else ""
     where, args = [], []

@@ -14,7 +14,7 @@ import secrets
 import sqlite3
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ..core.sanitize import clean_text
@@ -22,6 +22,9 @@ from ..core.timeutil import check_year, local_iso, relative, to_utc_iso, utcnow
 from ..errors import InputError, NotFoundError
 from ..store.db import transaction
 from .channels import validate_channel_name
+
+if TYPE_CHECKING:
+    from ..store.workspace import Workspace
 
 # Uppercase without look-alikes (0/O, 1/I/L, 2/Z, 5/S, 8/B): a short URL written in upper
 # case fits QR alphanumeric mode.
@@ -65,7 +68,7 @@ class Link:
         return datetime.fromisoformat(self.expires_at) > (now or utcnow())
 
     def to_json(self, tz: str) -> dict[str, Any]:
-        """The DESIGN.md shape, plus state fields scripts may want."""
+        """The ``link list --json`` shape, plus state fields scripts may want."""
         return {
             "code": self.code,
             "short_url": self.short_url,
@@ -94,7 +97,7 @@ def row_to_link(row: sqlite3.Row, base_url: str | None) -> Link:
                 expires_at=row["expires_at"], state=row["state"])
 
 
-def _base_url(ws: Any) -> str | None:
+def _base_url(ws: Workspace) -> str | None:
     return ws.config.get("server.base_url") or None
 
 
@@ -127,7 +130,7 @@ def find_link(conn: sqlite3.Connection, product_id: str, channel: str, base_url:
     return row_to_link(row, base_url) if row else None
 
 
-def target_for(ws: Any, product: sqlite3.Row, channel: str) -> tuple[str, str | None, dict[str, Any]]:
+def target_for(ws: Workspace, product: sqlite3.Row, channel: str) -> tuple[str, str | None, dict[str, Any]]:
     """The supplier's tracked URL for ``product`` and ``channel`` (plus share text and extras).
 
     Sources that support links answer ``promotion_link``; others fall back to the product URL
@@ -164,31 +167,31 @@ def parse_expires(text: str, tz: str, *, now: datetime | None = None) -> datetim
     now = now or utcnow()
     m = re.match(r"^(\d+)\s*([mhdw])$", s)
     if m:
-        delta = relative(s, "--expires")
+        delta = relative(s, "expires")
         assert delta is not None
         when = now + delta
     else:
         try:
             if re.match(r"^\d{4}-\d{2}-\d{2}$", s):
                 d = date.fromisoformat(s) + timedelta(days=1)
-                check_year(d, text, "--expires")
+                check_year(d, text, "expires")
                 when = datetime(d.year, d.month, d.day, tzinfo=ZoneInfo(tz))
             else:
                 when = datetime.fromisoformat(s.replace("Z", "+00:00"))
-                check_year(when, text, "--expires")
+                check_year(when, text, "expires")
                 if when.tzinfo is None:
                     when = when.replace(tzinfo=ZoneInfo(tz))
         except ValueError:
             raise InputError(
-                f"--expires {text!r} is not a time: use 90m, 12h, 7d, 2w, an ISO date or an ISO time."
-            ) from None
+                f"`expires` {text!r} is not a time: use 90m, 12h, 7d, 2w, an ISO date or an ISO time.",
+                params=("expires",)) from None
     when = when.astimezone(UTC)
     if when <= now:
-        raise InputError(f"--expires {text!r} is in the past.")
+        raise InputError(f"`expires` {text!r} is in the past.", params=("expires",))
     return when
 
 
-def ensure_link(ws: Any, product_id: str, channel: str = "", *, slug: str | None = None,
+def ensure_link(ws: Workspace, product_id: str, channel: str = "", *, slug: str | None = None,
                 expires: datetime | None = None) -> Link:
     """The link for ``product_id`` and ``channel``, created (one transaction) if there is none.
 
@@ -208,7 +211,7 @@ def ensure_link(ws: Any, product_id: str, channel: str = "", *, slug: str | None
             if taken.product_id == product_id and taken.channel == channel and taken.is_active():
                 return _with_expiry(conn, taken, expires)
             raise InputError(f"Slug {slug!r} is already taken by link {taken.code} ({taken.product_id}).",
-                             hint="Pick another --slug.")
+                             hint="Pick another `slug`.", params=("slug",))
     else:
         existing = find_link(conn, product_id, channel, base_url)
         if existing is not None:
@@ -236,7 +239,8 @@ def ensure_link(ws: Any, product_id: str, channel: str = "", *, slug: str | None
             # Taken (perhaps by another process between our check and insert): a random
             # code is drawn again; a slug is refused.
             if slug is not None:
-                raise InputError(f"Slug {slug!r} is already taken.", hint="Pick another --slug.") from None
+                raise InputError(f"Slug {slug!r} is already taken.", hint="Pick another `slug`.",
+                                 params=("slug",)) from None
             continue
         return Link(code, product_id, channel, target, short_url_for(base_url, code), share_text, now,
                     expires_at=expires_at, created=True)
@@ -256,14 +260,14 @@ def _with_expiry(conn: sqlite3.Connection, link: Link, expires: datetime | None)
     return replace(link, expires_at=expires_at)
 
 
-def create_link(ws: Any, product_id: str, channel: str = "", *, slug: str | None = None,
+def create_link(ws: Workspace, product_id: str, channel: str = "", *, slug: str | None = None,
                 expires: str | None = None) -> Link:
     """`sharekit link create`: parse ``expires`` in the configured timezone, then ensure_link."""
     when = parse_expires(expires, ws.config.timezone) if expires else None
     return ensure_link(ws, product_id, channel, slug=slug, expires=when)
 
 
-def list_links(ws: Any, *, channel: str | None = None, product: str | None = None,
+def list_links(ws: Workspace, *, channel: str | None = None, product: str | None = None,
                active_only: bool = False) -> list[Link]:
     """Stored links, newest first, optionally of one channel and/or product."""
     sql = "SELECT * FROM links WHERE 1=1"
@@ -282,7 +286,7 @@ def list_links(ws: Any, *, channel: str | None = None, product: str | None = Non
     return [row_to_link(row, base_url) for row in ws.db.execute(sql, args)]
 
 
-def disable_link(ws: Any, code: str) -> Link:
+def disable_link(ws: Workspace, code: str) -> Link:
     """Disable the link ``code`` (matched ignoring case): the server answers 404 for it from now on."""
     conn = ws.db
     link = get_link(conn, code, _base_url(ws))

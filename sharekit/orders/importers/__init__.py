@@ -26,19 +26,22 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ...core.timeutil import to_utc_iso, utcnow
 from ...errors import InputError
 from ...store.db import transaction
 from ..store import UpsertCounts, upsert_order_lines
 from .amazon import _parse_amazon, tag_channels
-from .common import FORMATS, ImportResult, RowProblem, _group, _read, decode_bytes
+from .common import FORMATS, ImportResult, RowProblem, _group, _read
 from .csv import _parse_generic
+
+if TYPE_CHECKING:
+    from ...store.workspace import Workspace
 
 
 # the entry point ------------------------------------------------------------------------------
-def import_orders(ws: Any, path: str | Path, fmt: str, strict: bool = False, *,
+def import_orders(ws: Workspace, path: str | Path, fmt: str, strict: bool = False, *,
                   source: str | None = None) -> ImportResult:
     """Import the order file at ``path`` in format ``fmt`` (``csv`` or ``amazon``) in one transaction."""
     if fmt not in FORMATS:
@@ -79,4 +82,4 @@ def import_orders(ws: Any, path: str | Path, fmt: str, strict: bool = False, *,
     return result
 
 
-__all__ = ["FORMATS", "ImportResult", "RowProblem", "decode_bytes", "import_orders", "tag_channels"]
+__all__ = ["FORMATS", "ImportResult", "RowProblem", "import_orders", "tag_channels"]

@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ...core.money import Money
@@ -18,6 +18,9 @@ from ...core.timeutil import parse_local, to_utc_iso
 from ...errors import InputError, NotFoundError
 from ...sources.base import OrderLine
 from .common import RowProblem, _report_amount
+
+if TYPE_CHECKING:
+    from ...store.workspace import Workspace
 
 CURRENCY_SUFFIX = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "C$": "CAD",
                    "CA$": "CAD", "A$": "AUD", "R$": "BRL", "zł": "PLN", "kr": "SEK"}
@@ -90,16 +93,18 @@ def _amazon_date(text: str, tz: str, day_first: bool) -> datetime:
         raise ValueError(f"date {raw!r} is not a date") from None
 
 
-def _amazon_source(ws: Any, source: str | None) -> tuple[str, dict[str, Any]]:
+def _amazon_source(ws: Workspace, source: str | None) -> tuple[str, dict[str, Any]]:
     sources = ws.config.get("sources") or {}
     if source:
         table = sources.get(source)
         if not isinstance(table, Mapping):
             known = ", ".join(n for n in sorted(sources) if isinstance(sources[n], Mapping)
                               and sources[n].get("kind") == "amazon") or "none configured"
-            raise NotFoundError(f"--source {source}: no such source in {ws.config.path} (amazon sources: {known}).")
+            raise NotFoundError(f"`source` {source}: no such source in {ws.config.path} (amazon sources: {known}).",
+                                params=("source",))
         if table.get("kind") != "amazon":
-            raise InputError(f"--source {source} is a {table.get('kind')} source, not an amazon one.")
+            raise InputError(f"`source` {source} is a {table.get('kind')} source, not an amazon one.",
+                             params=("source",))
         return source, dict(table)
     for name in sorted(sources):
         if isinstance(sources[name], Mapping) and sources[name].get("kind") == "amazon":
@@ -107,14 +112,14 @@ def _amazon_source(ws: Any, source: str | None) -> tuple[str, dict[str, Any]]:
     return "amazon", {}
 
 
-def tag_channels(ws: Any) -> dict[str, str]:
+def tag_channels(ws: Workspace) -> dict[str, str]:
     """Tracking id -> channel name, from ``[channels.NAME] amazon_tag``."""
     tables = ws.config.get("channels") or {}
     return {str(t["amazon_tag"]).strip(): name for name, t in tables.items()
             if isinstance(t, Mapping) and t.get("amazon_tag")}
 
 
-def _parse_amazon(ws: Any, conn: sqlite3.Connection, text: str, source: str | None
+def _parse_amazon(ws: Workspace, conn: sqlite3.Connection, text: str, source: str | None
                   ) -> tuple[list[tuple[str, OrderLine]], list[RowProblem], int, str]:
     from ...sources.amazon import MARKETPLACE_CURRENCY, marketplace_host
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ...core.text import decode_text
 from ...errors import InputError, NotFoundError
 from ...sources.base import OrderLine
 
@@ -48,20 +49,6 @@ class ImportResult:
 
 
 # reading --------------------------------------------------------------------------------------
-def decode_bytes(data: bytes) -> tuple[str, str]:
-    """Text and the encoding it was read with: UTF-8 (BOM or not), UTF-16 with BOM, GBK, GB18030."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    for encoding in ("utf-8", "gbk", "gb18030"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise InputError("the file is not text in UTF-8, UTF-16, GBK or GB18030.")
-
-
 def _read(path: Path) -> tuple[bytes, str, str]:
     try:
         data = path.read_bytes()
@@ -74,10 +61,7 @@ def _read(path: Path) -> tuple[bytes, str, str]:
     if data.startswith(b"PK\x03\x04"):
         raise InputError(f"{path} is a spreadsheet (XLSX/ZIP), not a text file.",
                          hint="Save the sheet as CSV or tab-separated text and import that.")
-    try:
-        text, encoding = decode_bytes(data)
-    except InputError as exc:
-        raise InputError(f"{path}: {exc.message}") from None
+    text, encoding = decode_text(data, str(path))
     return data, text, encoding
 
 

@@ -1,5 +1,6 @@
 """The generic order CSV: ``order_id, product, channel, status, amount, commission, currency,
-ordered_at, updated_at`` (statuses normalised or the source kind's raw codes)."""
+ordered_at, updated_at`` (statuses normalised or the source kind's raw codes), and optionally
+``list_amount`` (the line's price before discounts and coupons, for the savings figures)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ...core.money import Money
 from ...core.timeutil import parse_local
@@ -18,8 +19,11 @@ from ...sources.base import OrderLine
 from ..store import STATUSES
 from .common import RowProblem, _decimal
 
+if TYPE_CHECKING:
+    from ...store.workspace import Workspace
+
 GENERIC_COLUMNS = ("order_id", "product", "channel", "status", "amount", "commission", "currency",
-                   "ordered_at", "updated_at")
+                   "ordered_at", "updated_at", "list_amount")
 GENERIC_REQUIRED = ("order_id", "product", "status", "amount", "ordered_at")
 
 # Raw statuses seen in networks' exports -> normalised; anything else is stored as "unknown".
@@ -65,7 +69,8 @@ def _status_for(raw: str, kind: str | None) -> str:
     return GENERIC_STATUS.get(lowered, GENERIC_STATUS.get(value, "unknown"))
 
 
-def _parse_generic(ws: Any, text: str, source: str | None) -> tuple[list[tuple[str, OrderLine]], list[RowProblem], int]:
+def _parse_generic(ws: Workspace, text: str, source: str | None
+                   ) -> tuple[list[tuple[str, OrderLine]], list[RowProblem], int]:
     tz = ws.config.timezone
     default_currency = ws.config.currency
     first = text.split("\n", 1)[0]
@@ -115,7 +120,7 @@ def _generic_line(cell: Mapping[str, str], source: str | None, kinds: Mapping[st
     elif product and source:
         src, native = source, product
     elif product:
-        raise ValueError(f"product {product!r} has no SOURCE: prefix (write SOURCE:ID or pass --source)")
+        raise ValueError(f"product {product!r} has no SOURCE: prefix (write SOURCE:ID, or name the file's source)")
     else:
         raise ValueError("product is empty")
     if not src or not native:
@@ -131,6 +136,10 @@ def _generic_line(cell: Mapping[str, str], source: str | None, kinds: Mapping[st
     commission_text = cell.get("commission", "")
     commission = Money.from_decimal(_decimal(commission_text, "commission"), currency) if commission_text \
         else Money.zero(currency)
+    list_text = cell.get("list_amount", "")
+    list_amount = Money.from_decimal(_decimal(list_text, "list_amount"), currency) if list_text else None
+    if list_amount is not None and list_amount.minor < amount.minor:
+        raise ValueError(f"list_amount {list_text} is below amount {cell.get('amount')}")
     if not cell.get("ordered_at"):
         raise ValueError("ordered_at is empty")
     times: dict[str, datetime] = {}
@@ -145,13 +154,13 @@ def _generic_line(cell: Mapping[str, str], source: str | None, kinds: Mapping[st
     line = OrderLine(
         row_id=f"{order_id}:{native}", order_id=order_id, status=status, raw_status=raw_status,
         amount=amount, commission=commission, ordered_at=ordered, updated_at=updated,
-        product_native_id=native, channel=cell.get("channel", ""),
+        product_native_id=native, channel=cell.get("channel", ""), list_amount=list_amount,
         settled_at=updated if status == "settled" else None,
     )
     return src, line
 
 
-def _bare_id_owner(ws: Any, kinds: Mapping[str, str]) -> Callable[[str], str | None]:
+def _bare_id_owner(ws: Workspace, kinds: Mapping[str, str]) -> Callable[[str], str | None]:
     """For a ``product`` without ``SOURCE:``: the one stored product's source with that native id,
     else the only configured source, else None (the row is then refused)."""
     only = next(iter(kinds)) if len(kinds) == 1 else None
@@ -165,7 +174,7 @@ def _bare_id_owner(ws: Any, kinds: Mapping[str, str]) -> Callable[[str], str | N
     return owner
 
 
-def _currency_lookup(ws: Any) -> Callable[[str, str], str | None]:
+def _currency_lookup(ws: Workspace) -> Callable[[str, str], str | None]:
     """For a row with an empty ``currency``: the stored product's currency, else its source's
     configured ``currency`` (the workspace currency comes after both)."""
     sources = ws.config.get("sources") or {}
@@ -181,6 +190,6 @@ def _currency_lookup(ws: Any) -> Callable[[str, str], str | None]:
     return currency_of
 
 
-def _source_kinds(ws: Any) -> dict[str, str]:
+def _source_kinds(ws: Workspace) -> dict[str, str]:
     sources = ws.config.get("sources") or {}
     return {name: str(table.get("kind")) for name, table in sources.items() if isinstance(table, Mapping)}

@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 from ...core.money import Money, exponent
 from ...errors import InputError
 from ..base import Product
-from .fields import _HAS_SCHEME, AVAILABLE, BadRow, _new_object, _plain_price, _set_attr, parse_commission
+from .fields import _HAS_SCHEME, AVAILABLE, BadRow, _plain_price, parse_commission
 from .parse import FeedParser
 
 
@@ -32,7 +32,7 @@ def row_builder(parser: FeedParser, index: dict[str, int]) -> Callable[[list[str
     coupons = parser._coupons   # what coupon_of caches
     available_of = AVAILABLE.get
     plain = _plain_price
-    new_money, set_field = _new_object, _set_attr
+    trusted = Money.trusted   # currency checked by exp_of, minor from digits under MAX_MINOR
     product_cls = Product
     scales: dict[str | None, int | None] = {}
 
@@ -101,15 +101,8 @@ def row_builder(parser: FeedParser, index: dict[str, int]) -> Callable[[list[str
                 extra["coupon_threshold"] = threshold.to_json()
             if coupon is not None and (threshold is None or threshold.minor <= base):
                 pay = max(0, base - coupon.minor)
-        price = new_money(Money)
-        set_field(price, "minor", pay)
-        set_field(price, "currency", currency)
-        if list_minor is not None and list_minor != pay:
-            original = new_money(Money)
-            set_field(original, "minor", list_minor)
-            set_field(original, "currency", currency)
-        else:
-            original = None
+        price = trusted(pay, currency)
+        original = trusted(list_minor, currency) if list_minor is not None and list_minor != pay else None
         raw_rate = row[i_rate].strip() if i_rate is not None else ""
         if raw_rate:
             try:

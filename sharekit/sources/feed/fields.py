@@ -6,6 +6,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from ...core.limits import MAX_MINOR
 from ...core.money import Money, exponent, parse_money
 from ...errors import InputError
 
@@ -71,8 +72,6 @@ def normalise_header(name: str) -> str:
     return key.replace(" ", "_").replace("-", "_")
 
 _known_codes: set[str] = set()
-_new_object = object.__new__
-_set_attr = object.__setattr__
 
 
 def _money(minor: int, code: str) -> Money:
@@ -83,10 +82,9 @@ def _money(minor: int, code: str) -> Money:
         except InputError as exc:
             raise BadRow(str(exc).rstrip(".")) from None
         _known_codes.add(code)
-    money = _new_object(Money)
-    _set_attr(money, "minor", minor)
-    _set_attr(money, "currency", code)
-    return money
+    if minor > MAX_MINOR:
+        raise BadRow("too large an amount (more than 10^12 minor units)")
+    return Money.trusted(minor, code)
 
 
 _scales: dict[str, tuple[int, int]] = {}
@@ -98,10 +96,12 @@ def _plain_price(text: str, exp: int) -> int | None:
     if not (whole.isascii() and whole.isdigit()):
         return None
     if not frac:
-        return None if _ else int(whole) * 10**exp
-    if len(frac) > exp or not (frac.isascii() and frac.isdigit()):
+        minor = None if _ else int(whole) * 10**exp
+    elif len(frac) > exp or not (frac.isascii() and frac.isdigit()):
         return None
-    return int(whole + frac) * 10 ** (exp - len(frac))
+    else:
+        minor = int(whole + frac) * 10 ** (exp - len(frac))
+    return minor if minor is None or minor <= MAX_MINOR else None  # the general path refuses it
 
 
 def parse_price(text: str, currency: str | None) -> Money:

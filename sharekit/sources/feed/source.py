@@ -131,7 +131,7 @@ class FeedSource(Source):
             except BadRow as exc:
                 where = f"{self.where}, line {line}" if line else self.where
                 if strict:
-                    raise InputError(f"{where}: {exc}. Nothing was imported (--strict).") from None
+                    raise InputError(f"{where}: {exc}. Nothing was imported (`strict`).", params=("strict",)) from None
                 raw_id = rec.get("id")
                 native = raw_id.strip() or None if isinstance(raw_id, str) else None
                 self.skipped.append(Skipped(where, str(exc), native))

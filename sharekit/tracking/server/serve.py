@@ -6,12 +6,15 @@ import errno
 import os
 import socket
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ...errors import InputError, SharekitError
 from .app import ENV_MASTER, ENV_RECORD
 from .guard import DEFAULT_HEADER_TIMEOUT, ENV_HEADER_TIMEOUT
 from .recorder import MODES
+
+if TYPE_CHECKING:
+    from ...store.workspace import Workspace
 
 DEFAULT_LIMIT_CONCURRENCY = 1000   # connections per worker; more get 503 (slow ones are evicted first)
 DEFAULT_KEEP_ALIVE = 5             # seconds an idle keep-alive connection stays open
@@ -32,33 +35,34 @@ class ServeSettings:
     keep_alive: int = DEFAULT_KEEP_ALIVE
 
 
-def _number(ws: Any, key: str, given: float | None, default: float, low: float, high: float, flag: str) -> float:
+def _number(ws: Workspace, key: str, given: float | None, default: float, low: float, high: float,
+            param: str) -> float:
     value = given if given is not None else ws.config.get(key)
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        where = flag if given is not None else f"{key} in config.toml"
-        raise InputError(f"{where} = {value!r} must be a number from {low:g} to {high:g}.")
+        where = f"`{param}`" if given is not None else f"{key} in config.toml"
+        raise InputError(f"{where} = {value!r} must be a number from {low:g} to {high:g}.", params=(param,))
     return value
 
 
-def settings_for(ws: Any, host: str | None = None, port: int | None = None, workers: int = 1,
+def settings_for(ws: Workspace, host: str | None = None, port: int | None = None, workers: int = 1,
                  record: str = "queue", *, limit_concurrency: int | None = None,
                  header_timeout: float | None = None, check_port: bool = True) -> ServeSettings:
     """Options over ``[server]`` in config.toml, validated; the port must be free."""
     host = host or str(ws.config.get("server.host") or "127.0.0.1")
     port = int(port if port is not None else ws.config.get("server.port") or 8080)
     if not 0 < port < 65536:
-        raise InputError(f"--port {port} is not a TCP port (1-65535).")
+        raise InputError(f"`port` {port} is not a TCP port (1-65535).", params=("port",))
     if workers < 1:
-        raise InputError(f"--workers {workers} must be at least 1.")
+        raise InputError(f"`workers` {workers} must be at least 1.", params=("workers",))
     if record not in MODES:
-        raise InputError(f"--record {record!r} must be one of {', '.join(MODES)}.")
+        raise InputError(f"`record` {record!r} must be one of {', '.join(MODES)}.", params=("record",))
     limit = int(_number(ws, "server.limit_concurrency", limit_concurrency, DEFAULT_LIMIT_CONCURRENCY,
-                        1, 1_000_000, "--limit-concurrency"))
+                        1, 1_000_000, "limit_concurrency"))
     deadline = float(_number(ws, "server.header_timeout", header_timeout, DEFAULT_HEADER_TIMEOUT,
-                             0.1, 3600, "--header-timeout"))
-    keep_alive = int(_number(ws, "server.keep_alive", None, DEFAULT_KEEP_ALIVE, 1, 3600, "--keep-alive"))
+                             0.1, 3600, "header_timeout"))
+    keep_alive = int(_number(ws, "server.keep_alive", None, DEFAULT_KEEP_ALIVE, 1, 3600, "keep_alive"))
     if check_port:
         check_port_free(host, port)
     ws.db  # noqa: B018 - open once here so migrations run before the workers start
@@ -72,7 +76,7 @@ def check_port_free(host: str, port: int) -> None:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
                                                              flags=socket.AI_PASSIVE)[0]
     except socket.gaierror:
-        raise InputError(f"--host {host!r} is not an address of this machine.") from None
+        raise InputError(f"`host` {host!r} is not an address of this machine.", params=("host",)) from None
     with socket.socket(family, kind, proto) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
         try:
@@ -80,10 +84,11 @@ def check_port_free(host: str, port: int) -> None:
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 raise SharekitError(f"Port {port} on {host} is already in use (another `sharekit serve`?).",
-                                    hint="Stop it, or pick another --port.") from None
+                                    hint="Stop it, or pick another `port`.", params=("port",)) from None
             if exc.errno == errno.EACCES:
                 raise SharekitError(f"Not allowed to listen on port {port} (ports below 1024 need root).",
-                                    hint="Pick a --port of 1024 or above behind a reverse proxy.") from None
+                                    hint="Pick a `port` of 1024 or above behind a reverse proxy.",
+                                    params=("port",)) from None
             raise SharekitError(f"Cannot listen on {host}:{port}: {exc.strerror}.") from None
 
 
