@@ -41,7 +41,8 @@ def shop(cli, ws):
                 (pid, source, native, title, f"https://item.example.com/{native}?utm_source=a-long-tracking-value",
                  NOW, NOW, NOW))
     add_channel(ws.db, "wechat_group_mama", kind="group")
-    add_channel(ws.db, "friend_lili_from_shanghai", kind="friend", share=Decimal("0.3"), note="丽丽 转发 朋友圈 每周三次")
+    add_channel(ws.db, "friend_lili_from_shanghai", kind="friend", share=Decimal("0.3"),
+                note="丽丽 转发 朋友圈 每周三次")
     assert cli(["config", "set", "server.base_url", BASE_URL]).exit_code == 0
     codes = []
     for pid in PRODUCTS:
