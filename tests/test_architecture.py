@@ -87,6 +87,15 @@ def test_sources_never_import_the_domains_or_the_store():
                       and not under(t, "sharekit.sources", "sharekit.core", "sharekit.errors")) == []
 
 
+BASE_DOMAINS = {"sharekit.catalog": (), "sharekit.orders": ("sharekit.events",), "sharekit.tracking": ()}
+
+
+def test_catalog_orders_and_tracking_build_only_on_the_layers_below():
+    below = ("sharekit.core", "sharekit.errors", "sharekit.store", "sharekit.sources")
+    assert violations(lambda m, t: any(under(m, d) and own(t) and not under(t, d, *below, *extra)
+                                       for d, extra in BASE_DOMAINS.items())) == []
+
+
 def test_nothing_below_the_cli_layer_imports_commands():
     assert violations(lambda m, t: not under(m, *CLI_LAYER) and under(t, *CLI_LAYER)) == []
 

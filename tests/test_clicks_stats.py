@@ -13,7 +13,8 @@ from sharekit.demo.tracking import demo_step
 from sharekit.errors import InputError
 from sharekit.tracking.clicks import click_stats
 from sharekit.tracking.links import ensure_link
-from sharekit.tracking.server.recorder import Classifier, ClickWriter
+from sharekit.tracking.server.classify import Classifier
+from sharekit.tracking.server.recorder import ClickWriter
 
 NOW = "2026-11-26T00:00:00+00:00"
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 from sharekit.tracking.channels import add_channel
 from sharekit.tracking.links import ensure_link
-from sharekit.tracking.server.recorder import Classifier, ClickWriter
+from sharekit.tracking.server.classify import Classifier
+from sharekit.tracking.server.recorder import ClickWriter
 
 NOW = "2026-11-26T00:00:00+00:00"
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sharekit.tracking.server.recorder import Classifier, load_salt
+from sharekit.tracking.server.classify import Classifier, load_salt
 
 WECHAT_ANDROID = ("Mozilla/5.0 (Linux; Android 14; 23127PN0CC Build/UKQ1.230804.001; wv) AppleWebKit/537.36 "
                   "(KHTML, like Gecko) Version/4.0 Chrome/122.0.6261.120 Mobile Safari/537.36 XWEB/1220099 "

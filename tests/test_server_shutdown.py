@@ -17,7 +17,8 @@ import pytest
 from factories import add_product as store_product
 
 from sharekit.tracking.links import ensure_link
-from sharekit.tracking.server.recorder import Classifier, Recorder
+from sharekit.tracking.server.classify import Classifier
+from sharekit.tracking.server.recorder import Recorder
 
 NOW = "2026-11-26T00:00:00+00:00"
 BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1"

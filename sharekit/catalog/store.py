@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 from ..sources.base import Product
 
 _CHUNK = 500  # ids per IN (...) query
+
+
 @dataclass
 class UpsertResult:
     """What storing one page did."""

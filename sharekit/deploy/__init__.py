@@ -197,9 +197,9 @@ server {{
 def render(s: DeploySettings) -> list[DeployFile]:
     """Every file, in the order a person installs them."""
     if s.workers < 1:
-        raise InputError(f"--workers {s.workers} must be at least 1.")
+        raise InputError(f"`workers` {s.workers} must be at least 1.", params=("workers",))
     if not 0 < s.port < 65536:
-        raise InputError(f"--port {s.port} is not a TCP port (1-65535).")
+        raise InputError(f"`port` {s.port} is not a TCP port (1-65535).", params=("port",))
     return [
         DeployFile(SERVE_UNIT, f"/etc/systemd/system/{SERVE_UNIT}", serve_unit(s)),
         DeployFile(SYNC_UNIT, f"/etc/systemd/system/{SYNC_UNIT}", sync_unit(s)),

@@ -13,6 +13,10 @@ Settings (``[sources.NAME]``, secrets also from ``SHAREKIT_<NAME>_<KEY>``):
 ``elite_id`` (goods.jingfen.query channel, default 1); ``goods_query`` (false when the account
 has no goods.query permission: keywords then filter jingfen results); ``link_api``
 (``common`` or ``bysubunionid``); ``order_page_size`` (≤ 500); ``rate_limit`` (req/s).
+
+This module is longer than the usual ~400 lines on purpose: it is one supplier's whole wire
+protocol (signing, envelopes, error codes, products, links, orders), so a change on the
+supplier's side is read and made in one file.
 """
 
 from __future__ import annotations

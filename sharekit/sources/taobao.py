@@ -16,6 +16,10 @@ of the signed parameters), wall-clock timestamps in GMT+8, ``<method>_response``
 Channel tags are read from ``settings["channels"]`` (the config's ``[channels.NAME]`` tables,
 keys ``taobao_relation_id`` / ``taobao_adzone_id``); without them links carry the source's
 adzone and orders arrive without a channel.
+
+This module is longer than the usual ~400 lines on purpose: it is one supplier's whole wire
+protocol (signing, envelopes, error codes, products, links, orders), so a change on the
+supplier's side is read and made in one file.
 """
 
 from __future__ import annotations

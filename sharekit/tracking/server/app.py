@@ -26,7 +26,8 @@ from urllib.parse import parse_qsl, quote
 from ...core.timeutil import to_utc_iso, utcnow
 from ...store.db import open_db
 from ...store.home import Paths, resolve_home
-from .recorder import Classifier, Recorder, load_salt
+from .classify import Classifier, load_salt
+from .recorder import Recorder
 
 ENV_RECORD = "SHAREKIT_SERVE_RECORD"          # queue (default) | direct | off
 ENV_FLUSH = "SHAREKIT_SERVE_FLUSH_INTERVAL"   # seconds between queue flushes (default 0.1)
