@@ -10,8 +10,8 @@ from catalog_fakes import FakeServer, Reply, shopify_app, shopify_product
 from sharekit.catalog.pull import pull
 from sharekit.store.config import set_value
 
-DESIGN_KEYS = ["id", "source", "title", "price", "original_price", "coupon", "commission_rate", "url",
-               "image_url", "available", "updated_at"]
+DESIGN_KEYS = ["id", "source", "title", "price", "original_price", "sale_price", "final_price", "coupon",
+               "coupon_threshold", "coupon_usable", "commission_rate", "url", "image_url", "available", "updated_at"]
 
 
 @pytest.fixture
@@ -46,13 +46,17 @@ def test_products_list_json_has_exactly_the_design_fields(cli, stocked):
     assert cup == {
         "id": "shop:A1", "source": "shop", "title": "象印 保温杯",
         "price": {"minor": 13900, "currency": "CNY"}, "original_price": {"minor": 19900, "currency": "CNY"},
-        "coupon": {"minor": 2000, "currency": "CNY"}, "commission_rate": "0.08",
+        "sale_price": {"minor": 15900, "currency": "CNY"}, "final_price": {"minor": 13900, "currency": "CNY"},
+        "coupon": {"minor": 2000, "currency": "CNY"}, "coupon_threshold": None, "coupon_usable": True,
+        "commission_rate": "0.08",
         "url": "https://m.shop.cn/p/A1", "image_url": "https://img.shop.cn/a1.jpg", "available": True,
         "updated_at": cup["updated_at"],
     }
     assert cup["updated_at"].endswith("+08:00")
     brush = next(i for i in items if i["id"] == "shop:A2")
     assert brush["original_price"] is None and brush["coupon"] is None and brush["commission_rate"] is None
+    assert brush["sale_price"] == brush["final_price"] == {"minor": 9900, "currency": "CNY"}
+    assert brush["coupon_usable"] is None
 
 
 def test_products_list_filters(cli, stocked):

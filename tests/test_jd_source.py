@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -49,9 +50,11 @@ def test_jingfen_products_keep_yuan_amounts_exact(make_source):
     assert len(products) == 5
     first = products[0]
     assert first.native_id == "100012043978"
-    assert first.price == Money(243, "CNY")            # 2.43 after coupon
+    assert first.price == Money(435, "CNY")            # 4.35 selling (lowestPrice)
     assert first.original_price == Money(435, "CNY")   # 4.35 list price
     assert first.coupon == Money(192, "CNY")
+    assert first.coupon_threshold == Money(435, "CNY")  # the coupon's quota
+    assert first.story.coupon_usable and first.story.final_price == Money(243, "CNY")  # = lowestCouponPrice
     assert first.commission_rate == Decimal("0.125")
     assert first.url == "https://item.jd.com/100012043978.html"
     assert first.coupon_url.startswith("https://coupon.m.jd.com/")
@@ -205,7 +208,9 @@ def test_amounts_are_never_parsed_as_float():
         source = JdSource("jd", {"app_key": "k", "app_secret": "s", "site_id": "1", "rate_limit": 0},
                           client=client)
         [[product]] = list(source.iter_products(limit=1))
-    assert (product.original_price.minor, product.price.minor) == (435, 29)
+    assert (product.original_price.minor, product.price.minor) == (435, 435)
+    # no coupon list in the answer: JD's own after-coupon price says what the coupon takes off
+    assert (product.coupon.minor, product.story.final_price.minor) == (406, 29)
 
 
 def test_a_stale_clock_is_reported_as_a_timestamp_problem(server):
@@ -394,3 +399,28 @@ def test_orders_without_has_more_keep_paging_while_pages_are_full(make_source, g
     pages = list(make_source(order_page_size=10).iter_orders(start, start + timedelta(hours=1)))
     assert [len(p.lines) for p in pages] == [10, 10, 5]
     assert len({line.row_id for p in pages for line in p.lines}) == 25
+
+
+def _one_goods(price_info: str, coupons: str) -> httpx.MockTransport:
+    body = ('{"skuId":7,"skuName":"x","priceInfo":' + price_info + ',"couponInfo":{"couponList":' + coupons + '}}')
+    text = ('{"jd_union_open_goods_jingfen_query_responce":{"code":"0","queryResult":'
+            + json.dumps('{"code":200,"totalCount":1,"data":[' + body + ']}') + '}}')
+    return httpx.MockTransport(lambda request: httpx.Response(200, text=text))
+
+
+@pytest.mark.parametrize(("price_info", "coupons", "selling", "usable", "final"), [
+    # sells at its seckill price 59.90 (list 89.90), 满59减10 usable: 49.90
+    ('{"price":89.90,"lowestPrice":59.90,"lowestCouponPrice":49.90}',
+     '[{"discount":10,"quota":59,"isBest":1,"link":"https://coupon.m.jd.com/x"}]', 5990, True, 4990),
+    # ¥89 with 满99减10: the coupon is not usable, the buyer pays 89
+    ('{"price":89,"lowestPrice":89}', '[{"discount":10,"quota":99,"isBest":1}]', 8900, False, 8900),
+    # quota 0: no threshold
+    ('{"price":20}', '[{"discount":5,"quota":0}]', 2000, True, 1500),
+])
+def test_jd_price_story_from_price_info_and_the_best_coupon(price_info, coupons, selling, usable, final):
+    with httpx.Client(transport=_one_goods(price_info, coupons)) as client:
+        source = JdSource("jd", {"app_key": "k", "app_secret": "s", "site_id": "1", "rate_limit": 0}, client=client)
+        [[product]] = list(source.iter_products(limit=1))
+    assert product.price == Money(selling, "CNY")
+    assert product.story.coupon_usable is usable
+    assert product.story.final_price == Money(final, "CNY")

@@ -47,11 +47,14 @@ def test_search_keeps_fen_and_turns_per_mille_into_a_rate(make_source, gateway):
     assert len(products) == 5
     first = products[0]
     assert first.native_id == "c9r2omogKFFAc7WBwvbZU00"
-    assert first.original_price == Money(435, "CNY")
+    assert first.original_price == Money(935, "CNY")   # min_normal_price, the single-buy price
+    assert first.price == Money(435, "CNY")            # min_group_price, what it sells for
     assert first.coupon == Money(192, "CNY")
-    assert first.price == Money(243, "CNY")
+    assert first.coupon_threshold == Money(435, "CNY")  # coupon_min_order_amount, reached
+    assert first.story.final_price == Money(243, "CNY")
     assert first.commission_rate == Decimal("0.205")
     assert products[2].price == Money(29, "CNY") and products[2].coupon is None
+    assert products[2].story.final_price == Money(29, "CNY")
     assert gateway.calls[0]["keyword"] == "手机壳" and gateway.calls[0]["pid"] == "1_2"
 
 
@@ -207,3 +210,25 @@ def test_every_parameter_travels_in_the_form_body_with_unix_seconds(make_source,
     assert params["goods_sign_list"] == '["c9r2omogKFFAc7WBwvbZU00"]'
     assert params["custom_parameters"] == '{"sid":"g1"}'
     assert params["generate_short_url"] == "true" and "" not in params.values()
+
+
+@pytest.mark.parametrize(("goods", "usable", "final"), [
+    # group price 59.90 (single buy 89.90), 满59减10: 49.90
+    ({"min_group_price": 5990, "min_normal_price": 8990, "has_coupon": True, "coupon_discount": 1000,
+      "coupon_min_order_amount": 5900}, True, 4990),
+    # ¥89 with 满99减10: not usable, no after-coupon price
+    ({"min_group_price": 8900, "min_normal_price": 8900, "has_coupon": True, "coupon_discount": 1000,
+      "coupon_min_order_amount": 9900}, False, 8900),
+    # has_coupon false: a leftover coupon_discount is not a coupon
+    ({"min_group_price": 1990, "min_normal_price": 2990, "has_coupon": False, "coupon_discount": 300}, None, 1990),
+])
+def test_pdd_price_story_in_fen(goods, usable, final):
+    source = PddSource("pdd", {"client_id": "c", "client_secret": "s", "pid": "1_2"})
+    try:
+        product = source.product({"goods_sign": "g1", "goods_name": "x", **goods})
+    finally:
+        source.close()
+    assert product.price == Money(goods["min_group_price"], "CNY")
+    assert product.original_price == Money(goods["min_normal_price"], "CNY")
+    assert product.story.coupon_usable is usable
+    assert product.story.final_price == Money(final, "CNY")

@@ -11,6 +11,7 @@ from factories import add_product as store_product
 from PIL import Image, ImageDraw
 
 from sharekit.core.money import Money
+from sharekit.errors import InputError
 from sharekit.poster.batch import hash_path, output_name, share_text
 from sharekit.poster.render import Brand, ProductRecord
 from sharekit.store.config import write_config
@@ -31,14 +32,20 @@ def make_photo(path: Path, seed: int) -> None:
 
 def add_product(ws, pid: str, *, title: str = TITLE, image: str | None = "auto",
                 price: int = 199900, original: int | None = 249900, coupon: int | None = 2000,
+                threshold: int | None = None, coupon_url: str | None = None,
                 url: str | None = "https://item.jd.com/{n}.html") -> None:
+    """A product selling at ``price`` (list price ``original``) with a ``coupon`` (满``threshold``)."""
     source, native = pid.split(":", 1)
     if image == "auto":
         image = f"{native}.jpg"
         ws.paths.cache.mkdir(exist_ok=True)
         make_photo(ws.paths.cache / image, hash(native) % 1000)
-    store_product(ws, pid, title=title, price=price, original=original, coupon=coupon,
-                  url=url.format(n=native) if url else None, image_path=image, now=NOW)
+    store_product(ws, pid, title=title, price=price, original=original, coupon=coupon, threshold=threshold,
+                  coupon_url=coupon_url, url=url.format(n=native) if url else None, image_path=image, now=NOW)
+
+
+def cny(minor: int | None) -> Money | None:
+    return Money(minor, "CNY") if minor is not None else None
 
 
 def set_config(ws, **tables) -> None:
@@ -67,7 +74,7 @@ def test_poster_renders_named_files_with_share_text_and_the_promotion_link(cli, 
     link = "https://item.jd.com/100012043978.html?ref=wx-group-1"
     assert decode(image) == [link]
     text = image.with_suffix(".txt").read_text(encoding="utf-8")
-    assert text.splitlines() == [TITLE, "【在售价】¥2499", "【券后价】¥1999",
+    assert text.splitlines() == [TITLE, "【在售价】¥1999", "【券后价】¥1979",
                                  "【优惠券】¥20", link]
 
 
@@ -108,7 +115,7 @@ def test_a_changed_price_makes_the_poster_stale(cli, ws) -> None:
     add_product(ws, "jd:5")
     assert cli(["poster", "jd:5", "--jobs", "1"]).exit_code == 0
     with ws.db:
-        ws.db.execute("UPDATE products SET price_minor = 99900 WHERE id = 'jd:5'")
+        ws.db.execute("UPDATE products SET sale_price_minor = 101900, price_minor = 99900 WHERE id = 'jd:5'")
     data = json.loads(cli(["poster", "jd:5", "--json", "--jobs", "1"]).stdout)
     assert data["rendered"] == 1
     assert "【券后价】¥999" in (ws.paths.posters / "jd_5-moments.txt").read_text(encoding="utf-8")
@@ -173,7 +180,7 @@ def test_poster_templates_lists_the_builtins(cli, ws) -> None:
 
 
 def test_share_text_template_from_config_and_taobao_password() -> None:
-    product = ProductRecord("tb:1", "连衣裙", Money(5900, "CNY"), Money(8900, "CNY"), Money(3000, "CNY"))
+    product = ProductRecord("tb:1", "连衣裙", cny(8900), cny(12900), cny(3000))
     text = share_text(product, "https://s.example.cn/ABC", "￥AbCd1234￥ 打开淘宝", Brand())
     assert text.splitlines() == ["连衣裙", "【在售价】¥89", "【券后价】¥59", "【优惠券】¥30", "￥AbCd1234￥ 打开淘宝",
                                  "https://s.example.cn/ABC"]
@@ -181,6 +188,40 @@ def test_share_text_template_from_config_and_taobao_password() -> None:
     assert custom == "小店推荐：连衣裙 到手¥59\nL\n"
     bare = share_text(ProductRecord("x:1", "T"), "L", None, Brand())
     assert bare == "T\nL\n"
+
+
+def test_share_text_sells_at_the_sale_price_and_takes_a_usable_coupon_off_it() -> None:
+    # Feed row: price 89.90, sale_price 59.90, coupon 满59减10 (issue 14, defect 1).
+    product = ProductRecord("f:1", "保温杯", sale_price=cny(5990), list_price=cny(8990), coupon=cny(1000),
+                            threshold=cny(5900), coupon_url="https://m.example-shop.cn/coupon/1")
+    text = share_text(product, "https://s.example.cn/ABC", None, Brand())
+    assert text.splitlines() == ["保温杯", "【在售价】¥59.90", "【券后价】¥49.90", "【优惠券】¥10（满59可用）",
+                                 "https://s.example.cn/ABC"]
+    every = share_text(product, "L", None, Brand(), "{list_price}|{sale_price}|{coupon}|{threshold}|"
+                       "{coupon_rule}|{final_price}|{price_label}|{coupon_url}")
+    assert every == "¥89.90|¥59.90|¥10|¥59|满59减10|¥49.90|券后价|https://m.example-shop.cn/coupon/1\n"
+
+
+def test_a_coupon_the_price_does_not_reach_is_not_advertised() -> None:
+    # ¥89 with 满99减10 (issue 14, defect 2): no coupon line, no 券后价.
+    product = ProductRecord("f:2", "连衣裙", sale_price=cny(8900), coupon=cny(1000), threshold=cny(9900),
+                            coupon_url="https://m.example-shop.cn/coupon/2")
+    assert share_text(product, "L", None, Brand()).splitlines() == ["连衣裙", "【在售价】¥89", "L"]
+    figures = share_text(product, "L", None, Brand(), "{price_label} {final_price}[{coupon}][{coupon_url}]")
+    assert figures == "到手价 ¥89[][]\n"
+    plain = ProductRecord("f:3", "无券", sale_price=cny(4900))
+    assert share_text(plain, "L", None, Brand()).splitlines() == ["无券", "【在售价】¥49", "L"]
+
+
+def test_an_unknown_placeholder_in_the_share_text_is_an_error_naming_it(cli, ws) -> None:
+    with pytest.raises(InputError, match=r"\{prcie\}"):
+        share_text(ProductRecord("x:1", "T", cny(100)), "L", None, Brand(), "{title} {prcie}")
+    add_product(ws, "jd:9")
+    set_config(ws, poster={"share_text": "{title}\n{sale_prise}\n{link}"})
+    result = cli(["poster", "jd:9", "--jobs", "1"])
+    assert result.exit_code == 1
+    assert "{sale_prise}" in result.output and "share_text" in result.output
+    assert not list(ws.paths.posters.glob("*.jpg"))
 
 
 @pytest.mark.parametrize(("pid", "channel", "name"), [

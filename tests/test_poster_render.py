@@ -52,7 +52,7 @@ def make_logo(path: Path) -> Path:
 
 def product(tmp_path: Path, **over) -> ProductRecord:
     values = dict(id="jd:100012043978", title=TITLE,
-                  price=Money(699900, "CNY"), original_price=Money(799900, "CNY"), coupon=Money(2000, "CNY"),
+                  sale_price=Money(699900, "CNY"), list_price=Money(799900, "CNY"), coupon=Money(2000, "CNY"),
                   image_path=str(make_photo(tmp_path / "photo.jpg")))
     values.update(over)
     return ProductRecord(**values)
@@ -189,7 +189,7 @@ def test_price_texts_come_from_exact_money() -> None:
 def test_price_block_draws_the_original_struck_in_grey(tmp_path: Path, renderer: Renderer) -> None:
     tpl = load_template("moments")
     with_orig = renderer.render(product(tmp_path), SHORT_LINK, tpl, Brand()).image
-    without = renderer.render(product(tmp_path, original_price=None, coupon=None), SHORT_LINK, tpl, Brand()).image
+    without = renderer.render(product(tmp_path, list_price=None, coupon=None), SHORT_LINK, tpl, Brand()).image
     price = next(b for b in tpl.blocks if b.type == "price")
     box = (price.x, price.y, price.x + price.w, price.y + 220)
     greys = [px for px in pixels(with_orig.crop(box)) if abs(px[0] - 153) < 20 and px[0] == px[1] == px[2]]

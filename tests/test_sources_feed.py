@@ -62,9 +62,10 @@ def test_excel_encodings_from_china_are_detected(tmp_path, encoding):
     (product,), _ = products_of(feed)
     assert product.native_id == "SK1"
     assert product.title == "象印 保温杯 480ml"
-    assert product.price == Money(17900, "CNY")
-    assert product.original_price == Money(19900, "CNY")
-    assert product.coupon == Money(2000, "CNY")
+    assert product.price == Money(19900, "CNY")   # only a list price: it sells at it
+    assert product.original_price is None
+    assert (product.coupon, product.coupon_threshold) == (Money(2000, "CNY"), Money(15000, "CNY"))
+    assert product.story.final_price == Money(17900, "CNY")
 
 
 def test_undecodable_bytes_name_the_line():
@@ -155,10 +156,25 @@ def test_coupon_rule_applies_only_when_the_threshold_is_met(tmp_path):
     feed = tmp_path / "p.csv"
     feed.write_text("id,title,price,coupon\nA,Cheap,50,满99减10\nB,Dear,120,满99减10\nC,Flat,30,5\n")
     a, b, c = products_of(feed)[0]
-    assert (a.price, a.coupon) == (Money(5000, "CNY"), Money(1000, "CNY"))
-    assert a.extra["coupon_threshold"] == {"minor": 9900, "currency": "CNY"}
-    assert (b.price, b.original_price) == (Money(11000, "CNY"), Money(12000, "CNY"))
-    assert c.price == Money(2500, "CNY")
+    assert (a.price, a.coupon, a.coupon_threshold) == (Money(5000, "CNY"), Money(1000, "CNY"), Money(9900, "CNY"))
+    assert a.story.coupon_usable is False and a.story.final_price == Money(5000, "CNY")
+    assert (b.price, b.original_price) == (Money(12000, "CNY"), None)
+    assert b.story.coupon_usable is True and b.story.final_price == Money(11000, "CNY")
+    assert (c.price, c.story.final_price) == (Money(3000, "CNY"), Money(2500, "CNY"))
+
+
+def test_sale_price_is_the_selling_price_and_a_usable_coupon_comes_off_it(tmp_path):
+    # issue 14: price 89.90, sale_price 59.90, coupon 满59减10 -> sells at 59.90, pays 49.90
+    feed = tmp_path / "p.csv"
+    feed.write_text("id,title,price,sale_price,coupon,coupon_link\n"
+                    "A,保温杯,89.90,59.90,满59减10,https://m.example-shop.cn/coupon/A\n"
+                    "B,连衣裙,89,,满99减10,https://m.example-shop.cn/coupon/B\n", encoding="utf-8")
+    a, b = products_of(feed)[0]
+    assert (a.original_price, a.price) == (Money(8990, "CNY"), Money(5990, "CNY"))
+    assert (a.coupon, a.coupon_threshold) == (Money(1000, "CNY"), Money(5900, "CNY"))
+    assert a.story.final_price == Money(4990, "CNY") and a.coupon_url.endswith("/coupon/A")
+    assert b.price == Money(8900, "CNY") and b.story.coupon_usable is False
+    assert b.story.final_price == Money(8900, "CNY")
 
 
 def test_header_without_id_column_is_a_one_line_error(tmp_path):

@@ -89,4 +89,5 @@ def test_a_plain_feed_takes_the_fast_path(tmp_path):
         items = [item for _, item in parser.parsed(text, fmt)]
     assert not any(isinstance(item, dict) for item in items)
     assert [(p.price.minor, p.original_price.minor if p.original_price else None, p.extra) for p in items] == [
-        (1000, 1990, {"gtin": "69"}), (900, None, {})]
+        (1500, 1990, {"gtin": "69"}), (900, None, {})]   # the selling price; 15.00 - 5 is derived
+    assert [p.story.final_price.minor for p in items] == [1000, 900]

@@ -143,3 +143,23 @@ def test_a_collection_setting_lists_that_collections_products_json(serve, client
     ids = [p.native_id for page in make(server, client, collection="desk").iter_products() for p in page]
     assert ids == ["1"]
     assert server.requests[0].query == {"limit": "2", "page": "1"}
+
+
+def test_a_store_coupon_reaches_every_product_with_shopifys_discount_link(serve, client):
+    server = serve(shopify_app(CATALOG[:2]))
+    source = make(server, client, coupon="满50减5", discount_code="SAVE 5")
+    tray, lamp = [p for page in source.iter_products() for p in page]
+    assert (tray.coupon, tray.coupon_threshold) == (Money(500, "USD"), Money(5000, "USD"))
+    assert tray.coupon_url == f"{server.url}/discount/SAVE%205?redirect=/products/desk-tray"
+    assert tray.story.coupon_usable is False and tray.story.final_price == Money(2400, "USD")  # 24 < 50
+    assert lamp.story.coupon_usable is True and lamp.story.final_price == Money(7500, "USD")
+
+
+def test_a_store_coupon_link_template_and_a_bad_coupon(serve, client):
+    from sharekit.errors import ConfigError
+
+    server = serve(shopify_app(CATALOG[:1]))
+    [[tray]] = list(make(server, client, coupon="3", coupon_link="{url}?coupon={handle}").iter_products())
+    assert tray.coupon_url == f"{server.url}/products/desk-tray?coupon=desk-tray"
+    with pytest.raises(ConfigError, match="半价"):
+        list(make(server, client, coupon="半价").iter_products())

@@ -148,3 +148,12 @@ def test_a_variable_product_without_price_takes_its_price_range_minimum(serve, c
     server = serve(woo_app([variable]))
     [[shirt]] = list(make(server, client).iter_products())
     assert shirt.price == Money(1500, "GBP") and shirt.original_price is None
+
+
+def test_sale_price_is_the_selling_price_and_a_store_coupon_comes_off_it(serve, client):
+    server = serve(woo_app(CATALOG[1:2]))
+    source = make(server, client, coupon="满40减5", coupon_link="{url}?coupon-code=SAVE5")
+    [[hoodie]] = list(source.iter_products())
+    assert (hoodie.price, hoodie.original_price) == (Money(4200, "GBP"), Money(4500, "GBP"))
+    assert hoodie.coupon_url.endswith("?coupon-code=SAVE5") and hoodie.coupon_url.startswith("http")
+    assert hoodie.story.coupon_usable and hoodie.story.final_price == Money(3700, "GBP")

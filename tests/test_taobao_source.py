@@ -70,9 +70,10 @@ def test_gateway_accepts_each_sign_method(gateway, make_source, method):
 def test_search_maps_prices_images_and_rate(gateway, make_source):
     gateway.add_item("abcDEF123", "保温杯 316不锈钢", reserve="99.00", zk="79.00", final="69.00", rate="10.00")
     product = next(iter(make_source().iter_products(query="保温杯")))[0]
-    assert product.price == Money(6900, "CNY")
-    assert product.original_price == Money(9900, "CNY")
-    assert product.coupon == Money(1000, "CNY")
+    assert product.price == Money(7900, "CNY")           # zk_final_price: what it sells for
+    assert product.original_price == Money(9900, "CNY")  # reserve_price
+    assert product.coupon == Money(1000, "CNY")          # what final_promotion_price takes off
+    assert product.story.final_price == Money(6900, "CNY")
     assert product.commission_rate == Decimal("0.1")
     assert product.image_urls[0] == "https://img.alicdn.com/abcDEF123.jpg"
     assert product.url.startswith("https://uland.taobao.com/")
@@ -343,3 +344,29 @@ def test_orders_without_has_next_keep_paging_while_pages_are_full(gateway, make_
     pages = list(make_source(page_size=10).iter_orders(start, end))
     assert [len(p.lines) for p in pages] == [10, 10, 5]
     assert len({line.row_id for p in pages for line in p.lines}) == 25
+
+
+@pytest.mark.parametrize(("extra", "coupon", "threshold", "final"), [
+    # the classic fields: 满59减10 on a 59.90 selling price
+    ({"coupon_amount": "10", "coupon_start_fee": "59.00"}, 1000, 5900, 4990),
+    # 满99减10 on 59.90: not usable, the buyer pays 59.90
+    ({"coupon_amount": "10", "coupon_start_fee": "99"}, 1000, 9900, 5990),
+    # the upgrade API's promotion path: a 商品券 step with its rule
+    ({"price_promotion_info": {"reserve_price": "89.90", "zk_final_price": "59.90", "final_promotion_path_list": {
+        "final_promotion_path_map_data": [{"promotion_title": "单品直降", "promotion_fee": "3"},
+                                          {"promotion_title": "商品券", "promotion_fee": "10",
+                                           "promotion_desc": "满59元减10元"}]}}}, 1000, 5900, 4990),
+])
+def test_taobao_coupon_and_threshold(extra, coupon, threshold, final):
+    from sharekit.sources.taobao import TaobaoSource
+
+    item = {"item_id": "x1", "item_basic_info": {"title": "连衣裙"},
+            "price_promotion_info": {"reserve_price": "89.90", "zk_final_price": "59.90"}, "publish_info": {}, **extra}
+    source = TaobaoSource("tb", {"app_key": "k", "app_secret": "s", "adzone_id": "1"})
+    try:
+        product = source.to_product(item)
+    finally:
+        source.close()
+    assert product.price == Money(5990, "CNY") and product.original_price == Money(8990, "CNY")
+    assert (product.coupon, product.coupon_threshold) == (Money(coupon, "CNY"), Money(threshold, "CNY"))
+    assert product.story.final_price == Money(final, "CNY")

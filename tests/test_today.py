@@ -62,8 +62,10 @@ def test_exclusion_rules_each_keep_a_product_out(world):
         product("refunds", "40.00"),
     ], past)
     record_share(ws.db, "shop:recent", "g", when=NOW - timedelta(days=1))
-    for n in range(4):  # 3 of 4 orders invalid: flagged
-        order(ws, n, "refunds", "m", past, "invalid" if n else "settled")
+    for n in range(5):  # 1 of 5 orders invalid is 0.2, not above [reports] max_invalid_rate: still picked
+        order(ws, n, "refunds", "m", past, "invalid" if n == 0 else "settled")
+    assert "shop:refunds" in picked(pick_today(ws, ["g"], count=5, now=NOW), "g")
+    order(ws, 9, "refunds", "m", past, "invalid")  # 2 of 6: flagged, as `report products` flags it
     results = pick_today(ws, ["g"], count=5, now=NOW)
     assert picked(results, "g") == ["shop:ok"]
     excluded = results[0].excluded
@@ -100,7 +102,10 @@ def test_a_price_seen_only_before_the_30_day_window_still_counts_as_the_starting
 
 def test_daily_cap_counts_what_was_already_shared_today(world, monkeypatch):
     ws = world
-    ws.config.data.setdefault("channels", {})["max_shares_per_day"] = 4
+    from sharekit.store.config import set_value
+
+    set_value(ws.config, "channels.max_shares_per_day", 4)
+    ws.reload_config()
     store(ws, [product(f"p{i}", f"{10 + i}.00") for i in range(10)], NOW - timedelta(days=5))
     for i in range(3):  # three shared this morning (Shanghai day)
         record_share(ws.db, f"shop:p{i}", "g", when=NOW - timedelta(hours=1))
@@ -168,7 +173,7 @@ def test_raising_a_price_before_a_sale_is_not_a_bargain(world):
 
 
 def test_explain_prints_the_parts_of_each_score(world, cli):
-    store(world, [product("a", "10.00", coupon="2.00")], datetime.now(UTC) - timedelta(days=5))
+    store(world, [product("a", "12.00", coupon="2.00")], datetime.now(UTC) - timedelta(days=5))
     result = cli(["today", "--channel", "g", "--explain"])
     assert result.exit_code == 0, result.output
     assert "parts: drop 0.00  coupon " in result.stdout

@@ -23,16 +23,26 @@ def _money(minor: int | None, currency: str) -> dict[str, Any] | None:
 
 
 def product_json(row: sqlite3.Row, tz: str) -> dict[str, Any]:
-    """A stored product in the ``products list --json`` shape."""
+    """A stored product in the ``products list --json`` shape.
+
+    The price story: ``original_price`` the list price (原价), ``sale_price`` the selling price
+    (在售价), ``coupon`` and ``coupon_threshold`` the best coupon, ``coupon_usable`` whether it is
+    usable at the selling price (null without a coupon), ``final_price`` what the buyer pays
+    (``price`` is the same figure, kept for older scripts)."""
     urls = json.loads(row["image_urls"] or "[]")
     currency = row["currency"]
+    usable = row["coupon_usable"]
     return {
         "id": row["id"],
         "source": row["source"],
         "title": row["title"],
         "price": _money(row["price_minor"], currency),
         "original_price": _money(row["original_price_minor"], currency),
+        "sale_price": _money(row["sale_price_minor"], currency),
+        "final_price": _money(row["price_minor"], currency),
         "coupon": _money(row["coupon_minor"], currency),
+        "coupon_threshold": _money(row["coupon_threshold_minor"], currency),
+        "coupon_usable": None if usable is None else bool(usable),
         "commission_rate": row["commission_rate"],
         "url": row["url"],
         "image_url": urls[0] if urls else None,
@@ -129,12 +139,16 @@ def price_history(conn: sqlite3.Connection, product: sqlite3.Row, tz: str) -> li
                             "recorded_at": product["first_seen_at"], "currency": product["currency"],
                             "price_minor": product["price_minor"],
                             "original_price_minor": product["original_price_minor"],
-                            "coupon_minor": product["coupon_minor"]}]
+                            "sale_price_minor": product["sale_price_minor"],
+                            "coupon_minor": product["coupon_minor"],
+                            "coupon_threshold_minor": product["coupon_threshold_minor"]}]
     return [
         {"recorded_at": local_iso(h["recorded_at"], tz),
          "price": _money(h["price_minor"], h["currency"]),
          "original_price": _money(h["original_price_minor"], h["currency"]),
-         "coupon": _money(h["coupon_minor"], h["currency"])}
+         "sale_price": _money(h["sale_price_minor"], h["currency"]),
+         "coupon": _money(h["coupon_minor"], h["currency"]),
+         "coupon_threshold": _money(h["coupon_threshold_minor"], h["currency"])}
         for h in rows
     ]
 

@@ -16,7 +16,8 @@ from functools import lru_cache
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any
 
-from ..core.money import rate_str
+from ..core.money import Money, rate_str
+from ..core.pricing import final_of
 from ..core.sanitize import clean_text
 from ..core.timeutil import to_utc_iso, utcnow
 from ..store.db import transaction
@@ -44,19 +45,23 @@ class UpsertResult:
     image_jobs: list[tuple[str, str]] = field(default_factory=list)
 
 # store ---------------------------------------------------------------------------------------
+# price_minor is the final price (what the buyer pays), derived with core.pricing from the
+# selling price (sale_price_minor), the coupon and its threshold; original_price_minor the list price.
 _INSERT = (
     "INSERT INTO products (id, source, native_id, title, description, brand, currency, price_minor,"
     " original_price_minor, coupon_minor, coupon_url, commission_rate, url, image_urls, available, extra,"
-    " content_hash, first_seen_at, updated_at, seen_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    " sale_price_minor, coupon_threshold_minor, coupon_usable,"
+    " content_hash, first_seen_at, updated_at, seen_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 _UPDATE = (
     "UPDATE products SET title=?, description=?, brand=?, currency=?, price_minor=?, original_price_minor=?,"
     " coupon_minor=?, coupon_url=?, commission_rate=?, url=?, image_urls=?, available=?, extra=?,"
+    " sale_price_minor=?, coupon_threshold_minor=?, coupon_usable=?,"
     " content_hash=?, updated_at=?, seen_at=? WHERE id=?"
 )
 _HISTORY = (
-    "INSERT INTO price_history (product_id, currency, price_minor, original_price_minor, coupon_minor, recorded_at)"
-    " VALUES (?,?,?,?,?,?)"
+    "INSERT INTO price_history (product_id, currency, price_minor, original_price_minor, coupon_minor,"
+    " sale_price_minor, coupon_threshold_minor, recorded_at) VALUES (?,?,?,?,?,?,?,?)"
 )
 
 
@@ -87,17 +92,22 @@ def _rate_text(rate: Decimal) -> str | None:
     return rate_str(rate)
 
 
-# The 13 stored content fields, unit-separated. Each position has a fixed type (text or integer,
+# The 16 stored content fields, unit-separated. Each position has a fixed type (text or integer,
 # or NULL), so %s is unambiguous enough and much cheaper than repr on CJK text.
-_HASH_FORMAT = "\x1f".join(["%s"] * 13)
+_HASH_FORMAT = "\x1f".join(["%s"] * 16)
 
 
 _blake2b = hashlib.blake2b
 
 
+def _minor(value: Money | None, currency: str) -> int | None:
+    """``value`` in minor units when it is in ``currency``; a figure in another currency is unknown."""
+    return value.minor if value is not None and value.currency == currency else None
+
+
 def _row_values(p: Product) -> tuple[Any, ...]:
-    """(title, description, brand, currency, price, original, coupon, coupon_url, rate, url,
-    image_urls JSON, available, extra JSON, content hash)."""
+    """(title, description, brand, currency, final price, list price, coupon, coupon_url, rate, url,
+    image_urls JSON, available, extra JSON, selling price, threshold, coupon usable, content hash)."""
     rate = p.commission_rate
     if rate is None:
         rate_text = None
@@ -105,7 +115,18 @@ def _row_values(p: Product) -> tuple[Any, ...]:
         rate_text = _rate_text(rate)
     else:
         rate_text = str(rate)
-    price, original, coupon = p.price, p.original_price, p.coupon
+    currency = p.currency
+    selling = _minor(p.price, currency)
+    original = _minor(p.original_price, currency)
+    if selling is None:
+        selling = original
+    coupon = _minor(p.coupon, currency)
+    if coupon is not None and coupon <= 0:
+        coupon = None
+    threshold = _minor(p.coupon_threshold, currency) if coupon is not None else None
+    if threshold is not None and threshold <= 0:
+        threshold = None
+    usable, final = final_of(selling, coupon, threshold)
     urls = p.image_urls
     if not urls:
         urls_json = "[]"
@@ -130,13 +151,10 @@ def _row_values(p: Product) -> tuple[Any, ...]:
         description = clean_text(description, multiline=True)
     if brand is not None and not brand.isprintable():
         brand = clean_text(brand)
-    values = (title, description, brand, p.currency,
-              None if price is None else price.minor,
-              None if original is None else original.minor,
-              None if coupon is None else coupon.minor,
+    values = (title, description, brand, currency, final, original, coupon,
               p.coupon_url, rate_text, p.url, urls_json,
               1 if p.available else 0,
-              extra_json)
+              extra_json, selling, threshold, None if usable is None else int(usable))
     return (*values, _blake2b((_HASH_FORMAT % values).encode(), digest_size=16).hexdigest())
 
 
@@ -149,7 +167,8 @@ def _existing(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, tuple[A
         marks = ",".join("?" * len(chunk))
         for row in cursor.execute(
             "SELECT id, content_hash, currency, price_minor, original_price_minor, coupon_minor, image_urls,"
-            f" image_path, first_seen_at FROM products WHERE id IN ({marks})", chunk,
+            " image_path, first_seen_at, sale_price_minor, coupon_threshold_minor"
+            f" FROM products WHERE id IN ({marks})", chunk,
         ):
             found[row[0]] = row
     return found
@@ -162,7 +181,8 @@ def upsert_products(conn: sqlite3.Connection, source_name: str, products: Iterab
     """Store ``products`` of ``source_name`` in ONE transaction and say what changed.
 
     New products are inserted; changed ones are updated, with a price-history row only when
-    price, original price, coupon or currency changed (see :func:`price_history`); unchanged ones
+    a figure of the price story (selling, list or final price, coupon, threshold) or the currency
+    changed (see :func:`price_history`); unchanged ones
     (same content hash) are not written at all (``seen_at`` is the last pull that stored the
     row). Ids already in ``seen`` (earlier pages of the same pull) are counted as duplicates
     and ignored; ``seen`` is updated. With ``want_images``,
@@ -219,10 +239,10 @@ def _store_page(conn: sqlite3.Connection, source_name: str, page: list[tuple[str
             else:
                 result.updated += 1
                 updates.append((*values, now, now, pid))
-                if (old[2], old[3], old[4], old[5]) != values[3:7]:
+                if (old[2], old[3], old[4], old[5], old[9], old[10]) != (*values[3:7], *values[13:15]):
                     result.price_changes += 1
                     repriced.append((pid, old))
-                    history.append((pid, *values[3:7], now))
+                    history.append((pid, *values[3:7], *values[13:15], now))
             first_image = product.image_urls[0] if product.image_urls else None
             if first_image and want_images:
                 if old[6] == values[10]:
@@ -241,7 +261,7 @@ def _store_page(conn: sqlite3.Connection, source_name: str, page: list[tuple[str
             # A product's first price lives in its row until the price first changes: then the
             # old price goes into the history too, dated when the product was first seen.
             known = _with_history(conn, [pid for pid, _ in repriced])
-            firsts = [(pid, *old[2:6], old[8]) for pid, old in repriced if pid not in known]
+            firsts = [(pid, *old[2:6], old[9], old[10], old[8]) for pid, old in repriced if pid not in known]
             conn.executemany(_HISTORY, firsts + history)
     return result
 

@@ -77,6 +77,17 @@ def _positive(value: Money | None) -> Money | None:
     return value if value is not None and value.minor > 0 else None
 
 
+def final_of(selling: int | None, coupon: int | None, threshold: int | None) -> tuple[bool | None, int | None]:
+    """``(coupon_usable, final price)`` in minor units: the rule of :func:`price_story` on plain ints.
+
+    A coupon or threshold of zero or less is none. For stores that work on integer columns."""
+    if coupon is None or coupon <= 0 or selling is None:
+        return None, selling
+    if (threshold is None or threshold <= selling) and coupon < selling:
+        return True, selling - coupon
+    return False, selling
+
+
 def price_story(*, list_price: Money | None = None, sale_price: Money | None = None,
                 coupon: Money | None = None, threshold: Money | None = None) -> PriceStory:
     """Derive the selling price, ``coupon_usable`` and ``final_price`` from what a supplier gives.
@@ -93,12 +104,12 @@ def price_story(*, list_price: Money | None = None, sale_price: Money | None = N
         raise CurrencyMismatchError(
             "A product's prices must share one currency: " + ", ".join(str(v) for v in given) + ".")
     selling = sale_price if sale_price is not None else list_price
-    usable: bool | None = None
     final = selling
-    if coupon is not None and selling is not None:
-        usable = (threshold is None or threshold.minor <= selling.minor) and coupon.minor < selling.minor
-        if usable:
-            final = Money(selling.minor - coupon.minor, selling.currency)
+    usable, final_minor = final_of(None if selling is None else selling.minor,
+                                   None if coupon is None else coupon.minor,
+                                   None if threshold is None else threshold.minor)
+    if selling is not None and final_minor != selling.minor:
+        final = Money(final_minor, selling.currency)
     return PriceStory(list_price=list_price, sale_price=sale_price, coupon=coupon, threshold=threshold,
                       selling=selling, coupon_usable=usable, final_price=final)
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ..core.money import Money
 from ..core.sanitize import clean_text
 from ..errors import InputError, NotFoundError, SharekitError
-from .price import coupon_text, short_money
+from .placeholders import PLACEHOLDERS, check_template, fill, price_values
 from .render import FORMATS, Brand, ProductRecord, Renderer, encode
 from .templates import Template, load_template
 from .text import FontChain
@@ -30,8 +30,8 @@ from .text import FontChain
 if TYPE_CHECKING:
     from ..store.workspace import Workspace
 
-RENDER_VERSION = "1"  # bump when drawing changes, so old posters are re-rendered
-DEFAULT_SHARE_TEXT = "{title}\n【在售价】{original_price}\n【券后价】{price}\n{coupon_line}\n{share_text}\n{link}"
+RENDER_VERSION = "2"  # 2: the price story (券后价 only with a usable coupon)
+DEFAULT_SHARE_TEXT = "{title}\n【在售价】{sale_price}\n【券后价】{coupon_price}\n{coupon_line}\n{share_text}\n{link}"
 
 
 @dataclass(frozen=True)
@@ -113,24 +113,25 @@ def qr_text_for(link: Any) -> str:
     return f"{link.short_url}?s=q" if getattr(link, "short_url", None) else link.target_url
 
 
+def check_share_text(template: str | None) -> None:
+    """Raise InputError naming an unknown placeholder of a ``[poster] share_text`` template."""
+    if template:
+        check_template(template, "[poster] share_text", PLACEHOLDERS)
+
+
 def share_text(product: ProductRecord, link_url: str, link_share_text: str | None, brand: Brand,
                template: str | None = None) -> str:
-    """The copy posted with the image: title, prices, coupon, 淘口令 (when any) and the link."""
-    values = {
-        "title": product.title,
-        "price": short_money(product.price) if product.price else "",
-        "original_price": short_money(product.original_price) if product.original_price else "",
-        "coupon": coupon_text(product.coupon) if product.coupon else "",
-        "coupon_line": f"【优惠券】{short_money(product.coupon)}" if product.coupon else "",
-        "share_text": link_share_text or "",
-        "link": link_url,
-        "brand": brand.name,
-        "slogan": brand.slogan,
-    }
+    """The copy posted with the image: title, the price story, 淘口令 (when any) and the link.
+
+    Default: ``【在售价】`` the selling price, ``【券后价】`` and ``【优惠券】`` only with a coupon
+    usable at that price. ``template`` (``[poster] share_text``) may use every placeholder of
+    :data:`~sharekit.poster.placeholders.PLACEHOLDERS`; an unknown one raises InputError."""
     text = template or DEFAULT_SHARE_TEXT
-    for key, value in values.items():
-        # rows stored before control characters were removed at ingest, and the brand from config
-        text = text.replace("{" + key + "}", clean_text(value) or "")
+    check_share_text(text)
+    values = {**price_values(product), "share_text": link_share_text or "", "link": link_url,
+              "brand": brand.name, "slogan": brand.slogan}
+    # rows stored before control characters were removed at ingest, and the brand from config
+    text = fill(text, {key: clean_text(value) or "" for key, value in values.items()})
     lines = [line.rstrip() for line in text.splitlines()]
     # Drop lines whose value was empty ("【在售价】" with no price) and blank runs.
     kept = [line for line in lines if line and not re.fullmatch(r"【[^】]*】\s*", line)]
@@ -151,8 +152,8 @@ def input_hash(product: ProductRecord, qr_text: str, share: str, template: Templ
                quality: int, fonts_digest: str) -> str:
     payload = {
         "v": RENDER_VERSION,
-        "product": [product.id, product.title, _money(product.price), _money(product.original_price),
-                    _money(product.coupon), _file_stamp(product.image_path)],
+        "product": [product.id, product.title, _money(product.sale_price), _money(product.list_price),
+                    _money(product.coupon), _money(product.threshold), _file_stamp(product.image_path)],
         "qr": qr_text, "share": share, "template": template.digest, "fmt": fmt, "quality": quality,
         "brand": [brand.name, brand.color, brand.slogan, _file_stamp(brand.logo or None)],
         "fonts": fonts_digest,
@@ -285,9 +286,10 @@ def product_record(row: Any, cache_dir: Path) -> ProductRecord:
         return Money(int(minor), row["currency"]) if minor is not None else None
 
     image = str(cache_dir / row["image_path"]) if row["image_path"] else None
-    return ProductRecord(id=row["id"], title=row["title"], price=money(row["price_minor"]),
-                         original_price=money(row["original_price_minor"]), coupon=money(row["coupon_minor"]),
-                         image_path=image)
+    return ProductRecord(id=row["id"], title=row["title"], sale_price=money(row["sale_price_minor"]),
+                         list_price=money(row["original_price_minor"]), coupon=money(row["coupon_minor"]),
+                         image_path=image, threshold=money(row["coupon_threshold_minor"]),
+                         coupon_url=row["coupon_url"])
 
 
 def select_products(ws: Workspace, product_ids: Iterable[str], *, all_products: bool = False,
@@ -353,6 +355,7 @@ def make_posters(ws: Workspace, product_ids: Iterable[str] = (), *, all_products
     out_dir = Path(out).expanduser() if out else ws.paths.posters
     out_dir.mkdir(parents=True, exist_ok=True)
     text_template = config.get("poster.share_text") or None
+    check_share_text(text_template)  # a typo fails before any link or poster is made
     rows = select_products(ws, product_ids, all_products=all_products, source=source)
     channel_list = list(dict.fromkeys(channels)) or [""]
     result = BatchResult(out_dir=str(out_dir))

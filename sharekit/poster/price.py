@@ -1,15 +1,18 @@
-"""The price block and the coupon badge, drawn from exact Money values.
+"""The price block and the coupon badge, drawn from a product's price story (exact Money).
 
-After-coupon price large with a smaller currency sign and smaller decimals, the original price
-grey and struck through, and a badge ``券 ¥20``. Amounts come from ``Money`` only (never floats).
+The final price large with a smaller currency sign and smaller decimals, labelled 券后价 only
+when a usable coupon brought it down (else the block's ``plain_label``, 到手价); the price before
+it grey and struck through, only when higher; a badge ``券 ¥20`` only for a usable coupon.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..core.money import SYMBOLS, Money
+from ..core.money import Money
+from ..core.pricing import COUPON_LABEL, PLAIN_LABEL, PriceStory
 from .layout import rgb
+from .placeholders import amount_text, fill, short_money, symbol
 from .text import FontChain
 
 if TYPE_CHECKING:
@@ -18,31 +21,18 @@ if TYPE_CHECKING:
     from .templates import Block
 
 
-def symbol(money: Money) -> str:
-    return SYMBOLS.get(money.currency, money.currency + " ")
+__all__ = ["amount_text", "coupon_text", "draw_coupon", "draw_price", "short_money", "symbol"]
 
 
-def amount_text(money: Money) -> str:
-    """``20`` for a whole amount, ``19.90`` otherwise (no symbol, no grouping)."""
-    text = money.decimal_str()
-    if "." in text and set(text.split(".", 1)[1]) == {"0"}:
-        text = text.split(".", 1)[0]
-    return text
-
-
-def short_money(money: Money) -> str:
-    """``¥20`` / ``¥19.90``: the symbol and the amount without trailing ``.00``."""
-    return symbol(money) + amount_text(money)
-
-
-def draw_price(draw: ImageDraw.ImageDraw, fonts: FontChain, block: Block, price: Money | None,
-               original: Money | None, brand_color: str) -> None:
-    """Label, ``¥`` small, whole part large, decimals smaller; then the struck original price."""
+def draw_price(draw: ImageDraw.ImageDraw, fonts: FontChain, block: Block, story: PriceStory,
+               brand_color: str) -> None:
+    """Label, ``¥`` small, whole part large, decimals smaller; then the struck price (if higher)."""
+    price = story.final_price
     if price is None:
         return
     size = int(block.get("size", 96))
     color = rgb(block.get("color", "brand"), brand_color)
-    label = block.get("label", "券后价")
+    label = block.get("label", COUPON_LABEL) if story.coupon_usable else block.get("plain_label", PLAIN_LABEL)
     label_size = int(block.get("label_size", max(12, size * 3 // 10)))
     baseline = block.y + size * 0.9  # the em box's top sits at block.y
     x = float(block.x)
@@ -54,9 +44,8 @@ def draw_price(draw: ImageDraw.ImageDraw, fonts: FontChain, block: Block, price:
     x += fonts.draw(draw, (x, baseline), whole, size, color, bold=True)
     if frac:
         x += fonts.draw(draw, (x, baseline), "." + frac, max(10, size * 6 // 10), color, bold=True)
-    if not block.get("original", True) or original is None or original.currency != price.currency:
-        return
-    if original.minor <= price.minor:
+    original = story.struck
+    if not block.get("original", True) or original is None:
         return
     osize = int(block.get("original_size", max(12, size * 36 // 100)))
     ocolor = rgb(block.get("original_color", "#999999"), brand_color)
@@ -74,13 +63,14 @@ def draw_price(draw: ImageDraw.ImageDraw, fonts: FontChain, block: Block, price:
 
 
 def coupon_text(coupon: Money, fmt: str = "券 {amount}") -> str:
-    return fmt.format(amount=short_money(coupon), value=amount_text(coupon))
+    return fill(fmt, {"amount": short_money(coupon), "value": amount_text(coupon)})
 
 
-def draw_coupon(draw: ImageDraw.ImageDraw, fonts: FontChain, block: Block, coupon: Money | None,
+def draw_coupon(draw: ImageDraw.ImageDraw, fonts: FontChain, block: Block, story: PriceStory,
                 brand_color: str) -> Any:
-    """A rounded badge ``券 ¥20`` at the block's position; nothing when there is no coupon."""
-    if coupon is None or coupon.minor <= 0:
+    """A rounded badge ``券 ¥20`` at the block's position; nothing without a usable coupon."""
+    coupon = story.usable_coupon
+    if coupon is None:
         return None
     size = int(block.get("size", 40))
     fill = rgb(block.get("color", "brand"), brand_color)

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.money import Money
+from ..core.pricing import PriceStory, price_story
 from ..errors import InputError
 from .layout import fit, open_photo, placeholder, rgb, round_mask
-from .price import coupon_text, draw_coupon, draw_price, short_money
+from .placeholders import fill, price_values
+from .price import draw_coupon, draw_price
 from .qr import MIN_MODULE_PX, qr_image
 from .templates import Block, Template
 from .text import FontChain, fmt_missing, wrap
@@ -28,14 +31,30 @@ DEFAULT_QUALITY = 88
 
 @dataclass(frozen=True)
 class ProductRecord:
-    """What a poster shows of a product: plain values, no store needed."""
+    """What a poster shows of a product: plain values, no store needed.
+
+    The figures are what the supplier states; :attr:`story` derives the rest (coupon usable at
+    the selling price or not, the final price) with :func:`sharekit.core.pricing.price_story`.
+    """
 
     id: str
     title: str
-    price: Money | None = None  # what the buyer pays, after the coupon
-    original_price: Money | None = None
-    coupon: Money | None = None
-    image_path: str | None = None  # absolute, or None for a placeholder
+    sale_price: Money | None = None  # 在售价: what it sells for now, before any coupon
+    list_price: Money | None = None  # 原价
+    coupon: Money | None = None      # the best coupon's discount
+    image_path: str | None = None    # absolute, or None for a placeholder
+    threshold: Money | None = None   # the coupon's minimum order (满X)
+    coupon_url: str | None = None
+
+    @cached_property
+    def story(self) -> PriceStory:
+        return price_story(list_price=self.list_price, sale_price=self.sale_price, coupon=self.coupon,
+                           threshold=self.threshold)
+
+    @property
+    def final_price(self) -> Money | None:
+        """What the buyer pays: after a usable coupon, else the selling price."""
+        return self.story.final_price
 
 
 @dataclass(frozen=True)
@@ -101,12 +120,7 @@ class Renderer:
         title, missing = self.fonts.clean(product.title)
         if missing:
             warnings.append(f"{product.id}: no font has {fmt_missing(missing)}; left out of the title")
-        values = {
-            "brand": brand.name, "slogan": brand.slogan, "title": title,
-            "price": short_money(product.price) if product.price else "",
-            "original_price": short_money(product.original_price) if product.original_price else "",
-            "coupon": coupon_text(product.coupon) if product.coupon else "",
-        }
+        values = {**price_values(product), "brand": brand.name, "slogan": brand.slogan, "title": title}
         for block in template.blocks:
             handler = getattr(self, f"_draw_{block.type}")
             handler(canvas, draw, block, product=product, title=title, qr_text=qr_text, brand=brand,
@@ -166,7 +180,7 @@ class Renderer:
 
     def _draw_text(self, canvas: Image.Image, draw: ImageDraw.ImageDraw, block: Block, *, brand: Brand,
                    values: dict[str, str], warnings: list[str], **_: Any) -> None:
-        text = _fill(block.get("text", ""), values).strip(" ·|-—")
+        text = fill(block.get("text", ""), values).strip(" ·|-—")
         text, missing = self.fonts.clean(text)
         if missing:
             warnings.append(f"no font has {fmt_missing(missing)}; left out of a text block")
@@ -174,11 +188,11 @@ class Renderer:
 
     def _draw_price(self, canvas: Image.Image, draw: ImageDraw.ImageDraw, block: Block, *,
                     product: ProductRecord, brand: Brand, **_: Any) -> None:
-        draw_price(draw, self.fonts, block, product.price, product.original_price, brand.color)
+        draw_price(draw, self.fonts, block, product.story, brand.color)
 
     def _draw_coupon(self, canvas: Image.Image, draw: ImageDraw.ImageDraw, block: Block, *,
                      product: ProductRecord, brand: Brand, **_: Any) -> None:
-        draw_coupon(draw, self.fonts, block, product.coupon, brand.color)
+        draw_coupon(draw, self.fonts, block, product.story, brand.color)
 
     def _draw_qr(self, canvas: Image.Image, draw: ImageDraw.ImageDraw, block: Block, *, qr_text: str,
                  brand: Brand, values: dict[str, str], warnings: list[str], product: ProductRecord,
@@ -194,7 +208,7 @@ class Renderer:
         draw.rectangle((block.x, block.y, block.x + block.w - 1, block.y + block.w - 1), fill=(255, 255, 255))
         offset = (block.w - info.side_px) // 2
         canvas.paste(img, (block.x + offset, block.y + offset))
-        caption = _fill(block.get("caption", "长按识别二维码"), values)
+        caption = fill(block.get("caption", "长按识别二维码"), values)
         if caption:
             size = int(block.get("caption_size", 30))
             color = rgb(block.get("caption_color", "#666666"), brand.color)
@@ -235,14 +249,6 @@ class Renderer:
             name_line = wrap(name, room, self.fonts.measure(name_size, True), 1)
             self.fonts.draw(draw, (x, block.y + block.h / 2 + name_size * 0.36), name_line[0], name_size, ink,
                             bold=True)
-
-
-def _fill(text: str, values: dict[str, str]) -> str:
-    """``{brand}`` etc. replaced; unknown names are left as written (never an error)."""
-    out = text
-    for key, value in values.items():
-        out = out.replace("{" + key + "}", value)
-    return out
 
 
 def encode(image: Image.Image, fmt: str = "jpg", quality: int = DEFAULT_QUALITY) -> bytes:

@@ -16,9 +16,12 @@ A template::
     h = 1080
 
 Colours are ``#RGB``/``#RRGGBB`` or ``"brand"`` (the configured brand colour). Text in
-``text``/``caption`` blocks may use ``{brand}``, ``{slogan}``, ``{title}``, ``{price}``,
-``{original_price}`` and ``{coupon}``. Every block type accepts exactly the fields listed in
-``BLOCKS``; anything else is an error naming the file, line and key.
+``text``/``caption`` blocks may use the placeholders of :mod:`sharekit.poster.placeholders`
+(``{brand}``, ``{slogan}``, ``{title}``, ``{sale_price}``, ``{final_price}``, ``{coupon}`` ...);
+a coupon badge's ``format`` may use ``{amount}`` and ``{value}``. The price block's ``label``
+is shown when a usable coupon brings the price down (default 券后价), ``plain_label`` otherwise
+(default 到手价). Every block type accepts exactly the fields listed in ``BLOCKS``; anything
+else, or an unknown placeholder, is an error naming the file, line and key.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from typing import Any
 
 from ..core.limits import MAX_BLOCK_OFFSET, MAX_CANVAS_SIDE, MAX_FONT_SIZE
 from ..errors import InputError, NotFoundError
+from .placeholders import POSTER_PLACEHOLDERS, unknown_names
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -45,7 +49,7 @@ BLOCKS: dict[str, dict[str, Any]] = {
     "title": {"size": int, "color": _COLOR, "bold": bool, "max_lines": int, "line_height": float, "align": _ALIGN},
     "text": {"text": str, "size": int, "color": _COLOR, "bold": bool, "max_lines": int, "line_height": float,
              "align": _ALIGN},
-    "price": {"size": int, "color": _COLOR, "label": str, "label_size": int, "original": bool,
+    "price": {"size": int, "color": _COLOR, "label": str, "plain_label": str, "label_size": int, "original": bool,
               "original_size": int, "original_color": _COLOR},
     "coupon": {"size": int, "color": _COLOR, "text_color": _COLOR, "format": str, "radius": int},
     "qr": {"size": int, "logo": bool, "caption": str, "caption_size": int, "caption_color": _COLOR},
@@ -59,6 +63,10 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 _TOP: dict[str, Any] = {"name": str, "description": str, "width": int, "height": int, "background": _COLOR,
                         "blocks": list}
+# Fields whose text may hold placeholders -> the names they accept.
+_PLACEHOLDER_FIELDS: dict[str, frozenset[str]] = {
+    "text": POSTER_PLACEHOLDERS, "caption": POSTER_PLACEHOLDERS, "format": frozenset({"amount", "value"}),
+}
 # Font sizes in pixels (bounded by MAX_FONT_SIZE); other sizes are boxes (bounded by the canvas).
 _FONT_KEYS = {"label_size", "original_size", "caption_size", "name_size", "slogan_size"}
 _FONT_BLOCKS = {"title", "text", "price", "coupon"}  # their ``size`` is a font size
@@ -207,6 +215,11 @@ def parse_template(path: Path, text: str, *, builtin: bool = False) -> Template:
             if key not in fields:
                 raise check.fail(i, key, f"is not a field of a {kind} block (known: {', '.join(fields)}).")
             opts[key] = check.value(i, key, value, fields[key])
+            if key in _PLACEHOLDER_FIELDS:
+                bad = unknown_names(value, _PLACEHOLDER_FIELDS[key])
+                if bad:
+                    known = ", ".join("{" + n + "}" for n in sorted(_PLACEHOLDER_FIELDS[key]))
+                    raise check.fail(i, key, f"has an unknown placeholder {{{bad[0]}}} (known: {known}).")
         for key in ("x", "y", *REQUIRED[kind]):
             if key not in opts:
                 raise check.fail(i, "", f"({kind}) needs `{key}`.")

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core.envnames import source_env_name
 from ..core.money import Money
+from ..core.pricing import PriceStory, price_story
 from ..core.settings import Setting
 from ..errors import ConfigError
 
@@ -42,13 +43,19 @@ if TYPE_CHECKING:  # httpx loads when a source is built, so command modules may 
 
 @dataclass
 class Product:
-    """A normalised product as a source yields it."""
+    """A normalised product as a source yields it: the prices exactly as the supplier states them.
+
+    ``price`` is the selling price (在售价: the sale price when there is one) BEFORE any coupon;
+    ``original_price`` the list price (原价); ``coupon`` the best coupon's discount and
+    ``coupon_threshold`` its minimum order (满X; None = none). Whether the coupon is usable and
+    what the buyer finally pays are derived by :func:`sharekit.core.pricing.price_story`
+    (``product.story``), never by a source."""
 
     native_id: str
     title: str
     currency: str
-    price: Money | None                 # what the buyer pays (after coupon / sale)
-    original_price: Money | None = None  # list price
+    price: Money | None                 # selling price (在售价), before any coupon
+    original_price: Money | None = None  # list price (原价)
     coupon: Money | None = None          # discount of the best coupon
     coupon_url: str | None = None
     commission_rate: Decimal | None = None
@@ -58,6 +65,13 @@ class Product:
     description: str | None = None
     brand: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    coupon_threshold: Money | None = None  # the coupon's minimum order (满X), None = no threshold
+
+    @property
+    def story(self) -> PriceStory:
+        """Selling price, coupon usability and final price, derived from the stated prices."""
+        return price_story(list_price=self.original_price, sale_price=self.price, coupon=self.coupon,
+                           threshold=self.coupon_threshold)
 
 
 @dataclass(frozen=True)

@@ -349,8 +349,17 @@ class JdSource(Source):
         best = next((c for c in coupons if str(c.get("isBest")) == "1"), None)
         if best is None and coupons:
             best = max(coupons, key=lambda c: Decimal(str(c.get("discount") or 0)))
+        # priceInfo: price = list price, lowestPrice = what it sells for now (seckill, pingou...),
+        # lowestCouponPrice = JD's own after-coupon figure. The coupon and its quota (threshold)
+        # come from the best coupon; final price and usability are derived downstream.
         list_price = yuan(price_info.get("price"))
-        price = yuan(price_info.get("lowestCouponPrice")) or yuan(price_info.get("lowestPrice")) or list_price
+        lowest = yuan(price_info.get("lowestPrice"))
+        price = lowest if lowest is not None and lowest.minor > 0 else list_price
+        coupon = yuan(best.get("discount")) if best else None
+        threshold = yuan(best.get("quota")) if best else None
+        after = yuan(price_info.get("lowestCouponPrice"))
+        if best is None and price is not None and after is not None and 0 < after.minor < price.minor:
+            coupon = price - after  # no coupon list asked for: JD's after-coupon price says what it takes off
         share = commission.get("commissionShare")
         images = [i.get("url") for i in _listing(g.get("imageInfo"), "imageList") if i.get("url")]
         material = str(g.get("materialUrl") or f"item.jd.com/{g.get('skuId')}.html")
@@ -362,6 +371,7 @@ class JdSource(Source):
             "commission": _dec_str(commission.get("commission")),
             "coupon_commission": _dec_str(commission.get("couponCommission")),
             "coupon_quota": _dec_str(best.get("quota")) if best else None,
+            "lowest_coupon_price": _dec_str(price_info.get("lowestCouponPrice")),
             "coupon_end_ms": best.get("useEndTime") if best else None,
             "lowest_price_type": price_info.get("lowestPriceType"),
             "shop_id": shop.get("shopId"),
@@ -376,7 +386,8 @@ class JdSource(Source):
             currency=CURRENCY,
             price=price,
             original_price=list_price,
-            coupon=yuan(best.get("discount")) if best else None,
+            coupon=coupon,
+            coupon_threshold=threshold,
             coupon_url=(best.get("link") or None) if best else None,
             commission_rate=(Decimal(str(share)) / 100) if share not in (None, "") else None,
             url=url,

@@ -206,12 +206,12 @@ class PddSource(Source):
 
     def product(self, g: Mapping[str, Any]) -> Product:
         """A PDD goods item as a Product (fen stay integers, per-mille → rate)."""
+        # min_group_price (拼单价) is what it sells for; min_normal_price (单买价) the list price;
+        # the coupon (coupon_discount, 满 coupon_min_order_amount) comes off the group price.
         group_price = fen(g.get("min_group_price"))
+        normal_price = fen(g.get("min_normal_price"))
         coupon = fen(g.get("coupon_discount")) if g.get("has_coupon") else None
-        price = group_price
-        if group_price is not None and coupon:
-            threshold = int(g.get("coupon_min_order_amount") or 0)
-            price = group_price - coupon if group_price.minor >= threshold else group_price
+        threshold = fen(g.get("coupon_min_order_amount")) if coupon is not None else None
         rate = g.get("promotion_rate")
         goods_id = g.get("goods_id")
         images = [u for u in [g.get("goods_image_url"), g.get("goods_thumbnail_url"),
@@ -226,9 +226,10 @@ class PddSource(Source):
             native_id=str(g.get("goods_sign") or goods_id),
             title=str(g.get("goods_name") or ""),
             currency=CURRENCY,
-            price=price,
-            original_price=group_price,
+            price=group_price,
+            original_price=normal_price if normal_price is not None else group_price,
             coupon=coupon,
+            coupon_threshold=threshold,
             commission_rate=(Decimal(int(rate)) / 1000) if rate not in (None, "") else None,
             url=f"https://mobile.yangkeduo.com/goods.html?goods_id={goods_id}" if goods_id else None,
             image_urls=list(dict.fromkeys(images)),

@@ -10,19 +10,23 @@ a page twice, so products are deduplicated by id (a repeated page is skipped; tw
 the listing).
 The endpoint has no search: ``query`` and ``ids`` filter the listing here. A product's price
 is its cheapest available variant's (``compare_at_price`` as the original price); the
-product URL is ``{store}/products/{handle}``.
+product URL is ``{store}/products/{handle}``. The storefront has no coupons: ``coupon =
+"满99减10"`` applies one to every product, claimed through ``coupon_link`` (``{url}``,
+``{handle}``, ``{id}``) or, with ``discount_code = "SAVE10"``, Shopify's shareable discount
+link ``{store}/discount/SAVE10?redirect=/products/{handle}``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from ..core.money import Money
 from ..core.settings import Setting
 from ..errors import ConfigError, InputError, SourceError
 from .base import Product, Skipped, Source
-from .storefront import base_url, expect_json, plain_text
+from .storefront import base_url, expect_json, plain_text, store_coupon
 
 MAX_PAGE = 250
 MAX_PAGES = 10_000   # a store that never ends its listing
@@ -39,6 +43,9 @@ class ShopifySource(Source):
         "store": Setting("url", help="The shop's address (https://shop.example)."),
         "collection": Setting("str", help="Only this collection's products."),
         "page_size": Setting("int", MAX_PAGE, "Products per request.", min=1, max=MAX_PAGE),
+        "coupon": Setting("str", help="A store coupon on every product: 10 or 满99减10."),
+        "coupon_link": Setting("str", help="Where the coupon is claimed: a URL with {url} {handle} {id}."),
+        "discount_code": Setting("str", help="A discount code; its Shopify /discount/CODE link claims the coupon."),
     }
     default_rate_limit = 2.0
 
@@ -86,7 +93,7 @@ class ShopifySource(Source):
         priced = [(Money.from_decimal(str(v["price"]), self.currency), v) for v in pool]
         price, variant = min(priced, key=lambda pv: pv[0].minor)
         original = None
-        if variant.get("compare_at_price") not in (None, ""):
+        if variant.get("compare_at_price") not in (None, ""):  # the list price a sale is compared with
             compare = Money.from_decimal(str(variant["compare_at_price"]), self.currency)
             original = compare if compare.minor > price.minor else None
         images = [_absolute(str(i["src"])) for i in raw.get("images") or [] if isinstance(i, dict) and i.get("src")]
@@ -97,13 +104,23 @@ class ShopifySource(Source):
         extra = {k: v for k, v in {"handle": handle, "product_type": raw.get("product_type") or None,
                                    "tags": tags or None, "variants": len(raw.get("variants") or []),
                                    "sku": variant.get("sku") or None}.items() if v is not None}
+        url = f"{self.store}/products/{handle}" if handle else None
+        coupon, threshold, coupon_url = store_coupon(self.name, self.settings, self.currency, url=url,
+                                                     handle=handle, id=native_id)
+        if coupon is not None and coupon_url is None and self.settings.get("discount_code") and handle:
+            # Shopify's shareable discount link: applies the code, then opens the product.
+            code = quote(str(self.settings["discount_code"]), safe="")
+            coupon_url = f"{self.store}/discount/{code}?redirect=/products/{quote(str(handle))}"
         return Product(
             native_id=native_id,
             title=str(raw.get("title") or "").strip() or f"Product {native_id}",
             currency=self.currency,
             price=price,
             original_price=original,
-            url=f"{self.store}/products/{handle}" if handle else None,
+            coupon=coupon,
+            coupon_threshold=threshold,
+            coupon_url=coupon_url,
+            url=url,
             image_urls=images,
             available=bool(available_variants),
             description=plain_text(raw.get("body_html")),

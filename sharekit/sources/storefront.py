@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
-from ..errors import SourceAuthError, SourceError
+from ..core.money import Money
+from ..core.pricing import parse_coupon
+from ..errors import ConfigError, InputError, SourceAuthError, SourceError
 
 _TAGS = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
@@ -70,3 +73,29 @@ def base_url(settings: dict[str, Any]) -> str:
     if value and "://" not in value:
         value = "https://" + value
     return value
+
+
+def store_coupon(source: str, settings: Mapping[str, Any], currency: str, *, url: str | None,
+                 **names: str | None) -> tuple[Money | None, Money | None, str | None]:
+    """A storefront source's own coupon, applied to every product it lists.
+
+    ``coupon = "满99减10"`` (or ``"10"``) in ``[sources.NAME]`` is the offer; ``coupon_link`` is
+    where the buyer claims it, a URL that may use ``{url}`` (the product page) and the kind's
+    product names (``{handle}`` for Shopify, ``{slug}`` for WooCommerce, ``{id}``). Returns
+    ``(coupon, threshold, coupon_url)``; ConfigError names a bad setting."""
+    raw = settings.get("coupon")
+    if raw in (None, ""):
+        return None, None, None
+    try:
+        coupon, threshold = parse_coupon(str(raw), currency)
+    except InputError as exc:
+        raise ConfigError(f"Source `{source}`: coupon {raw!r} is not an amount or 满X减Y rule ({exc}).") from None
+    template = str(settings.get("coupon_link") or "")
+    link = None
+    if template and coupon is not None:
+        try:
+            link = template.format(url=url or "", **{k: (v or "") for k, v in names.items()})
+        except (KeyError, IndexError, ValueError, AttributeError):
+            known = ", ".join("{" + n + "}" for n in ("url", *names))
+            raise ConfigError(f"Source `{source}`: coupon_link {template!r} may only use {known}.") from None
+    return coupon, threshold, link

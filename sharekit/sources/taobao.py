@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -130,6 +131,41 @@ def _unwrap_list(node: Any, key: str) -> list[Any]:
         if isinstance(inner, Mapping):
             return [inner]
     return []
+
+
+def _cny(value: Any) -> Money | None:
+    return Money.from_decimal(_yuan(value), "CNY") if value not in (None, "") else None
+
+
+_RULE = re.compile(r"满\s*([0-9.]+)\s*元?\s*减\s*([0-9.]+)")
+
+
+def taobao_coupon(item: Mapping[str, Any], price: Money | None) -> tuple[Money | None, Money | None]:
+    """``(coupon, threshold)`` of a material item, from the first of:
+
+    ``coupon_amount`` / ``coupon_start_fee`` (yuan; the classic material API, top level or in
+    ``coupon_info``-style blocks); a ``…券`` step of ``final_promotion_path_list`` (its
+    ``promotion_fee``, the threshold from a ``满X减Y`` ``promotion_desc``); else what
+    ``final_promotion_price`` takes off ``zk_final_price`` (threshold unknown, so none)."""
+    price_info = item.get("price_promotion_info") or {}
+    for block in (item, price_info, item.get("publish_info") or {}, item.get("coupon_info") or {}):
+        if isinstance(block, Mapping) and block.get("coupon_amount") not in (None, "", "0", 0):
+            coupon = _cny(block.get("coupon_amount"))
+            start = _cny(block.get("coupon_start_fee"))
+            return (coupon if coupon and coupon.minor > 0 else None,
+                    start if start and start.minor > 0 else None)
+    steps = _unwrap_list(price_info.get("final_promotion_path_list"), "final_promotion_path_map_data")
+    for step in steps:
+        if isinstance(step, Mapping) and "券" in str(step.get("promotion_title") or ""):
+            coupon = _cny(step.get("promotion_fee"))
+            rule = _RULE.search(str(step.get("promotion_desc") or ""))
+            threshold = _cny(rule.group(1)) if rule else None
+            if coupon and coupon.minor > 0:
+                return coupon, threshold
+    final = _cny(price_info.get("final_promotion_price"))
+    if price is not None and final is not None and 0 < final.minor < price.minor:
+        return price - final, None
+    return None, None
 
 
 class TaobaoSource(Source):
@@ -274,13 +310,9 @@ class TaobaoSource(Source):
         publish = item.get("publish_info") or {}
         reserve = price_info.get("reserve_price")
         zk = price_info.get("zk_final_price")
-        final = price_info.get("final_promotion_price") or zk
-        price = Money.from_decimal(_yuan(final), "CNY") if final not in (None, "") else None
-        original = Money.from_decimal(_yuan(reserve or zk), "CNY") if (reserve or zk) else None
-        discount = None
-        if zk not in (None, "") and final not in (None, ""):
-            saved = Money.from_decimal(_yuan(zk), "CNY") - Money.from_decimal(_yuan(final), "CNY")
-            discount = saved if saved.minor > 0 else None
+        price = _cny(zk or reserve)           # zk_final_price: what it sells for now
+        original = _cny(reserve or zk)        # reserve_price: the list price
+        discount, threshold = taobao_coupon(item, price)
         images = [https(basic.get("pict_url"))] + [https(u) for u in _unwrap_list(basic.get("small_images"), "string")]
         seen: list[str] = []
         for image in images:
@@ -297,6 +329,7 @@ class TaobaoSource(Source):
             price=price,
             original_price=original,
             coupon=discount,
+            coupon_threshold=threshold,
             coupon_url=coupon_url,
             commission_rate=rate,
             url=coupon_url or click_url,

@@ -6,7 +6,10 @@ optional ``endpoint`` (API base override), ``per_page`` (≤ 100), ``timeout``, 
 
 Pages ``?per_page=100&page=N`` up to the ``X-WP-TotalPages`` header (or until a short page
 when a proxy drops it); ``query`` is sent as ``search`` and ``ids`` as ``include``. Prices are
-strings of integers in minor units with ``currency_minor_unit`` digits.
+strings of integers in minor units with ``currency_minor_unit`` digits: ``price`` is what it
+sells for (the sale price while on sale), ``regular_price`` the list price. ``coupon =
+"满99减10"`` applies a store coupon to every product, claimed through ``coupon_link``
+(``{url}``, ``{slug}``, ``{id}``; e.g. a URL-coupon plugin's ``{url}?coupon-code=SAVE10``).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from ..core.money import Money
 from ..core.settings import Setting
 from ..errors import InputError, SourceError
 from .base import Product, Skipped, Source
-from .storefront import base_url, expect_json, plain_text
+from .storefront import base_url, expect_json, plain_text, store_coupon
 
 MAX_PER_PAGE = 100
 API_PATH = "/wp-json/wc/store/v1/products"
@@ -45,6 +48,8 @@ class WooCommerceSource(Source):
     settings_keys: ClassVar[Mapping[str, Setting] | None] = {
         "store": Setting("url", help="The shop's address (https://shop.example)."),
         "per_page": Setting("int", MAX_PER_PAGE, "Products per request.", min=1, max=MAX_PER_PAGE),
+        "coupon": Setting("str", help="A store coupon on every product: 10 or 满99减10."),
+        "coupon_link": Setting("str", help="Where the coupon is claimed: a URL with {url} {slug} {id}."),
     }
     default_rate_limit = 2.0
 
@@ -97,13 +102,19 @@ class WooCommerceSource(Source):
         brands = raw.get("brands")
         brand = brands[0].get("name") if isinstance(brands, list) and brands and isinstance(brands[0], dict) else None
         title = plain_text(str(raw.get("name") or ""), 300) or f"Product {native_id}"
+        url = raw.get("permalink") or None
+        coupon, threshold, coupon_url = store_coupon(self.name, self.settings, currency, url=url,
+                                                     slug=raw.get("slug") or None, id=native_id)
         return Product(
             native_id=native_id,
             title=title,
             currency=currency,
-            price=price,
-            original_price=original,
-            url=raw.get("permalink") or None,
+            price=price,          # the current price: the sale price while on sale
+            original_price=original,  # regular_price, when higher
+            coupon=coupon,
+            coupon_threshold=threshold,
+            coupon_url=coupon_url,
+            url=url,
             image_urls=images,
             available=bool(raw.get("is_in_stock", True)),
             description=plain_text(raw.get("short_description") or raw.get("description")),

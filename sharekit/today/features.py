@@ -135,7 +135,9 @@ WITH win AS (
     GROUP BY 1
 ), raw AS MATERIALIZED (
     SELECT p.id, p.source, p.title, p.brand, p.currency, p.price_minor AS price, p.available,
-           p.original_price_minor AS list_price, p.coupon_minor AS coupon, p.commission_rate, p.first_seen_at,
+           p.original_price_minor AS list_price,
+           CASE WHEN p.coupon_usable = 0 THEN NULL ELSE p.coupon_minor END AS coupon,
+           p.commission_rate, p.first_seen_at,
            CASE WHEN s.newest = p.price_minor THEN s.low_rest
                 WHEN s.newest IS NOT NULL THEN min(coalesce(s.low_rest, s.newest), s.newest) END AS low,
            coalesce(instr(s.seen, ',' || p.original_price_minor || ',') > 0, 0)
@@ -175,7 +177,7 @@ WITH parts AS (
     FROM temp.sk_today_facts
     WHERE available = 1 AND price IS NOT NULL
       AND NOT (coupon > 0 AND ends IS NOT NULL AND ends <= :now_epoch)
-      AND NOT (orders >= :min_orders AND 1.0 * invalid / orders > :max_invalid)
+      AND NOT (orders > 0 AND invalid * :rate_den > orders * :rate_num)
 )
 SELECT *, :w_drop * p_drop + :w_coupon * p_coupon + :w_commission * p_commission + :w_fresh * p_fresh AS score
 FROM parts ORDER BY score DESC, first_seen_at DESC, id
@@ -214,7 +216,7 @@ class Candidates:
         self._done = False
         self.expired, self.flagged = conn.execute(
             "SELECT count(*) FILTER (WHERE coupon > 0 AND ends <= :now_epoch),"
-            " count(*) FILTER (WHERE orders >= :min_orders AND 1.0 * invalid / orders > :max_invalid)"
+            " count(*) FILTER (WHERE orders > 0 AND invalid * :rate_den > orders * :rate_num)"
             " FROM temp.sk_today_facts WHERE available = 1", args).fetchone()
         self._cursor = conn.execute(_CANDIDATES, args)
 

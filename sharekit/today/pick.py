@@ -2,8 +2,8 @@
 
 Rules that no score can override: a product is never picked when it is unavailable or delisted,
 when its coupon has ended, when it was shared to that channel within ``[channels]
-min_days_between`` days, or when its orders come back invalid too often (``[today]
-max_invalid_rate`` of at least ``[today] min_orders_for_rate`` orders); and a channel never gets
+min_days_between`` days, or when `report products` flags it (its invalid rate above ``[reports]
+max_invalid_rate``); and a channel never gets
 more than ``[channels] max_shares_per_day`` shares in a day, counting what was already shared
 today. ``self`` channels (one's own purchases) are skipped unless named.
 """
@@ -14,6 +14,7 @@ import heapq
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -44,20 +45,20 @@ class Rules:
     """The exclusion rules and limits, from ``[channels]`` and ``[today]``."""
 
     min_days_between: int = 3
-    max_shares_per_day: int = DEFAULT_MAX_PER_DAY
-    max_invalid_rate: float = 0.3
-    min_orders_for_rate: int = 3
+    max_shares_per_day: int = DEFAULT_MAX_PER_DAY   # 0 = no limit
+    max_invalid_rate: Decimal = Decimal("0.2")       # the same flag as `report products`
 
     @classmethod
     def from_config(cls, config: Any) -> Rules:
-        def num(key: str, default: float) -> float:
-            value = config.get(key)
-            return default if value is None else float(value)
+        from ..reports.products import max_invalid_rate
 
-        return cls(min_days_between=int(num("channels.min_days_between", 3)),
-                   max_shares_per_day=int(num("channels.max_shares_per_day", DEFAULT_MAX_PER_DAY)),
-                   max_invalid_rate=num("today.max_invalid_rate", 0.3),
-                   min_orders_for_rate=int(num("today.min_orders_for_rate", 3)))
+        def num(key: str, default: int) -> int:
+            value = config.get(key)
+            return default if value is None else int(value)
+
+        return cls(min_days_between=num("channels.min_days_between", 3),
+                   max_shares_per_day=num("channels.max_shares_per_day", DEFAULT_MAX_PER_DAY),
+                   max_invalid_rate=max_invalid_rate(config))
 
 
 @dataclass(slots=True)
@@ -129,7 +130,9 @@ def pick_today(ws: Workspace, channels: list[str] | None = None, *, count: int |
             raise NotFoundError("No channels yet.", hint="Add one with `sharekit channel add NAME --kind group`.")
     weights_sql = {"w_drop": weights.drop, "w_coupon": weights.coupon, "w_commission": weights.commission,
                    "w_fresh": weights.fresh, "ref": weights.commission_ref_minor,
-                   "min_orders": rules.min_orders_for_rate, "max_invalid": rules.max_invalid_rate}
+                   # exact, as `report products` compares: invalid / orders > num / den
+                   "rate_num": rules.max_invalid_rate.as_integer_ratio()[0],
+                   "rate_den": rules.max_invalid_rate.as_integer_ratio()[1]}
     build_facts(conn, now)
     candidates = None
     try:
@@ -159,7 +162,7 @@ def _rank_channel(conn: sqlite3.Connection, candidates: Candidates, channel: Cha
     add at most ``weights.channel × best_lift``, so the walk stops as soon as no later candidate
     could beat the current picks.
     """
-    left = max(0, rules.max_shares_per_day - channel.shared_today)
+    left = max(0, rules.max_shares_per_day - channel.shared_today) if rules.max_shares_per_day else count
     wanted = min(count, left)
     recent = {pid for pid, last in channel.last_shared.items()
               if rules.min_days_between > 0 and (days_since(last, now) or 0) < rules.min_days_between}

@@ -19,7 +19,7 @@ each part between 0 and 1:
   would give (the best of the three): what it has shown it wants;
 - fresh: days since the product was last shared anywhere, over 14 (never shared: 1).
 
-Weights are ``[today] w_drop w_coupon w_commission w_channel w_fresh`` (3, 2, 1, 2, 1).
+Weights are ``[today.weights] drop coupon commission channel fresh`` (3, 2, 1, 2, 1).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class Weights:
     def from_config(cls, config: Any) -> Weights:
         values: dict[str, Any] = {}
         for name, default in DEFAULT_WEIGHTS.items():
-            raw = config.get(f"today.w_{name}")
+            raw = config.get(f"today.weights.{name}")
             values[name] = float(raw) if raw is not None else default
         ref = config.get("today.commission_ref")
         if ref is not None:

@@ -133,8 +133,11 @@ def find_link(conn: sqlite3.Connection, product_id: str, channel: str, base_url:
 def target_for(ws: Workspace, product: sqlite3.Row, channel: str) -> tuple[str, str | None, dict[str, Any]]:
     """The supplier's tracked URL for ``product`` and ``channel`` (plus share text and extras).
 
-    Sources that support links answer ``promotion_link``; others fall back to the product URL
-    through the source's ``link_template`` (default ``{url}?ref={channel}``).
+    Sources with an affiliate API answer ``promotion_link`` (their links carry the coupon:
+    JD ``couponUrl``, Taobao ``coupon_share_url``, PDD's promotion URL). Others fall back to the
+    source's ``link_template``: by default the product's coupon link when it has a usable coupon
+    with one, else the product URL, each with ``?ref={channel}``. A template may use ``{url}``,
+    ``{coupon_url}`` (the coupon link, or the product URL when there is none), ``{channel}``, ``{id}``.
     """
     from ..sources import StoredProduct, build_source
 
@@ -148,16 +151,31 @@ def target_for(ws: Workspace, product: sqlite3.Row, channel: str) -> tuple[str, 
                 link = source.promotion_link(stored, channel)
                 return link.url, link.share_text, dict(link.extra)
     url = product["url"] or ""
-    default = ("{url}&ref={channel}" if "?" in url else "{url}?ref={channel}") if channel else "{url}"
+    coupon_url = coupon_link_of(product)
+    base = "{coupon_url}" if coupon_url else "{url}"
+    default = (base + ("&ref={channel}" if "?" in (coupon_url or url) else "?ref={channel}")) if channel else base
     template = str(settings.get("link_template") or default)
-    if not url:
+    if not url and not coupon_url:
         raise NotFoundError(f"Product {product['id']} has no URL to link to.")
     try:
-        return template.format(url=url, channel=channel, id=product["native_id"]), None, {}
-    except (KeyError, IndexError, ValueError):
+        target = template.format(url=url, coupon_url=coupon_url or url, channel=channel, id=product["native_id"])
+    except (KeyError, IndexError, ValueError, AttributeError):
         raise InputError(
-            f"sources.{source_name}.link_template {template!r} is not valid: use {{url}}, {{channel}} and {{id}}."
+            f"sources.{source_name}.link_template {template!r} is not valid: use {{url}}, {{coupon_url}}, "
+            "{channel} and {id}."
         ) from None
+    return target, None, {"coupon": True} if coupon_url and "{coupon_url}" in template else {}
+
+
+def coupon_link_of(product: Any) -> str | None:
+    """The product's coupon link when its coupon is usable (or its usability is not known), else None."""
+    keys = product.keys()
+    url = product["coupon_url"] if "coupon_url" in keys else None
+    if not url or not re.match(r"^https?://", str(url)):
+        return None
+    if "coupon_usable" in keys and product["coupon_usable"] == 0:
+        return None  # the poster does not advertise it; the buyer goes to the product
+    return str(url)
 
 
 def parse_expires(text: str, tz: str, *, now: datetime | None = None) -> datetime:

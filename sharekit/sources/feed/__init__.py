@@ -10,7 +10,8 @@ additional_image_link, price, sale_price, availability, brand, gtin``; a ``g:`` 
 ignored), plus ``coupon`` (an amount, or ``满99减10``), ``coupon_link``, ``commission_rate``
 (``0.05`` or ``5%``) and ``currency``; common Chinese headers (商品ID, 标题, 价格, 优惠券, ...)
 are read as their English names. ``price`` is the list price, ``sale_price`` the sale price;
-the stored price is what the buyer pays: the sale price less a usable coupon.
+a product sells at the sale price (else the list price), and its coupon and threshold are kept
+as stated: what the buyer pays is derived from them (:mod:`sharekit.core.pricing`).
 
 A row without an id or title, or with a price that does not parse, is skipped and reported
 with its line number (``skipped``); with ``strict`` the first bad row refuses the whole file

@@ -86,8 +86,7 @@ def row_builder(parser: FeedParser, index: dict[str, int]) -> Callable[[list[str
         else:
             return None
         extra: dict[str, Any] = {}
-        coupon = None
-        pay = base
+        coupon = threshold = None
         raw_coupon = row[i_coupon].strip() if i_coupon is not None else ""
         if raw_coupon:
             cached = coupons.get((raw_coupon, currency))
@@ -97,12 +96,8 @@ def row_builder(parser: FeedParser, index: dict[str, int]) -> Callable[[list[str
                 except BadRow:
                     return None
             threshold, coupon = cached
-            if threshold is not None:
-                extra["coupon_threshold"] = threshold.to_json()
-            if coupon is not None and (threshold is None or threshold.minor <= base):
-                pay = max(0, base - coupon.minor)
-        price = trusted(pay, currency)
-        original = trusted(list_minor, currency) if list_minor is not None and list_minor != pay else None
+        price = trusted(base, currency)   # the selling price; the store derives what the buyer pays
+        original = trusted(list_minor, currency) if list_minor is not None and sale_minor is not None else None
         raw_rate = row[i_rate].strip() if i_rate is not None else ""
         if raw_rate:
             try:
@@ -137,6 +132,6 @@ def row_builder(parser: FeedParser, index: dict[str, int]) -> Callable[[list[str
                            (row[i_coupon_link].strip() or None) if i_coupon_link is not None else None,
                            rate, link, images, available,
                            (row[i_desc].strip() or None) if i_desc is not None else None,
-                           (row[i_brand].strip() or None) if i_brand is not None else None, extra)
+                           (row[i_brand].strip() or None) if i_brand is not None else None, extra, threshold)
 
     return build

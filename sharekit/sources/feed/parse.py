@@ -24,7 +24,6 @@ from .fields import (
     AVAILABLE,
     EXTRA_ATTRS,
     BadRow,
-    _money,
     normalise_header,
     parse_commission,
     parse_price,
@@ -209,17 +208,14 @@ class FeedParser:
         assert base is not None
         if base.minor < 0:
             raise BadRow(f"price {raw_sale or raw_price!r} is negative")
-        coupon = None
+        coupon = threshold = None
         extra: dict[str, Any] = {}
-        pay = base
         raw_coupon = get("coupon")
         if raw_coupon:
             threshold, coupon = self._coupon(raw_coupon, base.currency)
-            if threshold is not None:
-                extra["coupon_threshold"] = threshold.to_json()
-            if coupon is not None and (threshold is None or threshold.minor <= base.minor):
-                pay = _money(max(0, base.minor - coupon.minor), base.currency)
-        original = list_price if list_price is not None and list_price.minor != pay.minor else None
+        # price is the selling price (sale_price, else price) and price the list price when a sale
+        # price is given; what the buyer pays is derived from them and the coupon by the store.
+        original = list_price if sale is not None else None
         raw_rate = get("commission_rate")
         rate = parse_commission(raw_rate) if raw_rate else None
         raw_avail = get("availability")
@@ -242,8 +238,9 @@ class FeedParser:
             if value:
                 extra[attr] = value
         self.ids[native_id] = line
-        return Product(native_id, title, pay.currency, pay, original, coupon, get("coupon_link") or None, rate,
-                       link, images, available, get("description") or None, get("brand") or None, extra)
+        return Product(native_id, title, base.currency, base, original, coupon, get("coupon_link") or None, rate,
+                       link, images, available, get("description") or None, get("brand") or None, extra,
+                       threshold)
 
     def _coupon(self, raw: str, currency: str) -> tuple[Money | None, Money | None]:
         """(threshold, discount) of a coupon cell (``10``, ``¥10``, ``满99减10``); cached, cells repeat."""
