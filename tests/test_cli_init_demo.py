@@ -42,3 +42,28 @@ def test_demo_with_an_explicit_home(cli, tmp_path):
     result = cli(["--home", str(target), "demo", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["home"] == str(target)
+    assert_demo_price_story(cli, target)
+
+
+def assert_demo_price_story(cli, home) -> None:
+    """The demo's share texts tell SK1001's price story, and every one adds up (issue 14)."""
+    import re
+    from decimal import Decimal
+
+    lines = (home / "posters" / "demo_SK1001-moments.txt").read_text(encoding="utf-8").splitlines()
+    assert lines[1:4] == ["【在售价】¥159", "【券后价】¥139", "【优惠券】¥20（满150可用）"]
+    shown = cli(["--home", str(home), "products", "show", "demo:SK1001", "--json"])
+    product = json.loads(shown.stdout)
+    assert (product["original_price"]["minor"], product["sale_price"]["minor"], product["final_price"]["minor"],
+            product["coupon"]["minor"], product["coupon_threshold"]["minor"], product["coupon_usable"]) == \
+        (19900, 15900, 13900, 2000, 15000, True)
+
+    def amount(text: str) -> Decimal:
+        return Decimal(re.search(r"¥([\d.]+)", text).group(1))
+
+    for path in (home / "posters").glob("*-moments.txt"):
+        text = dict(line.split("】", 1) for line in path.read_text(encoding="utf-8").splitlines() if "】" in line)
+        if "【券后价" in text:
+            assert amount(text["【在售价"]) - amount(text["【优惠券"]) == amount(text["【券后价"]), path.name
+        else:
+            assert "【优惠券" not in text, path.name

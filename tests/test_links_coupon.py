@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sharekit.store.config import write_config
 from sharekit.tracking.links import ensure_link
 
@@ -53,3 +55,35 @@ def test_a_link_template_may_place_the_coupon_link(ws) -> None:
         "https://go.example.cn/?to=https://m.example-shop.cn/coupon/4&sub=g&sku=4"
     # no coupon link: {coupon_url} is the product URL, so one template serves every product
     assert ensure_link(ws, "shop:5", "g").target_url == "https://go.example.cn/?to=https://m.example-shop.cn/p/5&sub=g&sku=5"
+
+
+def test_a_pulled_feed_products_short_link_redirects_the_buyer_to_its_coupon(ws, cli, tmp_path) -> None:
+    import httpx
+    from test_server_redirects import BROWSER, ThreadServer
+
+    from sharekit.tracking.server.app import RedirectApp
+
+    feed = tmp_path / "p.csv"
+    feed.write_text("id,title,link,price,sale_price,coupon,coupon_link\n"
+                    "A,保温杯,https://m.example-shop.cn/p/A,89.90,59.90,满59减10,https://m.example-shop.cn/coupon/A\n"
+                    "B,连衣裙,https://m.example-shop.cn/p/B,89,,满99减10,https://m.example-shop.cn/coupon/B\n",
+                    encoding="utf-8")
+    data = dict(ws.config.data)
+    data["sources"] = {"f": {"kind": "feed", "path": str(feed), "currency": "CNY"}}
+    write_config(ws.paths.config, data)
+    assert cli(["pull", "f", "--no-images"]).exit_code == 0
+    codes = {}
+    for pid in ("f:A", "f:B"):
+        result = cli(["link", "create", pid, "--channel", "mama_group", "--json"])
+        assert result.exit_code == 0, result.output
+        codes[pid] = json.loads(result.stdout)["code"]
+    server = ThreadServer(RedirectApp(ws.home, flush_interval=0.05)).start()
+    try:
+        with httpx.Client(base_url=server.url, headers={"user-agent": BROWSER}) as client:
+            a = client.get(f"/{codes['f:A']}?s=q")
+            b = client.get(f"/{codes['f:B']}")
+    finally:
+        server.stop()
+    assert a.status_code == 302 and a.headers["location"] == "https://m.example-shop.cn/coupon/A?ref=mama_group"
+    # ¥89 with 满99减10: the coupon cannot be used, so the buyer goes to the product page
+    assert b.headers["location"] == "https://m.example-shop.cn/p/B?ref=mama_group"

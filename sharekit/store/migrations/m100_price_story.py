@@ -55,14 +55,20 @@ def m100_price_story(db: sqlite3.Connection) -> None:
         """,
     )
     rows = db.execute(
-        "SELECT id, currency, price_minor, coupon_minor, extra FROM products").fetchall()
+        "SELECT id, currency, price_minor, original_price_minor, coupon_minor, extra FROM products").fetchall()
     updates = []
-    for pid, currency, price, coupon, extra in rows:
+    for pid, currency, price, original, coupon, extra in rows:
         coupon = coupon if coupon and coupon > 0 else None
         threshold = _threshold(extra, currency) if coupon else None
         selling = price
-        if price is not None and coupon is not None and (threshold is None or threshold <= price + coupon):
-            selling = price + coupon  # the coupon had been taken off
+        if price is not None and coupon is not None:
+            if threshold is None or threshold <= price:
+                selling = price + coupon  # usable either way, so it had been taken off
+            elif threshold <= price + coupon and original is not None and original >= price + coupon:
+                # Both readings fit the threshold (sold at price+coupon, or at price below it);
+                # a list price at or above price+coupon says the coupon came off (feeds kept no
+                # list price equal to what the buyer paid).
+                selling = price + coupon
         usable = None
         final = selling
         if coupon is not None and selling is not None:
