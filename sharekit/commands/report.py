@@ -178,8 +178,8 @@ def channels(
     render(cols, rows, title=f"Channels in {result.currency}")
     con = out()
     if result.rows:
-        con.print("orders: every line placed (as in `report --by channel`); spent and saved leave out"
-                  " invalid lines; saved — = no list price known.", markup=False)
+        con.print("orders: every line placed; spent, saved: not invalid; saved — = no list price.",
+                  markup=False)
     if result.unmatched:
         listed = ", ".join(f"{k} ({v})" for k, v in sorted(result.unmatched.items()))
         con.print(f"Under (none): orders whose channel matches no channel: {listed}.", markup=False)
