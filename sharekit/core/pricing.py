@@ -108,7 +108,7 @@ def price_story(*, list_price: Money | None = None, sale_price: Money | None = N
     usable, final_minor = final_of(None if selling is None else selling.minor,
                                    None if coupon is None else coupon.minor,
                                    None if threshold is None else threshold.minor)
-    if selling is not None and final_minor != selling.minor:
+    if selling is not None and final_minor is not None and final_minor != selling.minor:
         final = Money(final_minor, selling.currency)
     return PriceStory(list_price=list_price, sale_price=sale_price, coupon=coupon, threshold=threshold,
                       selling=selling, coupon_usable=usable, final_price=final)
