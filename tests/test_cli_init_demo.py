@@ -43,6 +43,30 @@ def test_demo_with_an_explicit_home(cli, tmp_path):
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["home"] == str(target)
     assert_demo_price_story(cli, target)
+    assert_demo_figures_agree(cli, target)
+
+
+def assert_demo_figures_agree(cli, home) -> None:
+    """The demo's report figures are those of `clicks` and `orders list` (issue 14)."""
+    def run(*args: str):
+        result = cli(["--home", str(home), *args, "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    report = run("report", "--by", "channel")
+    clicks = {r["key"]: r["clicks"] for r in run("clicks", "--by", "channel")["rows"]}
+    assert clicks and sum(clicks.values()) > 0
+    for row in report["rows"]:
+        if row["key"] != "(none)":
+            assert row["clicks"] == clicks.get(row["key"], 0), row["key"]
+    assert report["totals"]["clicks"] == sum(clicks.values())
+    orders = run("orders", "list")
+    orders = orders["orders"] if isinstance(orders, dict) else orders
+    cur = report["currency"]
+    in_currency = [o for o in orders if (o.get("amount") or {}).get("currency", cur) == cur]
+    assert report["totals"]["orders"] == len(in_currency) > 0
+    channels = run("report", "channels")
+    assert sum(r["orders"] for r in channels["rows"]) == report["totals"]["orders"]
 
 
 def assert_demo_price_story(cli, home) -> None:

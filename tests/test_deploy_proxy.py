@@ -17,7 +17,7 @@ import pytest
 
 from sharekit.deploy import DeploySettings, nginx_site
 from sharekit.tracking.links import ensure_link
-from sharekit.tracking.server.recorder import load_salt, visitor_id
+from sharekit.tracking.server.classify import load_salt, visitor_id
 
 UA = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"
 

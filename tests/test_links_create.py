@@ -123,7 +123,7 @@ def test_list_filters_by_channel_product_and_active(ws):
 def test_cli_link_create_json_shape_and_short_url(cli, ws):
     add_product(ws, "demo:SK001")
     assert cli(["config", "set", "server.base_url", "https://s.example.com/"]).exit_code == 0
-    result = cli(["link", "create", "demo:SK001", "--channel", "moments", "--json"])
+    result = cli(["link", "create", "demo:SK001", "--channel", "moments", "--create-channel", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert set(data) >= {"code", "short_url", "target_url", "product", "channel", "created_at"}
@@ -135,8 +135,8 @@ def test_cli_link_create_json_shape_and_short_url(cli, ws):
 def test_cli_link_list_and_disable(cli, ws):
     add_product(ws, "demo:SK001")
     add_product(ws, "demo:SK002")
-    assert cli(["link", "create", "demo:SK001", "-c", "moments", "--slug", "cup-1"]).exit_code == 0
-    assert cli(["link", "create", "demo:SK002", "-c", "family"]).exit_code == 0
+    assert cli(["link", "create", "demo:SK001", "-c", "moments", "--create-channel", "--slug", "cup-1"]).exit_code == 0
+    assert cli(["link", "create", "demo:SK002", "-c", "family", "--create-channel"]).exit_code == 0
     listed = json.loads(cli(["link", "list", "--channel", "moments", "--json"]).stdout)
     assert [x["code"] for x in listed] == ["cup-1"]
     by_product = json.loads(cli(["link", "list", "--product", "demo:SK002", "--json"]).stdout)

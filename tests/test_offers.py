@@ -135,3 +135,26 @@ def test_coupon_end_from_each_source_shape():
     assert coupon_end({"coupon_end_ms": 1704600000000, "coupon_end": "2024-01-01"}) == \
         datetime(2024, 1, 1, 16, tzinfo=UTC)  # the earliest end wins
     assert coupon_end({}) is None
+
+
+def test_jd_best_coupon_use_end_time_from_a_real_pull_expires_the_link(ws, cli):
+    from fakes import GatewayServer
+
+    from sharekit.demo.gateways.jd import JdGateway
+
+    with GatewayServer(JdGateway(), "/routerjson") as server:
+        for key, value in (("kind", "jd"), ("app_key", "testkey"), ("app_secret", "testsecret"),
+                           ("site_id", "61866"), ("endpoint", server.url), ("rate_limit", "0")):
+            assert cli("config", "set", f"sources.jd.{key}", value).exit_code == 0
+        assert cli("pull", "jd", "--no-images").exit_code == 0
+        ws.reload_config()
+        with_coupon = ensure_link(ws, "jd:100012043978", "g")   # useEndTime 2024-01-07: long past
+        without = ensure_link(ws, "jd:100012043980", "g")       # no coupon
+        result = {s.code: s for s in check_links(ws).links}
+    assert result[with_coupon.code].state == "coupon_expired"
+    assert "2024-01-07" in result[with_coupon.code].reason
+    assert result[without.code].state == "ok"
+    # the only offer left in the source without an expired coupon is the coupon-less one
+    alternatives = result[with_coupon.code].alternatives
+    assert [ws.db.execute("SELECT product_id FROM links WHERE code = ?", (c,)).fetchone()[0]
+            for c in alternatives] == ["jd:100012043980"]

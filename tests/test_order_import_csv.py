@@ -217,6 +217,8 @@ def test_an_empty_currency_takes_the_product_source_currency_before_the_workspac
     ws.reload_config()
     set_value(ws.config, "sources.shop.currency", "USD")
     ws.reload_config()
+    set_value(ws.config, "sources.demo.kind", "feed")   # a row of an unconfigured source is a bad row
+    ws.reload_config()
     import_orders(ws, write(tmp_path, "c.csv", "C1,shop:1,,paid,24.00,2.40,,2026-10-01T10:00:00,\n"
                                               "C2,demo:2,,paid,5.00,0.50,,2026-10-01T10:00:00,\n"), "csv")
     assert {k: (r["currency"], r["amount_minor"]) for k, r in rows(ws).items()} == {

@@ -194,3 +194,18 @@ def test_a_channels_clicks_move_its_picks_too(world):
     assert g.picks[0].product_id in {"shop:k1", "shop:k2"}
     assert "this group clicked 20 苏泊尔 item(s) in the last 60 days" in g.picks[0].reasons
     assert m.picks[0].parts["channel"] == 0
+
+
+def test_today_posters_strike_a_list_price_only_when_it_was_seen_charged(world, cli, home):
+    then = datetime.now(UTC) - timedelta(days=5)
+    store(world, [product("seen", "80.00", original="100.00"), product("fake", "80.00", original="199.00")], then)
+    store(world, [product("seen", "100.00", original="100.00")], then + timedelta(days=1))  # 100 was charged
+    store(world, [product("seen", "80.00", original="100.00")], then + timedelta(days=2))
+    from sharekit.store.config import set_value
+
+    set_value(world.config, "poster.share_text", "{title} 原价{list_price} 到手{final_price}")
+    data = json.loads(cli(["today", "--channel", "g", "--posters", "--json"]).stdout)
+    picks = {p["product"]: p for p in data["channels"][0]["picks"]}
+    assert picks["shop:seen"]["list_price_seen"] is True and picks["shop:fake"]["list_price_seen"] is False
+    assert picks["shop:seen"]["share_text"].startswith("商品 seen 原价¥100 到手¥80")
+    assert "199" not in picks["shop:fake"]["share_text"] and "到手¥80" in picks["shop:fake"]["share_text"]

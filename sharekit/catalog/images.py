@@ -43,6 +43,57 @@ EXTENSIONS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "GIF": 
 _open_lock = threading.Lock()   # warnings.catch_warnings is process-global: one header parse at a time
 
 
+class _PixelBudget:
+    """Bounds the pixels being decoded at once across threads: a small file can decode to 100+ MB
+    (a 6000×6000 PNG of a few KB), and eight of those at once would exhaust a small machine.
+    An image larger than the budget decodes alone."""
+
+    def __init__(self, pixels: int) -> None:
+        self.pixels = pixels
+        self._free = pixels
+        self._cond = threading.Condition()
+
+    def take(self, pixels: int) -> int:
+        want = min(pixels, self.pixels)
+        with self._cond:
+            self._cond.wait_for(lambda: self._free >= want)
+            self._free -= want
+        return want
+
+    def give(self, pixels: int) -> None:
+        with self._cond:
+            self._free += pixels
+            self._cond.notify_all()
+
+
+DECODE_BUDGET = _PixelBudget(16_000_000)   # ~48 MB of RGB being decoded at any moment
+
+
+def _return_freed_memory_to_the_os() -> None:
+    """glibc raises its mmap threshold after the first large free, so later 16 MB pixel blocks
+    come from per-thread heaps that keep them: eight download threads each kept a 100 MB decode
+    (1 GB peak in benchmarks/hostile_pull.py). A fixed 1 MB threshold makes large blocks mmaps
+    again, returned to the system when an image is closed. Elsewhere (not glibc) this is a no-op."""
+    global _malloc_tuned
+    if _malloc_tuned:
+        return
+    _malloc_tuned = True
+    try:
+        import ctypes
+        import ctypes.util
+
+        name = ctypes.util.find_library("c")
+        libc = ctypes.CDLL(name) if name else None
+        mallopt = getattr(libc, "mallopt", None)
+        if mallopt is not None:
+            mallopt(-3, 1024 * 1024)   # M_MMAP_THRESHOLD
+    except OSError:
+        pass
+
+
+_malloc_tuned = False
+
+
 class ImageError(Exception):
     """Why one image cannot be cached (a short reason, no URL)."""
 
@@ -118,6 +169,7 @@ def inspect_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[st
         fmt = image.format or ""
         if fmt not in EXTENSIONS:
             raise ImageError(f"unsupported image format {fmt or 'unknown'}")
+        taken = DECODE_BUDGET.take(width * height)
         try:
             image.load()
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
@@ -125,6 +177,9 @@ def inspect_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[st
             if "truncated" in reason:
                 raise ImageError("truncated image (does not fully decode)") from None
             raise ImageError(f"does not decode ({reason})") from None
+        finally:
+            image.close()   # the decoded pixels go before the next image may take the budget
+            DECODE_BUDGET.give(taken)
     return fmt, width, height
 
 
@@ -247,6 +302,7 @@ class ImageCache:
         total = len(unique)
         if not total:
             return batch
+        _return_freed_memory_to_the_os()
         done = 0
         pool = ThreadPoolExecutor(max_workers=min(self.workers, total), thread_name_prefix="sharekit-img")
         try:

@@ -18,6 +18,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..core.limits import (
+    DEFAULT_MIN_LISTING_SHARE,
+    share,
+)
 from ..core.timeutil import to_utc_iso, utcnow
 from ..errors import InputError
 from ..store.db import transaction
@@ -71,6 +75,8 @@ class PullSummary:
     skipped_rows: list[Skipped] = field(default_factory=list)
     image_problems: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    # Why a full listing marked nothing unavailable (empty, or far shorter than the stored catalog).
+    shrink_refused: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -82,6 +88,7 @@ class PullSummary:
                        "reused": self.images_reused, "failed": self.images_failed},
             "problems": [s.to_json() for s in self.skipped_rows] + self.image_problems,
             "seconds": round(self.seconds, 3),
+            "shrink_refused": self.shrink_refused,
         }
 
 # pull ----------------------------------------------------------------------------------------
@@ -109,14 +116,31 @@ def _split_ids(ids: str | Sequence[str] | None) -> list[str] | None:
     return cleaned or None
 
 
+def _shrunk(listed: int, known: int, min_share: float) -> str | None:
+    """Why a full listing of ``listed`` products must not mark the ``known`` available ones
+    unavailable (an empty or cut-off file), or None when it may."""
+    if listed == 0:
+        return (f"the listing was empty: nothing was marked unavailable"
+                f"{f' ({known} products kept available)' if known else ''}. If the source really "
+                "lists nothing now, pull again with --allow-shrink.")
+    if known and listed < min_share * known:
+        return (f"the listing had {listed} products, under {min_share:.0%} of the {known} available ones "
+                "(a cut-off file?): nothing was marked unavailable. If the catalog really shrank, pull again "
+                "with --allow-shrink.")
+    return None
+
+
 def pull(ws: Workspace, source_name: str, query: str | None = None, ids: str | Sequence[str] | None = None,
          limit: int | None = None, images: bool = True, strict: bool = False,
          progress: Callable[[PullProgress], None] | None = None, *, client: httpx.Client | None = None,
-         sleep: Any = None, image_client: httpx.Client | None = None) -> PullSummary:
+         sleep: Any = None, image_client: httpx.Client | None = None, allow_shrink: bool = False) -> PullSummary:
     """Pull products from the configured source into the store; see the module docstring.
 
     A full listing (no query, ids or limit) marks the source's products that were not listed
-    unavailable. ``strict`` asks the source to refuse bad input instead of skipping it.
+    unavailable, unless it is empty or lists fewer than ``[catalog] min_listing_share`` of the
+    source's available products (a cut-off file): then it stores what it read, marks nothing
+    and says why in ``shrink_refused`` (``allow_shrink`` accepts the shorter listing).
+    ``strict`` asks the source to refuse bad input instead of skipping it.
     Raises SourceError / InputError / ConfigError; images never fail a pull.
     """
     started = time.monotonic()
@@ -135,6 +159,8 @@ def pull(ws: Workspace, source_name: str, query: str | None = None, ids: str | S
 
     # A source with nothing stored yet (a first import) needs no look-ups of stored rows.
     empty = conn.execute("SELECT 1 FROM products WHERE source = ? LIMIT 1", (source_name,)).fetchone() is None
+    known = 0 if empty else conn.execute(
+        "SELECT count(*) FROM products WHERE source = ? AND available = 1", (source_name,)).fetchone()[0]
     # A big listing touches every index page: let SQLite keep them in memory for this pull, and
     # checkpoint the WAL (an fsync) every ~64 MB instead of every 4 MB; one checkpoint at the end.
     cache_size = conn.execute("PRAGMA cache_size").fetchone()[0]
@@ -173,8 +199,11 @@ def pull(ws: Workspace, source_name: str, query: str | None = None, ids: str | S
             if full:
                 # Rows skipped for bad data still exist upstream: do not call them gone.
                 listed = seen | {f"{source_name}:{s.native_id}" for s in skipped if s.native_id}
-                summary.unavailable = mark_unlisted(conn, source_name, listed, now=now,
-                                                    listed_available=listed_available)
+                summary.shrink_refused = None if allow_shrink else _shrunk(
+                    len(listed), known, share(ws.config, "catalog.min_listing_share", DEFAULT_MIN_LISTING_SHARE))
+                if summary.shrink_refused is None:
+                    summary.unavailable = mark_unlisted(conn, source_name, listed, now=now,
+                                                        listed_available=listed_available)
             allow_files = source.local_images
     finally:
         gc.set_threshold(*gc_thresholds)

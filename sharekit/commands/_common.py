@@ -118,3 +118,15 @@ def warn(message: str) -> None:
     from rich.markup import escape
 
     err().print(f"[yellow]Warning:[/] {escape(message)}")
+
+
+def product_titles(ws: Any, ids: list[str]) -> dict[str, str]:
+    """Product titles by id (for the ids a table shows next to them)."""
+    wanted = sorted({i for i in ids if i})
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        found.update((r[0], r[1] or "") for r in ws.db.execute(
+            f"SELECT id, title FROM products WHERE id IN ({marks})", chunk))
+    return found

@@ -1,12 +1,15 @@
-"""`sharekit channel add|list`: where links are shared (groups, Moments, friends who re-share)."""
+"""`sharekit channel add|list|remove|rename`: where links are shared (groups, Moments, friends who re-share)."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 import typer
 
+from ..errors import UsageError
 from ._common import fmt_money, out, print_json, sub_app, workspace
+from ._table import Col, render
 
 
 class Kind(StrEnum):
@@ -17,7 +20,8 @@ class Kind(StrEnum):
     friend = "friend"
     other = "other"
 
-channel_app = sub_app("Add and list channels: where you share links (a WeChat group, Moments, a friend).")
+channel_app = sub_app("Add, list, rename and remove channels: where you share links "
+                      "(a WeChat group, Moments, a friend).")
 
 
 def register(app: typer.Typer) -> None:
@@ -77,13 +81,71 @@ def list_cmd(
     if json_out:
         print_json([c.to_json(ws.config.timezone) for c in channels])
         return
-    from rich.table import Table
-
-    table = Table(title="Channels", title_justify="left")
-    for name in ("name", "kind", "threshold", "share", "note"):
-        table.add_column(name)
-    for c in channels:
-        table.add_row(c.name, c.kind, fmt_money(c.threshold), "-" if c.share is None else str(c.share), c.note or "")
-    out().print(table)
+    cols = [Col("name", fixed=True), Col("kind", fixed=True), Col("threshold", fixed=True, right=True, drop=2),
+            Col("share", fixed=True, right=True, drop=1), Col("note", min=6, drop=3)]
+    if channels:
+        render(cols, [[c.name, c.kind, fmt_money(c.threshold), "-" if c.share is None else str(c.share),
+                       c.note or ""] for c in channels], title="Channels")
     if not channels:
         out().print("No channels yet: `sharekit channel add wechat_group_a --kind group`.")
+
+
+@channel_app.command("remove")
+def remove_cmd(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="The channel to remove."),
+    force: bool = typer.Option(False, "--force", help="Remove it even though links or orders name it "
+                               "(they keep the name; reports list them as unmatched)."),
+) -> None:
+    """Remove a channel (refused while links or orders use it, unless --force).
+
+    Example: sharekit channel remove mama_gruop
+    """
+    from ..tracking.channels import remove_channel
+
+    ws = workspace(ctx)
+    _known(ws, name)
+    usage = remove_channel(ws.db, name, force=force)
+    kept = ", ".join(f"{n} {t}" for t, n in sorted(usage.items()))
+    out().print(f"Removed channel {name}" + (f" ({kept} keep its name)." if kept else "."), markup=False)
+
+
+@channel_app.command("rename")
+def rename_cmd(
+    ctx: typer.Context,
+    old: str = typer.Argument(..., help="The channel's current name."),
+    new: str = typer.Argument(..., help="Its new name."),
+) -> None:
+    """Rename a channel everywhere: its links, orders, shares and report counters.
+
+    Links already shared carry the old name as the supplier's sub-id: orders synced later for them
+    come back under the old name (add it again as a channel, or keep the old name).
+
+    Example: sharekit channel rename mama_gruop mama_group
+    """
+    from ..tracking.channels import rename_channel
+
+    ws = workspace(ctx)
+    _known(ws, old)
+    changed = rename_channel(ws.db, old, new)
+    counts = ", ".join(f"{n} {t}" for t, n in sorted(changed.items()) if t != "channels")
+    out().print(f"Renamed channel {old} to {new}" + (f" ({counts})." if counts else "."), markup=False)
+
+
+def _known(ws: Any, name: str) -> None:
+    """A usage error naming the closest channel when ``name`` is not one."""
+    from ..tracking.channels import channel_names
+
+    names = channel_names(ws.db)
+    if name in names:
+        return
+    raise UsageError(unknown_channel_message(name, names))
+
+
+def unknown_channel_message(name: str, names: set[str]) -> str:
+    """`No channel named X (channels: a, b); did you mean Y?` in one line."""
+    from difflib import get_close_matches
+
+    listed = ", ".join(sorted(names)) or "none yet"
+    near = get_close_matches(name, sorted(names), n=1, cutoff=0.5)
+    return f"No channel named {name} (channels: {listed})" + (f"; did you mean {near[0]}?" if near else ".")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 import typer
 
-from ._common import out, print_json, workspace
+from ._common import out, print_json, product_titles, workspace
+from ._table import COLUMNS_OPTION, WIDE_OPTION, Col, render
 
 
 class ClicksBy(StrEnum):
@@ -29,6 +31,8 @@ def clicks(
     until: str = typer.Option(None, "--until", help="To (exclusive): 7d, 12h, an ISO date or time."),
     include_bots: bool = typer.Option(False, "--include-bots", help="Count bot hits as clicks too."),
     json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
+    wide: bool = WIDE_OPTION,
+    columns: str = COLUMNS_OPTION,
 ) -> None:
     """Show clicks per link, channel, day or product, from counters kept as clicks arrive.
 
@@ -49,21 +53,28 @@ def clicks(
         out().print("No clicks yet" + (" in that range" if since or until else "")
                     + ". Share a link and run `sharekit serve`.")
         return
-    from rich.table import Table
-
     span = f" {stats.since or '…'} to {stats.until or 'today'}" if since or until else ""
-    table = Table(title=f"Clicks by {by}{span}" + (" (bots included)" if include_bots else ""))
-    table.add_column(by)
+    keys = [row.product for row in stats.rows] if by == "link" else [row.key for row in stats.rows]
+    titles = product_titles(ws, keys) if by in ("link", "product") else {}
+    cols = [Col(by, fixed=True)]
     if by == "link":
-        table.add_column("product")
-        table.add_column("channel")
-    for name in ("clicks", "visitors", "QR", "link", "in WeChat", "bots"):
-        table.add_column(name, justify="right")
-    for row in [*stats.rows, stats.total]:
-        key = row.key if row.key else "(none)"
-        cells = [key]
+        cols += [Col("product", fixed=True, drop=3), Col("title", drop=4, min=6), Col("channel", fixed=True)]
+    elif by == "product":
+        cols += [Col("title", drop=4, min=6)]
+    drops = {"bots": 8, "in WeChat": 7, "link": 6, "QR": 5, "visitors": 2}
+    cols += [Col(name, fixed=True, right=True, drop=drops.get(name, 0))
+             for name in ("clicks", "visitors", "QR", "link", "in WeChat", "bots")]
+
+    def cells(row: Any) -> list[str]:
+        out_cells = [row.key if row.key else "(none)"]
         if by == "link":
-            cells += [row.product or "", (row.channel or "(none)") if row is not stats.total else ""]
-        cells += [str(v) for v in (row.clicks, row.visitors, row.qr, row.link, row.wechat, row.bots)]
-        table.add_row(*cells, end_section=row is stats.rows[-1])
-    out().print(table)
+            total = row is stats.total
+            out_cells += [row.product or "", "" if total else titles.get(row.product or "", ""),
+                          "" if total else (row.channel or "(none)")]
+        elif by == "product":
+            out_cells += ["" if row is stats.total else titles.get(row.key or "", "")]
+        return out_cells + [str(v) for v in (row.clicks, row.visitors, row.qr, row.link, row.wechat, row.bots)]
+
+    render(cols, [cells(r) for r in stats.rows], total=cells(stats.total),
+           title=f"Clicks by {by}{span}" + (" (bots included)" if include_bots else ""), wide=wide,
+           only=columns.split(",") if columns else None)

@@ -6,7 +6,8 @@ from typing import Any
 
 import typer
 
-from ._common import interactive, out, print_json, sub_app, warn, workspace
+from ._common import interactive, out, print_json, product_titles, sub_app, warn, workspace
+from ._table import COLUMNS_OPTION, WIDE_OPTION, Col, render
 
 link_app = sub_app("Create, list and disable short links (one per product and channel).")
 
@@ -15,23 +16,26 @@ def register(app: typer.Typer) -> None:
     app.add_typer(link_app, name="link")
 
 
-def _render(links: list[Any], tz: str, title: str) -> None:
-    from rich.table import Table
-
+def _render(links: list[Any], tz: str, title: str, titles: dict[str, str], *, wide: bool = False,
+            columns: str | None = None) -> None:
     from ..core.timeutil import local_iso
 
-    table = Table(title=title)
-    for column in ("code", "short URL", "product", "channel", "state", "created", "target"):
-        table.add_column(column, overflow="fold")
+    cols = [Col("code", fixed=True), Col("short URL", fixed=True), Col("product", fixed=True, drop=2),
+            Col("title", drop=3, min=6), Col("channel", fixed=True), Col("state", fixed=True, drop=4),
+            Col("created", fixed=True, drop=5), Col("target", drop=6, min=20)]
+    rows = []
     for link in links:
         state = "disabled" if link.disabled else ("expired" if not link.is_active() else "active")
         if state == "active" and link.state != "ok":
             state = link.state
         if state == "active" and link.expires_at:
             state = f"until {local_iso(link.expires_at, tz)[:16].replace('T', ' ')}"
-        table.add_row(link.code, link.short_url or "-", link.product_id, link.channel or "(none)", state,
-                      (local_iso(link.created_at, tz) or "")[:16].replace("T", " "), link.target_url)
-    out().print(table)
+        rows.append([link.code, link.short_url or "-", link.product_id, titles.get(link.product_id, ""),
+                     link.channel or "(none)", state, (local_iso(link.created_at, tz) or "")[:16].replace("T", " "),
+                     link.target_url])
+    if not any(link.short_url for link in links):
+        cols[1] = Col("short URL", fixed=True, drop=7)  # without server.base_url the column says nothing
+    render(cols, rows, title=title, wide=wide, only=columns.split(",") if columns else None)
 
 
 @link_app.command("create")
@@ -41,6 +45,7 @@ def create(
     channel: str = typer.Option("", "--channel", "-c", help="Channel the link is shared in (sub-id for the supplier)."),
     slug: str = typer.Option(None, "--slug", help="Custom short code (3-32 letters, digits, '-'); refused if taken."),
     expires: str = typer.Option(None, "--expires", help="Stop working after: 7d, 12h, 2w, an ISO date or time."),
+    create_channel: bool = typer.Option(False, "--create-channel", help="Add the --channel first if it is new."),
     json_out: bool = typer.Option(False, "--json", help="Print the link as JSON."),
 ) -> None:
     """Create the short link for a product and channel (the same pair reuses its link).
@@ -51,6 +56,7 @@ def create(
     from ..tracking.links import create_link
 
     ws = workspace(ctx)
+    _check_channel(ws, channel, create_channel)
     too_soon = share_warning(ws.db, product, channel, int(ws.config.get("channels.min_days_between", 3) or 0))
     link = create_link(ws, product, channel, slug=slug, expires=expires)
     record_share(ws.db, product, channel, "link")
@@ -69,6 +75,25 @@ def create(
                     "Set it with `sharekit config set server.base_url https://s.example.com`.)")
 
 
+def _check_channel(ws: Any, channel: str, create: bool) -> None:
+    """A usage error (listing the channels and the closest) for a channel that does not exist."""
+    from ..tracking.channels import add_channel, channel_names
+
+    if not channel:
+        return
+    names = channel_names(ws.db)
+    if channel in names:
+        return
+    if create:
+        add_channel(ws.db, channel)
+        return
+    from ..errors import UsageError
+    from .channel import unknown_channel_message
+
+    raise UsageError(unknown_channel_message(channel, names),
+                     hint=f"Make it with --create-channel or `sharekit channel add {channel}`.")
+
+
 @link_app.command("list")
 def list_(
     ctx: typer.Context,
@@ -76,6 +101,8 @@ def list_(
     product: str = typer.Option(None, "--product", "-p", help="Only links of this product (SOURCE:NATIVE_ID)."),
     active: bool = typer.Option(False, "--active", help="Only links that work (not disabled, not expired)."),
     json_out: bool = typer.Option(False, "--json", help="Print every matching link as JSON."),
+    wide: bool = WIDE_OPTION,
+    columns: str = COLUMNS_OPTION,
 ) -> None:
     """List short links, newest first.
 
@@ -92,7 +119,9 @@ def list_(
     if not links:
         out().print("No links yet. Create one with `sharekit link create PRODUCT --channel C`.")
         return
-    _render(links, tz, f"{len(links)} link(s)")
+    _render(links, tz, f"{len(links)} link(s)", product_titles(ws, [link.product_id for link in links]),
+            wide=wide, columns=columns)
+
 
 
 @link_app.command("check")

@@ -6,6 +6,7 @@ import typer
 
 from ..core.limits import MAX_LIST_LIMIT
 from ._common import fmt_money, out, print_json, workspace
+from ._table import COLUMNS_OPTION, WIDE_OPTION, Col, render
 
 TABLE_CAP = 100
 
@@ -23,6 +24,8 @@ def list_command(
     limit: int = typer.Option(None, "--limit", min=1, max=MAX_LIST_LIMIT,
                               help="At most N lines (JSON gives all by default)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    wide: bool = WIDE_OPTION,
+    columns: str = COLUMNS_OPTION,
 ) -> None:
     """List stored order lines, newest order first.
 
@@ -39,18 +42,16 @@ def list_command(
     if as_json:
         print_json([r.to_json(tz) for r in rows])
         return
-    from rich.table import Table
-
     more = not limit and len(rows) > TABLE_CAP
     rows = rows[:TABLE_CAP] if more else rows
-    table = Table(title=f"Orders ({len(rows)}{'+' if more else ''})")
-    for col in ("Ordered", "Source", "Order", "Product", "Channel", "Status", "Amount", "Commission"):
-        table.add_column(col, justify="right" if col in ("Amount", "Commission") else "left",
-                         no_wrap=col in ("Ordered", "Order", "Status", "Amount", "Commission"))
-    for r in rows:
-        ordered = (local_iso(r.ordered_at, tz) or "")[:16].replace("T", " ")
-        table.add_row(ordered, r.source, r.order_id, r.product_title or r.product or "-", r.channel or "-",
-                      f"{r.status} ({r.raw_status})", fmt_money(r.amount), fmt_money(r.commission))
-    out().print(table)
+    cols = [Col("ordered", fixed=True, drop=3), Col("source", fixed=True, drop=6), Col("order", fixed=True, drop=4),
+            Col("product", fixed=True), Col("title", drop=2, min=6), Col("channel", fixed=True),
+            Col("status", fixed=True, drop=5), Col("amount", fixed=True, right=True),
+            Col("commission", fixed=True, right=True, drop=1)]
+    cells = [[(local_iso(r.ordered_at, tz) or "")[:16].replace("T", " "), r.source, r.order_id, r.product or "-",
+              r.product_title or "", r.channel or "-", r.status, fmt_money(r.amount), fmt_money(r.commission)]
+             for r in rows]
+    render(cols, cells, title=f"Orders ({len(rows)}{'+' if more else ''})", wide=wide,
+           only=columns.split(",") if columns else None)
     if more:
         out().print(f"Showing the newest {TABLE_CAP}; use --limit N or --json for more.")

@@ -6,6 +6,7 @@ import typer
 
 from ..core.limits import MAX_LIST_LIMIT
 from ._common import fmt_money, out, print_json, sub_app, workspace
+from ._table import COLUMNS_OPTION, WIDE_OPTION, Col, render
 
 products_app = sub_app("List and inspect the products in the local store.")
 
@@ -24,6 +25,8 @@ def list_(
     available: bool = typer.Option(False, "--available", help="Only products still available."),
     limit: int | None = typer.Option(None, "--limit", "-n", min=1, max=MAX_LIST_LIMIT, help="At most N products."),
     json_out: bool = typer.Option(False, "--json", help="Print every matching product as JSON."),
+    wide: bool = WIDE_OPTION,
+    columns: str = COLUMNS_OPTION,
 ) -> None:
     """List stored products, most recently changed first.
 
@@ -38,10 +41,6 @@ def list_(
     if json_out:
         print_json(items)
         return
-    from rich.cells import cell_len
-    from rich.markup import escape
-    from rich.table import Table
-
     more = len(items) > TABLE_CAP and limit is None
     items = items[:TABLE_CAP] if more else items
     rows = []
@@ -52,27 +51,15 @@ def list_(
                      fmt_money(p["coupon"]) if p["coupon"] else "",
                      _percent(rate) if rate else "", "yes" if p["available"] else "no",
                      (p["updated_at"] or "")[5:16].replace("T", " ")])
-    headers: tuple[str, ...] = ("id", "title", "price", "was", "coupon", "comm.", "avail.", "updated")
-    if out().width < 100:  # narrow terminal: the title matters more than the time
-        headers = headers[:-1]
-        rows = [r[:-1] for r in rows]
-    widths = [max([len(name)] + [cell_len(r[index]) for r in rows]) for index, name in enumerate(headers)]
-    # The title is the one column that gives way on a narrow terminal.
-    title_width = max(12, out().width - (sum(widths) - widths[1]) - (3 * len(headers) + 1))
-    table = Table(show_lines=False)
-    for index, name in enumerate(headers):
-        if name == "title":
-            table.add_column(name, overflow="ellipsis", no_wrap=True, max_width=title_width)
-            continue
-        table.add_column(name, no_wrap=True, min_width=widths[index],
-                         justify="right" if name in ("price", "was", "coupon", "comm.") else "left")
-    for r in rows:
-        table.add_row(*(escape(c) for c in r))
+    cols = [Col("id", fixed=True), Col("title", min=8), Col("price", fixed=True, right=True),
+            Col("was", fixed=True, right=True, drop=3), Col("coupon", fixed=True, right=True, drop=2),
+            Col("comm.", fixed=True, right=True, drop=1), Col("avail.", fixed=True, drop=4),
+            Col("updated", fixed=True, drop=5)]
     con = out()
     if not items:
         con.print("No products match. Pull some with `sharekit pull SOURCE`.")
         return
-    con.print(table)
+    render(cols, rows, wide=wide, only=columns.split(",") if columns else None)
     if more:
         con.print(f"[dim]showing the first {TABLE_CAP}; use --limit N or --json for all[/]")
 

@@ -30,6 +30,8 @@ def pull(
     no_images: bool = typer.Option(False, "--no-images", help="Do not download product images."),
     strict: bool = typer.Option(False, "--strict", help="Refuse the whole feed on its first bad row "
                                 "(nothing is written)."),
+    allow_shrink: bool = typer.Option(False, "--allow-shrink", help="Accept a full listing that is empty or "
+                                      "much shorter than the stored catalog (mark the rest unavailable)."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Pull products from SOURCE into the local store, with their images.
@@ -37,6 +39,8 @@ def pull(
     Each page is stored in one transaction; a price-history row is kept only when a price
     changes; a full listing (no --query/--ids/--limit) marks products the source no longer
     lists as unavailable (they are never deleted). Bad feed rows are skipped and listed.
+    An empty listing, or one under [catalog] min_listing_share (0.5) of the stored catalog,
+    marks nothing unavailable and exits 1 (--allow-shrink accepts it).
 
     Example: sharekit pull shop --limit 50
     """
@@ -45,19 +49,26 @@ def pull(
     ws = workspace(ctx)
     try:
         if json_out or not interactive():
-            summary = run_pull(ws, source, query=query, ids=ids, limit=limit, images=not no_images, strict=strict)
+            summary = run_pull(ws, source, query=query, ids=ids, limit=limit, images=not no_images, strict=strict,
+                               allow_shrink=allow_shrink)
         else:
-            summary = _with_progress(ws, source, query, ids, limit, not no_images, strict)
+            summary = _with_progress(ws, source, query, ids, limit, not no_images, strict, allow_shrink)
     finally:
         ws.close()
     if json_out:
         print_json(summary.to_json())
     else:
         _render(summary)
+    if summary.shrink_refused:
+        if not json_out:
+            from rich.markup import escape
+
+            err().print(f"[bold red]Error:[/] {escape(source)}: {escape(summary.shrink_refused)}")
+        raise typer.Exit(1)
 
 
 def _with_progress(ws: Workspace, source: str, query: str | None, ids: str | None, limit: int | None,
-                   images: bool, strict: bool) -> PullSummary:
+                   images: bool, strict: bool, allow_shrink: bool) -> PullSummary:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..catalog.pull import pull as run_pull
@@ -78,7 +89,7 @@ def _with_progress(ws: Workspace, source: str, query: str | None, ids: str | Non
             bar.update(tasks[event.phase], completed=event.done, total=event.total, counts=counts)
 
         return run_pull(ws, source, query=query, ids=ids, limit=limit, images=images, strict=strict,
-                        progress=progress)
+                        progress=progress, allow_shrink=allow_shrink)
 
 
 def _render(summary: PullSummary) -> None:

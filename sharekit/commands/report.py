@@ -9,7 +9,8 @@ from typing import Any
 
 import typer
 
-from ._common import fmt_money, out, print_json, sub_app, workspace
+from ._common import fmt_money, out, print_json, product_titles, sub_app, workspace
+from ._table import Col, render
 
 
 class By(StrEnum):
@@ -83,19 +84,15 @@ def report(
     elif kind == "csv":
         sys.stdout.write(report_csv(result))
     else:
-        _render_report(result)
+        _render_report(result, product_titles(ws, [r.key for r in result.rows]) if result.by == "product" else {})
     if chart_path is not None and kind == "table":
         out().print(f"Chart written to {chart_path}")
 
 
-def _render_report(result: Any) -> None:
-    from rich.table import Table
-
+def _render_report(result: Any, titles: dict[str, str]) -> None:
     from ..reports.charts import text_bars
 
     span = f"{result.since or 'start'} .. {result.until or 'now'}"
-    from rich import box
-
     con = out()
     show_unknown = result.totals.unknown.minor != 0
     columns = ["key", "clicks", "orders", "GMV", "estimated", "settled", "lost",
@@ -111,31 +108,20 @@ def _render_report(result: Any) -> None:
                   "EPC": "-" if row.epc is None else f"{row.epc:.2f}"}
         return [values[c] for c in columns]
 
-    def build() -> Any:
-        table = Table(title=f"Earnings by {result.by} in {result.currency} ({span})", title_justify="left",
-                      box=box.SIMPLE_HEAD)
-        for name in columns:
-            table.add_column(result.by if name == "key" else name, justify="left" if name == "key" else "right",
-                             no_wrap=True)
-        for row in result.rows:
-            table.add_row(*cells(row))
-        table.add_section()
-        table.add_row(*cells(result.totals), style="bold")
-        return table
+    drops = {"EPC": 9, "conv.": 8, "unknown": 7, "clicks": 6, "lost": 5, "GMV": 4}
+    cols = [Col(result.by, fixed=True)] + ([Col("title", drop=3, min=6)] if titles else []) + [
+        Col(name, fixed=True, right=True, drop=drops.get(name, 0))
+        for name in columns[1:]]
 
-    table = build()
-    dropped: list[str] = []
-    for optional in ("EPC", "conv.", "unknown", "clicks"):  # a narrow terminal: drop the least needed first
-        if con.measure(table, options=con.options.update_width(10_000)).maximum <= con.width \
-                or optional not in columns:
-            continue
-        columns.remove(optional)
-        dropped.append(optional)
-        table = build()
-    con.print(table)
-    if dropped:
-        con.print(f"(left out for width: {', '.join(dropped)}; widen the terminal or use --format csv)",
-                  markup=False)
+    def row_cells(row: Any) -> list[str]:
+        values = cells(row)
+        return [values[0], *([titles.get(row.key, "")] if titles else []), *values[1:]]
+
+    total = row_cells(result.totals)
+    if titles:
+        total[1] = ""
+    render(cols, [row_cells(r) for r in result.rows], total=total, con=con,
+           title=f"Earnings by {result.by} in {result.currency} ({span})")
     labels, values, _ = result.series()
     if any(values):
         note = ""
@@ -173,11 +159,12 @@ def channels(
     if json_out:
         print_json(result.to_json())
         return
-    from rich.table import Table
 
-    table = Table(title=f"Channels in {result.currency}", title_justify="left")
-    for name in ("channel", "kind", "orders", "spent", "saved", "threshold", "progress", "to go"):
-        table.add_column(name, justify="left" if name in ("channel", "kind") else "right", no_wrap=True)
+    cols = [Col("channel", fixed=True), Col("kind", fixed=True, drop=3), Col("orders", fixed=True, right=True, drop=4),
+            Col("spent", fixed=True, right=True), Col("saved", fixed=True, right=True, drop=5),
+            Col("threshold", fixed=True, right=True, drop=2), Col("progress", fixed=True, right=True, drop=1),
+            Col("to go", fixed=True, right=True, drop=6)]
+    rows = []
     for r in result.rows:
         progress = "-"
         if r.progress is not None:
@@ -185,14 +172,14 @@ def channels(
             progress = ("█" * filled).ljust(5, "·") + f" {_pct(r.progress)}" + (" ✓" if r.reached else "")
         elif r.threshold is not None:
             progress = f"(threshold in {r.threshold.currency})"
-        table.add_row(r.channel, r.kind or "-", f"{r.orders:,}", fmt_money(r.spent),
-                      fmt_money(r.saved) if r.saved is not None else "—",
-                      fmt_money(r.threshold), progress, fmt_money(r.remaining))
+        rows.append([r.channel, r.kind or "-", f"{r.orders:,}", fmt_money(r.spent),
+                     fmt_money(r.saved) if r.saved is not None else "—",
+                     fmt_money(r.threshold), progress, fmt_money(r.remaining)])
+    render(cols, rows, title=f"Channels in {result.currency}")
     con = out()
-    con.print(table)
     if result.rows:
-        con.print("orders: every line placed (as in `report --by channel`); spent and saved leave out"
-                  " invalid lines; saved — = no list price known.", markup=False)
+        con.print("orders: every line placed; spent, saved: not invalid; saved — = no list price.",
+                  markup=False)
     if result.unmatched:
         listed = ", ".join(f"{k} ({v})" for k, v in sorted(result.unmatched.items()))
         con.print(f"Under (none): orders whose channel matches no channel: {listed}.", markup=False)
@@ -222,16 +209,14 @@ def payouts_cmd(
     if kind == "csv":
         sys.stdout.write(payouts_csv(result))
         return
-    from rich.table import Table
 
-    table = Table(title=f"Payouts for {result.month} (commission settled that month)", title_justify="left")
-    for name in ("channel", "kind", "note", "orders", "settled", "share", "payout"):
-        table.add_column(name, justify="left" if name in ("channel", "kind", "note") else "right")
-    for r in result.rows:
-        table.add_row(r.channel, r.kind, r.note or "", f"{r.orders:,}", fmt_money(r.settled), _pct(r.share),
-                      fmt_money(r.payout))
+    cols = [Col("channel", fixed=True), Col("kind", fixed=True, drop=2), Col("note", drop=3, min=6),
+            Col("orders", fixed=True, right=True, drop=1), Col("settled", fixed=True, right=True),
+            Col("share", fixed=True, right=True), Col("payout", fixed=True, right=True)]
+    rows = [[r.channel, r.kind, r.note or "", f"{r.orders:,}", fmt_money(r.settled), _pct(r.share),
+             fmt_money(r.payout)] for r in result.rows]
+    render(cols, rows, title=f"Payouts for {result.month} (commission settled that month)")
     con = out()
-    con.print(table)
     if not result.rows:
         con.print("No friend channels yet: `sharekit channel add NAME --kind friend --share 0.3`.")
 
@@ -253,12 +238,10 @@ def products_cmd(
     if json_out:
         print_json(result.to_json())
         return
-    from rich.table import Table
 
-    table = Table(title=f"Products (flagged above {_pct(result.max_invalid_rate)} invalid)", title_justify="left")
-    for name in ("product", "title", "orders", "invalid", "rate", ""):
-        table.add_column(name, justify="left" if name in ("product", "title", "") else "right")
-    for r in result.rows:
-        table.add_row(r.product, (r.title or "")[:40], f"{r.orders:,}", f"{r.invalid:,}", _pct(r.invalid_rate),
-                      "FLAGGED: stop sharing?" if r.flagged else "")
-    out().print(table)
+    cols = [Col("product", fixed=True), Col("title", min=6, drop=2), Col("orders", fixed=True, right=True),
+            Col("invalid", fixed=True, right=True), Col("rate", fixed=True, right=True),
+            Col("flag", fixed=True)]
+    rows = [[r.product, r.title or "", f"{r.orders:,}", f"{r.invalid:,}", _pct(r.invalid_rate),
+             "FLAGGED" if r.flagged else ""] for r in result.rows]
+    render(cols, rows, title=f"Products (flagged above {_pct(result.max_invalid_rate)} invalid)")

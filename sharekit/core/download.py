@@ -17,7 +17,12 @@ if TYPE_CHECKING:
 
 class DownloadError(Exception):
     """A bounded download stopped: over its byte cap, past its deadline, cancelled, or failed.
-    The message is a short reason without the URL (callers add what they may show)."""
+    The message is a short reason without the URL (callers add what they may show); ``retry``
+    says whether another try could succeed (a dropped connection, not a cap or a deadline)."""
+
+    def __init__(self, reason: str, *, retry: bool = False) -> None:
+        super().__init__(reason)
+        self.retry = retry
 
 
 class Cancelled(DownloadError):
@@ -151,12 +156,22 @@ def download(client: httpx.Client, url: str, *, max_bytes: int, timeout: float,
                     return bytes(buf), response
         except httpx.TimeoutException:
             if not deadline.expired:
-                raise DownloadError(f"timed out after {timeout:g}s") from None
+                raise DownloadError(f"timed out after {timeout:g}s", retry=True) from None
         except httpx.TransportError as exc:
             if not deadline.expired:
                 if isinstance(exc, httpx.RemoteProtocolError):
-                    raise DownloadError("download cut short (connection closed early)") from None
-                raise DownloadError(f"connection failed ({type(exc).__name__})") from None
+                    raise DownloadError("download cut short (connection closed early)", retry=True) from None
+                raise DownloadError(f"connection failed ({type(exc).__name__})", retry=True) from None
     if cancel is not None and cancel.cancelled:
         raise Cancelled("cancelled")
     raise DownloadError(f"timed out after {timeout:g}s")
+
+
+def buffered(body: bytes, response: httpx.Response) -> httpx.Response:
+    """A plain, already-read response holding ``body`` (decoded) with ``response``'s status and
+    headers, for code written against ``response.content``."""
+    import httpx
+
+    headers = [(k, v) for k, v in response.headers.multi_items()
+               if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+    return httpx.Response(response.status_code, headers=headers, content=body, request=response.request)

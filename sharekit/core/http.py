@@ -104,10 +104,12 @@ class RetryingClient:
         self.retried = 0
 
     def request(self, method: str, url: str, *, check: Callable[[httpx.Response], Any] | None = None,
-                what: str = "request", **kwargs: Any) -> Any:
+                what: str = "request", max_bytes: int | None = None, deadline: float | None = None,
+                **kwargs: Any) -> Any:
         """Send with retries. ``check(response)`` returns the parsed result or raises
         RetryableError (retry) / SourceError (stop). Without ``check`` the response is returned
-        for any status below 400."""
+        for any status below 400. A GET with ``max_bytes`` and ``deadline`` streams the body under
+        that byte cap and whole-download time limit (see core.download); crossing one stops at once."""
         kwargs.setdefault("timeout", self.timeout)
         last_reason = ""
         throttled = False
@@ -117,7 +119,12 @@ class RetryingClient:
             delay: float | None = None
             throttled = False
             try:
-                response = self.client.request(method, url, **kwargs)
+                if max_bytes is not None and deadline is not None:
+                    response = self._bounded_get(url, max_bytes, deadline, what)
+                else:
+                    response = self.client.request(method, url, **kwargs)
+            except _RetryDownload as exc:
+                last_reason = str(exc)
             except httpx.TimeoutException:
                 last_reason = f"timed out after {self.timeout:g}s"
             except httpx.TransportError as exc:
@@ -146,6 +153,22 @@ class RetryingClient:
                 self.source, f"{what} still rate limited after {self.retries + 1} tries ({last_reason}).",
                 hint="Quota exhausted; retry later.")
         raise SourceError(self.source, f"{what} failed after {self.retries + 1} tries: {last_reason}.")
+
+    def _bounded_get(self, url: str, max_bytes: int, deadline: float, what: str) -> httpx.Response:
+        """One capped GET: over the cap or past the deadline is final; a dropped connection retries."""
+        from .download import DownloadError, buffered, download
+
+        try:
+            body, response = download(self.client, url, max_bytes=max_bytes, timeout=deadline)
+        except DownloadError as exc:
+            if exc.retry:
+                raise _RetryDownload(str(exc)) from None
+            raise SourceError(self.source, f"{what} stopped: {exc}.") from None
+        return buffered(body, response)
+
+
+class _RetryDownload(Exception):
+    """A bounded download failed in a way another try may fix (a dropped connection)."""
 
 
 def make_client(**kwargs: Any) -> httpx.Client:

@@ -307,8 +307,8 @@ def parse_plain_money(text: str, default_currency: str | None = None, *, exact: 
                 _checked_codes[default_currency] = code
     else:
         return None
-    if code not in EXPONENTS:
-        return None   # the general parser names the unknown code
+    if code not in EXPONENTS or len(m.group(1)) > 16:
+        return None   # the general parser names the unknown code, or refuses the amount
     exp = EXPONENTS[code]
     frac = m.group(2)
     if exact and frac and len(frac) > exp and frac[exp:].strip("0"):

@@ -49,7 +49,7 @@ def demo_step(ws: Workspace, examples: Path, say: Callable[[str], None]) -> dict
     labels, values, _ = by_channel.series()
     bars = text_bars(labels, values, by_channel.currency)
     for row, bar in zip(by_channel.rows, bars, strict=True):
-        lines.append(f"  {bar}   orders {row.orders}  settled {row.settled}  lost {row.lost}")
+        lines.append(f" {bar}  {row.clicks} clicks {row.orders} orders")  # fits 80 columns
     if by_channel.unmatched:
         lines.append("  under (none), sub-ids matching no channel: " + ", ".join(sorted(by_channel.unmatched)))
     for line in lines:

@@ -32,7 +32,8 @@ class OrderRow:
 
     def to_json(self, tz: str) -> dict[str, Any]:
         return {"id": self.id, "source": self.source, "order_id": self.order_id, "product": self.product,
-                "channel": self.channel, "status": self.status, "raw_status": self.raw_status,
+                "product_title": self.product_title, "channel": self.channel, "status": self.status,
+                "raw_status": self.raw_status,
                 "amount": self.amount.to_json(), "commission": self.commission.to_json(),
                 "ordered_at": local_iso(self.ordered_at, tz), "updated_at": local_iso(self.updated_at, tz)}
 
@@ -45,24 +46,26 @@ def list_orders(conn: sqlite3.Connection, *, source: str | None = None, status: 
         raise InputError(f"Unknown status {status!r}: use one of {', '.join(STATUSES)}.")
     where, args = [], []
     if source:
-        where.append("source = ?")
+        where.append("o.source = ?")
         args.append(source)
     if status:
-        where.append("status = ?")
+        where.append("o.status = ?")
         args.append(status)
     if channel is not None:
-        where.append("channel = ?")
+        where.append("o.channel = ?")
         args.append(channel)
     if since is not None:
-        where.append("ordered_at >= ?")
+        where.append("o.ordered_at >= ?")
         args.append(to_utc_iso(since))
-    sql = "SELECT * FROM orders" + (" WHERE " + " AND ".join(where) if where else "")
-    sql += " ORDER BY ordered_at DESC, id"
+    # the supplier's title when it gave one, else the catalog's
+    sql = ("SELECT o.*, coalesce(nullif(o.product_title, ''), p.title) AS shown_title FROM orders o"
+           " LEFT JOIN products p ON p.id = o.product_id" + (" WHERE " + " AND ".join(where) if where else ""))
+    sql += " ORDER BY o.ordered_at DESC, o.id"
     if limit is not None:
         sql += " LIMIT ?"
         args.append(int(limit))
     return [
-        OrderRow(r["id"], r["source"], r["order_id"], r["product_id"], r["product_title"], r["channel"],
+        OrderRow(r["id"], r["source"], r["order_id"], r["product_id"], r["shown_title"], r["channel"],
                  r["status"], r["raw_status"], Money(r["amount_minor"], r["currency"]),
                  Money(r["commission_minor"], r["currency"]), r["ordered_at"], r["updated_at"])
         for r in conn.execute(sql, args)

@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -334,8 +334,13 @@ def make_posters(ws: Workspace, product_ids: Iterable[str] = (), *, all_products
                  source: str | None = None,
                  template: str | None = None, channels: Iterable[str] = ("",), out: str | Path | None = None,
                  fmt: str | None = None, quality: int | None = None, jobs: int | None = None, force: bool = False,
-                 progress: Callable[[int, int], None] | None = None) -> BatchResult:
-    """Render posters (and share texts) for products and channels; the one call behind `sharekit poster`."""
+                 progress: Callable[[int, int], None] | None = None,
+                 unseen_list_price: Collection[str] = ()) -> BatchResult:
+    """Render posters (and share texts) for products and channels; the one call behind `sharekit poster`.
+
+    Products named in ``unseen_list_price`` show no list price (nothing struck, no 原价 line):
+    `sharekit today` passes those whose list price the store never saw charged.
+    """
     from ..tracking.channels import record_share, share_warning
     from ..tracking.links import ensure_link
 
@@ -362,6 +367,8 @@ def make_posters(ws: Workspace, product_ids: Iterable[str] = (), *, all_products
     todo: list[PosterJob] = []
     for row in rows:
         product = product_record(row, ws.paths.cache)
+        if product.id in unseen_list_price:
+            product = replace(product, list_price=None)
         for channel in channel_list:
             path = out_dir / output_name(product.id, channel, tpl.name, fmt)
             too_soon = share_warning(ws.db, product.id, channel, min_days)

@@ -6,6 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from itertools import groupby
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -76,13 +77,13 @@ def _ledger(conn: sqlite3.Connection, channel: str, start: str, end: str) -> dic
         acc[0] += line
         acc[1] += amount
 
-    lines = conn.execute(
-        "SELECT id, currency, status, commission_minor, settled_at FROM orders WHERE channel = ?"
-        " AND settled_at IS NOT NULL AND settled_at < ? AND status IN ('settled', 'invalid')", (channel, end))
-    for line_id, currency, status, commission, settled_at in lines.fetchall():
-        history = conn.execute(
-            "SELECT status, commission_minor, recorded_at FROM order_status_history WHERE order_line = ?"
-            " AND ignored = 0 ORDER BY id", (line_id,)).fetchall()
+    rows = conn.execute(  # one pass: each line with its history rows, in order
+        "SELECT o.id, o.currency, o.status, o.commission_minor, o.settled_at, h.status, h.commission_minor,"
+        " h.recorded_at FROM orders o LEFT JOIN order_status_history h ON h.order_line = o.id AND h.ignored = 0"
+        " WHERE o.channel = ? AND o.settled_at IS NOT NULL AND o.settled_at < ? AND o.status IN ('settled', 'invalid')"
+        " ORDER BY o.id, h.id", (channel, end))
+    for (_, currency, status, commission, settled_at), group in groupby(rows, key=lambda r: r[:5]):
+        history = [r[5:] for r in group if r[5] is not None]
         first = next((i for i, h in enumerate(history) if h[0] == "settled"), None)
         if first is None:  # written without history (a hand-made store): its current state settled it
             if status == "settled" and start <= settled_at < end:

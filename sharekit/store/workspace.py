@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.limits import DEFAULT_FEED_MAX_MB, DEFAULT_FEED_TIMEOUT, megabytes, seconds
 from ..core.private import private_mkdir
 from .config import STARTER_CONFIG, Config, load_config, write_config
 from .db import open_db
@@ -46,6 +47,9 @@ class Workspace:
         settings = self.config.source(name)
         settings.setdefault("currency", self.config.currency)
         settings.setdefault("base_dir", str(self.home))
+        # a remote feed's byte cap and whole-download time limit ([feeds] max_mb / timeout)
+        settings.setdefault("feed_max_bytes", megabytes(self.config, "feeds.max_mb", DEFAULT_FEED_MAX_MB))
+        settings.setdefault("feed_timeout", seconds(self.config, "feeds.timeout", DEFAULT_FEED_TIMEOUT))
         return settings
 
     def reload_config(self) -> Config:

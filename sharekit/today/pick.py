@@ -71,6 +71,7 @@ class Pick:
     score: float
     parts: dict[str, float]
     reasons: list[str]
+    list_price_seen: bool = True   # False: the list price was never charged in 30 days (no deal, not struck)
     poster: str | None = None
     text_file: str | None = None
     share_text: str | None = None
@@ -79,7 +80,8 @@ class Pick:
     def to_json(self) -> dict[str, Any]:
         return {"product": self.product_id, "title": self.title, "price": self.price.to_json(),
                 "score": round(self.score, 4), "parts": {k: round(v, 4) for k, v in self.parts.items()},
-                "reasons": self.reasons, "poster": self.poster, "text_file": self.text_file,
+                "reasons": self.reasons, "list_price_seen": self.list_price_seen, "poster": self.poster,
+                "text_file": self.text_file,
                 "share_text": self.share_text, "short_url": self.short_url}
 
 
@@ -191,7 +193,8 @@ def _rank_channel(conn: sqlite3.Connection, candidates: Candidates, channel: Cha
         f = s.product
         was = previous_price(conn, f.id, f.price) if f.parts["drop"] > 0 else None
         picks.append(Pick(f.id, f.title, Money(f.price, f.currency), s.score, s.parts,
-                          reasons(f, now, was) + s.reasons))
+                          reasons(f, now, was) + s.reasons,
+                          list_price_seen=f.list_price_seen or f.list_price is None or f.list_price <= f.price))
     return ChannelPicks(channel.name, channel.kind, picks, channel.shared_today, left, excluded)
 
 

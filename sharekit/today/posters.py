@@ -2,7 +2,8 @@
 
 Each pick gets the channel's short link (created when missing) and the link is tagged with the
 day it was picked (``links.extra.picked``); rendering records the share, so tomorrow's pick and
-the repeat warnings know about it.
+the repeat warnings know about it. A list price the store never saw charged is left off these
+posters and share texts: nothing is struck through that was not really a price.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def render_picks(ws: Workspace, results: list[ChannelPicks], *, template: str | 
             continue
         folder = today_folder(ws, result.channel, now)
         batch = make_posters(ws, [p.product_id for p in result.picks], template=template,
-                             channels=[result.channel], out=folder)
+                             channels=[result.channel], out=folder,
+                             unseen_list_price={p.product_id for p in result.picks if not p.list_price_seen})
         warnings.extend(batch.warnings)
         by_product = {o.product: o for o in batch.outcomes}
         for pick in result.picks:

@@ -223,3 +223,69 @@ def note_share(ws: object, product_id: str, channel: str, kind: str, *, now: dat
     warning = share_warning(conn, product_id, channel, min_days, now=now)
     record_share(conn, product_id, channel, kind, when=now)
     return warning
+
+
+def _channel_columns(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """Every (table, column) that holds a channel name: ``channel`` columns and channel parents."""
+    found = []
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    for table in tables:
+        for col in conn.execute(f'PRAGMA table_info("{table}")'):
+            name = col[1]
+            if name == "channel" or (table == "channels" and name in ("name", "parent")):
+                found.append((table, name))
+    return found
+
+
+def channel_usage(conn: sqlite3.Connection, name: str) -> dict[str, int]:
+    """How many rows of each table name channel ``name`` (links, orders, shares...)."""
+    usage = {}
+    for table, col in _channel_columns(conn):
+        if (table, col) == ("channels", "name"):
+            continue
+        count = conn.execute(f'SELECT count(*) FROM "{table}" WHERE "{col}" = ?', (name,)).fetchone()[0]
+        if count:
+            usage[table] = usage.get(table, 0) + count
+    return usage
+
+
+def remove_channel(conn: sqlite3.Connection, name: str, *, force: bool = False) -> dict[str, int]:
+    """Delete channel ``name``. Refused while links or orders use it unless ``force``; with it the
+    links, orders and shares keep the name (history stays readable, reported as unmatched)."""
+    get_channel(conn, name)
+    usage = channel_usage(conn, name)
+    used = {t: n for t, n in usage.items() if t in ("links", "orders")}
+    if used and not force:
+        listed = ", ".join(f"{n} {t}" for t, n in sorted(used.items()))
+        raise InputError(f"Channel {name} is used by {listed}.",
+                         hint="Use --force to remove it anyway (they keep the name), or `sharekit channel rename`.")
+    with transaction(conn):
+        conn.execute("DELETE FROM channels WHERE name = ?", (name,))
+        if any(col == "parent" for t, col in _channel_columns(conn) if t == "channels"):
+            conn.execute("UPDATE channels SET parent = NULL WHERE parent = ?", (name,))
+    return usage
+
+
+def rename_channel(conn: sqlite3.Connection, old: str, new: str) -> dict[str, int]:
+    """Rename channel ``old`` to ``new`` everywhere it is named (links, orders, shares, counters),
+    in one transaction. Returns the rows changed per table."""
+    validate_channel_name(new)
+    get_channel(conn, old)
+    if conn.execute("SELECT 1 FROM channels WHERE name = ?", (new,)).fetchone():
+        raise InputError(f"Channel {new} already exists.", hint=f"Pick another name, or remove {new} first.")
+    changed: dict[str, int] = {}
+    try:
+        with transaction(conn):
+            # orders first: their triggers move the report_daily counters themselves
+            columns = sorted(_channel_columns(conn), key=lambda tc: tc[0] != "orders")
+            for table, col in columns:
+                if table == "report_daily":
+                    conn.execute("DELETE FROM report_daily WHERE channel = ? AND orders = 0 AND amount_minor = 0"
+                                 " AND commission_minor = 0", (old,))
+                cur = conn.execute(f'UPDATE "{table}" SET "{col}" = ? WHERE "{col}" = ?', (new, old))
+                if cur.rowcount:
+                    changed[table] = changed.get(table, 0) + cur.rowcount
+    except sqlite3.IntegrityError:
+        raise InputError(f"Cannot rename {old} to {new}: rows named {new} already exist (orders or counters).",
+                         hint="Pick another name.") from None
+    return changed

@@ -25,11 +25,15 @@ Formats:
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ...core.private import private_mkdir
 from ...core.timeutil import to_utc_iso, utcnow
-from ...errors import InputError
+from ...errors import InputError, LockedError
 from ...store.db import transaction
 from ..store import UpsertCounts, upsert_order_lines
 from .amazon import _parse_amazon, tag_channels
@@ -54,6 +58,45 @@ def import_orders(ws: Workspace, path: str | Path, fmt: str, strict: bool = Fals
     if conn.execute("SELECT 1 FROM imports WHERE sha256 = ?", (digest,)).fetchone():
         result.already_imported = True
         return result
+    # Imports take turns (the same file twice at once: the second then finds it imported).
+    with _import_lock(ws):
+        if conn.execute("SELECT 1 FROM imports WHERE sha256 = ?", (digest,)).fetchone():
+            result.already_imported = True
+            return result
+        try:
+            return _import(ws, conn, path, fmt, strict, source, text, digest, result)
+        except sqlite3.IntegrityError:   # an import that did not take the lock (an older version)
+            if conn.execute("SELECT 1 FROM imports WHERE sha256 = ?", (digest,)).fetchone() is None:
+                raise
+            result.already_imported = True
+            return result
+
+
+IMPORT_LOCK = "orders-import.lock"
+IMPORT_LOCK_WAIT = 600.0   # seconds a second import waits for the first before giving up
+
+
+@contextmanager
+def _import_lock(ws: Workspace) -> Iterator[None]:
+    from filelock import FileLock, Timeout
+
+    private_mkdir(ws.paths.locks)
+    lock_path = ws.paths.locks / IMPORT_LOCK
+    lock = FileLock(str(lock_path))
+    try:
+        lock.acquire(timeout=IMPORT_LOCK_WAIT)
+    except Timeout:
+        raise LockedError(f"Another `sharekit orders import` is still running after {IMPORT_LOCK_WAIT:g}s "
+                          f"(lock {lock_path}); this file was already being imported or waits its turn.",
+                          hint="Run the import again when the other one has finished.") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _import(ws: Workspace, conn: sqlite3.Connection, path: Path, fmt: str, strict: bool, source: str | None,
+            text: str, digest: str, result: ImportResult) -> ImportResult:
     with transaction(conn):
         try:
             if fmt == "csv":

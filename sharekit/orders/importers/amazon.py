@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ...core.money import Money
-from ...core.timeutil import parse_local, to_utc_iso
+from ...core.timeutil import parse_local, to_utc_iso, utcnow
 from ...errors import InputError, NotFoundError
 from ...sources.base import OrderLine
-from .common import RowProblem, _report_amount
+from .common import RowProblem, _report_amount, check_line
 
 if TYPE_CHECKING:
     from ...store.workspace import Workspace
@@ -161,6 +161,7 @@ def _parse_amazon(ws: Workspace, conn: sqlite3.Connection, text: str, source: st
     used: set[str] = set()
     lines: list[tuple[str, OrderLine]] = []
     problems: list[RowProblem] = []
+    now = utcnow()
     rows = 0
     asin_at = col.get("asin")
     for line_no, record in records:
@@ -202,16 +203,17 @@ def _parse_amazon(ws: Workspace, conn: sqlite3.Connection, text: str, source: st
                 extra["earning_key"] = row_key
                 line = OrderLine(
                     row_id=row_id, order_id=row_key, status=status, raw_status=raw,
-                    amount=Money.from_decimal(abs(revenue), currency),
-                    commission=Money.from_decimal(abs(fees), currency),
+                    amount=Money.from_decimal(abs(revenue), currency, exact=True),
+                    commission=Money.from_decimal(abs(fees), currency, exact=True),
                     ordered_at=ordered_at or when, updated_at=when, product_native_id=asin,
                     product_title=get("name") or None, channel=channel, quantity=qty, extra=extra)
             else:
                 line = OrderLine(
                     row_id=row_key, order_id=row_key, status="pending", raw_status="ordered",
-                    amount=Money.from_decimal(revenue, currency), commission=Money.zero(currency),
+                    amount=Money.from_decimal(revenue, currency, exact=True), commission=Money.zero(currency),
                     ordered_at=when, updated_at=when, product_native_id=asin, product_title=get("name") or None,
                     channel=channel, quantity=qty, extra=extra)
+            check_line(src, line, {src: "amazon"}, now)
             used.add(line.row_id)
             lines.append((src, line))
         except (ValueError, InputError) as exc:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,36 @@ def _report_amount(text: str, what: str) -> Decimal:
     value = Decimal(number)
     negative = bool(m.group("neg") or m.group("neg2")) != accounting
     return -value if negative else value
+
+
+FUTURE_SLACK = timedelta(days=1)   # clocks and timezones differ; a later order date is a typo
+
+
+def known_sources(ws: Any) -> set[str]:
+    """Sources an order row may name: the configured ones and those the store already holds."""
+    sources = ws.config.get("sources") or {}
+    known = {str(name) for name in sources} if isinstance(sources, Mapping) else set()
+    for table in ("products", "orders"):
+        known.update(r[0] for r in ws.db.execute(f"SELECT DISTINCT source FROM {table}"))
+    return known
+
+
+def check_line(src: str, line: OrderLine, sources: Iterable[str], now: datetime) -> None:
+    """ValueError (a bad row) for an order line no network sends: a source the home does not know
+    (when it knows any: a bare home takes the first file as it comes), a date more than a day
+    ahead, a negative amount or commission, or a commission above the amount."""
+    if sources and src not in sources:
+        raise ValueError(f"source {src!r} is not configured (known: {', '.join(sorted(sources))})")
+    for name, moment in (("ordered_at", line.ordered_at), ("updated_at", line.updated_at)):
+        if moment - now > FUTURE_SLACK:
+            raise ValueError(f"{name} {moment.date().isoformat()} is in the future")
+    if line.amount.minor < 0:
+        raise ValueError(f"amount {line.amount.decimal_str()} is negative")
+    if line.commission.minor < 0:
+        raise ValueError(f"commission {line.commission.decimal_str()} is negative")
+    if line.commission.minor > line.amount.minor:
+        raise ValueError(f"commission {line.commission.decimal_str()} is more than the amount "
+                         f"{line.amount.decimal_str()}")
 
 
 def _group(lines: Iterable[tuple[str, OrderLine]]) -> dict[str, list[OrderLine]]:

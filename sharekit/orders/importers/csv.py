@@ -7,17 +7,17 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING
 
-from ...core.money import Money
-from ...core.timeutil import parse_local
+from ...core.money import Money, is_currency
+from ...core.timeutil import parse_local, utcnow
 from ...errors import InputError
 from ...sources.base import OrderLine
 from ..store import STATUSES
-from .common import RowProblem, _decimal
+from .common import RowProblem, _decimal, check_line, known_sources
 
 if TYPE_CHECKING:
     from ...store.workspace import Workspace
@@ -90,6 +90,8 @@ def _parse_generic(ws: Workspace, text: str, source: str | None
     kinds = _source_kinds(ws)
     owner = _bare_id_owner(ws, kinds) if source is None else None
     currency_of = _currency_lookup(ws)
+    now = utcnow()
+    known = known_sources(ws)
     lines: list[tuple[str, OrderLine]] = []
     problems: list[RowProblem] = []
     rows = 0
@@ -102,15 +104,15 @@ def _parse_generic(ws: Workspace, text: str, source: str | None
         cell = {name: (record[i].strip() if i < len(record) else "") for name, i in index.items()}
         try:
             lines.append(_generic_line(cell, source or (owner(cell.get("product", "")) if owner else None),
-                                       kinds, tz, default_currency, currency_of))
+                                       kinds, tz, default_currency, currency_of, now, known))
         except (ValueError, InputError) as exc:
             problems.append(RowProblem(line_no, str(exc)))
     return lines, problems, rows
 
 
 def _generic_line(cell: Mapping[str, str], source: str | None, kinds: Mapping[str, str], tz: str,
-                  default_currency: str, currency_of: Callable[[str, str], str | None] = lambda s, n: None
-                  ) -> tuple[str, OrderLine]:
+                  default_currency: str, currency_of: Callable[[str, str], str | None] = lambda s, n: None,
+                  now: datetime | None = None, known: Iterable[str] = ()) -> tuple[str, OrderLine]:
     order_id = cell.get("order_id", "")
     if not order_id:
         raise ValueError("order_id is empty")
@@ -130,14 +132,14 @@ def _generic_line(cell: Mapping[str, str], source: str | None, kinds: Mapping[st
         raise ValueError("status is empty")
     status = _status_for(raw_status, kinds.get(src))
     currency = (cell.get("currency") or currency_of(src, native) or default_currency).upper()
-    if not re.fullmatch(r"[A-Z]{3}", currency):
+    if not re.fullmatch(r"[A-Z]{3}", currency) or not is_currency(currency):
         raise ValueError(f"currency {currency!r} is not an ISO 4217 code")
-    amount = Money.from_decimal(_decimal(cell.get("amount", ""), "amount"), currency)
+    amount = Money.from_decimal(_decimal(cell.get("amount", ""), "amount"), currency, exact=True)
     commission_text = cell.get("commission", "")
-    commission = Money.from_decimal(_decimal(commission_text, "commission"), currency) if commission_text \
-        else Money.zero(currency)
+    commission = Money.from_decimal(_decimal(commission_text, "commission"), currency, exact=True) \
+        if commission_text else Money.zero(currency)
     list_text = cell.get("list_amount", "")
-    list_amount = Money.from_decimal(_decimal(list_text, "list_amount"), currency) if list_text else None
+    list_amount = Money.from_decimal(_decimal(list_text, "list_amount"), currency, exact=True) if list_text else None
     if list_amount is not None and list_amount.minor < amount.minor:
         raise ValueError(f"list_amount {list_text} is below amount {cell.get('amount')}")
     if not cell.get("ordered_at"):
@@ -157,6 +159,7 @@ def _generic_line(cell: Mapping[str, str], source: str | None, kinds: Mapping[st
         product_native_id=native, channel=cell.get("channel", ""), list_amount=list_amount,
         settled_at=updated if status == "settled" else None,
     )
+    check_line(src, line, known, now or utcnow())
     return src, line
 
 

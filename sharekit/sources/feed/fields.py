@@ -88,13 +88,14 @@ def _money(minor: int, code: str) -> Money:
 
 
 _scales: dict[str, tuple[int, int]] = {}
+_MAX_WHOLE_DIGITS = 13   # longer whole parts go to parse_money, which refuses them over MAX_MINOR
 
 
 def _plain_price(text: str, exp: int) -> int | None:
     """Minor units of a plain ASCII decimal (``19.90``, ``15``) with at most ``exp`` decimals, else None."""
     whole, _, frac = text.partition(".")
-    if not (whole.isascii() and whole.isdigit()):
-        return None
+    if not (whole.isascii() and whole.isdigit()) or len(whole) > _MAX_WHOLE_DIGITS:
+        return None   # the general path refuses amounts over MAX_MINOR
     if not frac:
         minor = None if _ else int(whole) * 10**exp
     elif len(frac) > exp or not (frac.isascii() and frac.isdigit()):
@@ -114,7 +115,8 @@ def parse_price(text: str, currency: str | None) -> Money:
             exp = exponent(currency)
             scale = _scales[currency] = (exp, 10**exp)
         whole, dot, frac = s.partition(".")
-        if whole.isdecimal() and (not frac or frac.isdecimal()) and len(frac) <= scale[0]:  # int() reads these
+        if whole.isdecimal() and (not frac or frac.isdecimal()) and len(frac) <= scale[0] \
+                and len(whole) <= _MAX_WHOLE_DIGITS:  # int() reads these
             exp = scale[0]
             minor = int(whole) * scale[1] + (int(frac) * 10 ** (exp - len(frac)) if frac else 0)
             return _money(minor, currency)
@@ -124,11 +126,11 @@ def parse_price(text: str, currency: str | None) -> Money:
         if code:
             exp = exponent(code)
             frac = m.group(2) or ""
-            if len(frac) <= exp:
+            if len(frac) <= exp and len(m.group(1)) <= _MAX_WHOLE_DIGITS:
                 minor = int(m.group(1)) * 10**exp + (int(frac.ljust(exp, "0")) if exp else 0)
                 return _money(minor, code)
     try:
-        return parse_money(s, currency)
+        return parse_money(s, currency, exact=True)   # 1.999 CNY is a bad row, not rounded
     except InputError as exc:
         raise BadRow(str(exc).rstrip(".")) from None
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
+from ...core.limits import MAX_JSON_DEPTH
 from ...core.money import Money
 from ...errors import ConfigError, InputError
 from ..base import Product
@@ -128,6 +129,9 @@ class FeedParser:
             data = json.loads(text, parse_float=Decimal)
         except json.JSONDecodeError as exc:
             raise InputError(f"{self.ctx.where}, line {exc.lineno}: not valid JSON ({exc.msg}).") from None
+        except RecursionError:  # the C scanner stops at the interpreter's depth limit (~1000)
+            raise InputError(f"{self.ctx.where}: JSON nested too deeply to be a product feed "
+                             f"(at most {MAX_JSON_DEPTH} levels).") from None
         if isinstance(data, dict):
             for key in ("products", "items", "entries", "data"):
                 if isinstance(data.get(key), list):
@@ -147,6 +151,9 @@ class FeedParser:
                 attr = ALIASES.get(normalise_header(str(key)))
                 if attr is None or value is None:
                     continue
+                if isinstance(value, dict | list) and _depth(value) > MAX_JSON_DEPTH:
+                    rec = {"__bad__": f"{key} is nested more than {MAX_JSON_DEPTH} levels deep"}
+                    break
                 if attr in ("price", "sale_price") and isinstance(value, dict):  # {"value": "15.00", "currency": "USD"}
                     amount = value.get("value", value.get("amount", ""))
                     value = f"{amount} {value.get('currency', '')}".strip()
@@ -277,6 +284,21 @@ class FeedParser:
                 path = self.ctx.base_dir / path
             return path.resolve().as_uri()
         return link
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of a parsed JSON value, without recursion (stops counting past MAX_JSON_DEPTH)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > deepest:
+            deepest = depth
+            if deepest > MAX_JSON_DEPTH:
+                break
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
 
 
 def _json_item_lines(text: str, count: int) -> list[int]:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from ...core.limits import DEFAULT_FEED_MAX_MB, DEFAULT_FEED_TIMEOUT
 from ...core.settings import Setting
 from ...errors import ConfigError, InputError, SourceError
 from ..base import Product, Skipped, Source
@@ -58,6 +59,9 @@ class FeedSource(Source):
         self.format = FORMAT_ALIASES.get(fmt) if fmt else None
         self.strict = bool(self.settings.get("strict", False))
         self.page_size = int(self.settings.get("page_size", PAGE_SIZE))
+        # a remote feed's byte cap and whole-download time limit ([feeds] max_mb / timeout)
+        self.max_bytes = int(self.settings.get("feed_max_bytes") or DEFAULT_FEED_MAX_MB * 1024 * 1024)
+        self.deadline = float(self.settings.get("feed_timeout") or DEFAULT_FEED_TIMEOUT)
         self.path: Path | None = None
         self.url: str | None = None
         if path:
@@ -82,6 +86,10 @@ class FeedSource(Source):
     def _read(self) -> tuple[bytes, str | None]:
         if self.path is not None:
             try:
+                size = self.path.stat().st_size
+                if size > self.max_bytes:
+                    raise InputError(f"Source `{self.name}`: feed file {self.path} is {size / 2**20:.0f} MB, over "
+                                     f"the {self.max_bytes / 2**20:.0f} MB limit ([feeds] max_mb).")
                 return self.path.read_bytes(), None
             except FileNotFoundError:
                 raise InputError(f"Source `{self.name}`: feed file {self.path} does not exist.") from None
@@ -94,7 +102,13 @@ class FeedSource(Source):
                 raise SourceError(self.name, f"feed {self.url} answered HTTP {response.status_code}.")
             return response.content, response.headers.get("content-type")
 
-        return self.http.request("GET", self.url, check=check, what=f"GET {urlsplit(self.url).path or '/'}")
+        try:
+            return self.http.request("GET", self.url, check=check, what=f"GET {urlsplit(self.url).path or '/'}",
+                                     max_bytes=self.max_bytes, deadline=self.deadline)
+        except SourceError as exc:
+            if " stopped: " in exc.message and exc.hint is None:  # a cap or the deadline (core.http)
+                exc.hint = "If the feed really is that large or slow, raise [feeds] max_mb or timeout."
+            raise
 
     def _format_for(self, text: str, content_type: str | None) -> str:
         if self.format:

@@ -1,0 +1,471 @@
+"""The model test: a random world of products, links, clicks, order files and syncs, and every
+figure a reseller reads checked against a plain recomputation from the raw events.
+
+Rules drive the real code: products through the catalog upsert, links through ``ensure_link``,
+clicks through the redirect server's classifier and click writer (bots, WeChat, QR, repeat
+visitors across links and days), order files through ``import_orders`` (the generic CSV), and
+syncs through the sync engine with a source that answers from the model. Statuses in files and
+syncs move forwards and backwards. Invariants recompute, from the model's own event lists only,
+`clicks` by every key (all time and one span), `report` by every key, `report channels`,
+`report payouts` for every month touched, `report products`, the stored order lines, and each
+product's price story (`products --json` and the share text's arithmetic).
+
+Budget: ``SHAREKIT_MODEL_EXAMPLES`` (default 20 examples of up to 30 steps, well under a
+minute); e.g. ``SHAREKIT_MODEL_EXAMPLES=500 pytest tests/test_model.py`` for a long run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+import sharekit.orders.store as order_store
+from sharekit import Workspace, init_home
+from sharekit.catalog.query import list_products, product_json
+from sharekit.catalog.store import upsert_products
+from sharekit.core.money import Money
+from sharekit.orders.importers import import_orders
+from sharekit.orders.sync import sync_source
+from sharekit.poster.batch import product_record, share_text
+from sharekit.poster.render import Brand
+from sharekit.reports import channels_report, earnings_report, payouts, products_report
+from sharekit.sources.base import OrderLine, OrderPage, Product
+from sharekit.store.config import write_config
+from sharekit.tracking.channels import add_channel
+from sharekit.tracking.clicks import click_stats
+from sharekit.tracking.links import ensure_link
+from sharekit.tracking.server.classify import Classifier
+from sharekit.tracking.server.recorder import ClickWriter
+
+EXAMPLES = int(os.environ.get("SHAREKIT_MODEL_EXAMPLES", "20"))
+TZ = "Asia/Shanghai"
+SH = ZoneInfo(TZ)
+DAY0 = date(2026, 10, 29)            # clicks and orders fall on 8 local days from here (two months)
+CHANNELS = {"mama_group": ("group", None), "moments": ("moments", None), "lili": ("friend", Decimal("0.3")),
+            "amy": ("friend", Decimal("0.25"))}
+SUBIDS = [*CHANNELS, "stray", ""]     # a sub-id of no channel, and none
+PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
+WECHAT = PHONE + " MicroMessenger/8.0.49"
+PREVIEW = "Mozilla/5.0 (compatible; TelegramBot like TwitterBot) preview"
+RAW = {"pending": ["paid", "pending"], "confirmed": ["confirmed", "received"], "settled": ["settled", "已结算"],
+       "invalid": ["refunded", "invalid"]}
+RANK = {"pending": 0, "confirmed": 1, "settled": 2, "invalid": 3}
+
+
+def local_day(t: datetime) -> str:
+    return t.astimezone(SH).date().isoformat()
+
+
+def month_of(t: datetime) -> str:
+    return t.astimezone(SH).strftime("%Y-%m")
+
+
+def share_of(minor: int, share: Decimal) -> int:
+    return int((Decimal(minor) * share).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+@dataclass
+class Click:
+    code: str
+    day: str
+    visitor: tuple[str, str]
+    bot: bool
+    qr: bool
+    wechat: bool
+
+
+@dataclass
+class Line:
+    """The model of one order line: what the store must hold, and its payout ledger."""
+
+    key: str
+    product: str
+    channel: str
+    amount: int
+    list_amount: int | None
+    ordered_at: datetime
+    status: str = ""
+    raw: str = ""
+    commission: int = 0
+    updated_at: datetime | None = None
+    commissions: list[int] = field(default_factory=list)   # commission of each history row taken
+    settled_at: datetime | None = None
+    base: int = 0                                           # payout base: commission while settled
+    credit: int = 0                                         # commission when it first settled
+    adjustments: list[tuple[str, int]] = field(default_factory=list)  # (month recorded, base delta)
+
+
+class World(RuleBasedStateMachine):
+    """One reseller's store, and the model of everything that happened to it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.home = Path(tempfile.mkdtemp(prefix="sharekit-model-"))
+        init_home(self.home)
+        self.ws = Workspace.open(self.home)
+        self.ws.db.execute("PRAGMA synchronous = OFF")  # a throwaway store: no fsync per commit
+        data = dict(self.ws.config.data)
+        data["timezone"] = TZ
+        data["sources"] = {"demo": {"kind": "feed", "url": "https://shop.example.com/feed.csv"}}
+        write_config(self.ws.paths.config, data)
+        self.ws.reload_config()
+        self.products: dict[str, int] = {}                 # id -> price (minor)
+        self.links: dict[str, tuple[str, str]] = {}        # code -> (product, channel)
+        self.clicks: list[Click] = []
+        self.lines: dict[str, Line] = {}
+        self.clock = datetime(2026, 10, 30, 4, 0, tzinfo=UTC)  # when sharekit records: moves forward
+        self.reports = 0                                     # supplier update times: one per file or sync
+        self.classifier = Classifier(b"model-salt", TZ)
+        self.ignored = 0
+        self.prices: dict[str, tuple[int, int | None, int | None]] = {}  # id -> (selling, coupon, threshold)
+        self.orders = 0
+        self._utcnow = order_store.utcnow
+
+    def teardown(self) -> None:
+        order_store.utcnow = self._utcnow
+        self.ws.close()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    # rules ------------------------------------------------------------------------------------
+    @initialize()
+    def channels(self) -> None:
+        for name, (kind, share) in CHANNELS.items():
+            add_channel(self.ws.db, name, kind=kind, share=share)
+
+    @rule(items=st.lists(st.tuples(st.integers(1, 6), st.integers(990, 19990), st.integers(0, 3000),
+                                   st.sampled_from([0, 0, 500, 1000, 2000, 30000]),
+                                   st.sampled_from([None, 0, 990, 5900, 9900, 20000])), min_size=1, max_size=3))
+    def pull(self, items: list[tuple[int, int, int, int, int | None]]) -> None:
+        """Products: a selling price, a list price at or above it (or none), a coupon (some larger
+        than the price) with a threshold (满X: none, below, at or above the price)."""
+        batch = []
+        for n, price, markup, coupon, threshold in items:
+            if any(p.native_id == f"SK{n}" for p in batch):
+                continue  # one product once per listing
+            batch.append(Product(native_id=f"SK{n}", title=f"商品 {n}", currency="CNY", price=Money(price, "CNY"),
+                                 original_price=Money(price + markup, "CNY") if markup else None,
+                                 coupon=Money(coupon, "CNY") if coupon else None,
+                                 coupon_threshold=Money(threshold, "CNY") if coupon and threshold else None,
+                                 url=f"https://shop.example.com/p/{n}"))
+            self.products[f"demo:SK{n}"] = price
+            self.prices[f"demo:SK{n}"] = (price, coupon or None, (threshold or None) if coupon else None)
+        upsert_products(self.ws.db, "demo", batch)
+
+    @precondition(lambda self: self.products)
+    @rule(data=st.data())
+    def link(self, data: st.DataObject) -> None:
+        product = data.draw(st.sampled_from(sorted(self.products)))
+        channel = data.draw(st.sampled_from([*CHANNELS, ""]))
+        made = ensure_link(self.ws, product, channel)
+        assert made.product_id == product and made.channel == channel
+        self.links[made.code] = (product, channel)
+
+    @precondition(lambda self: self.links)
+    @rule(data=st.data())
+    def click(self, data: st.DataObject) -> None:
+        """A batch of requests, as the server's flusher writes them (one transaction)."""
+        spec = data.draw(st.lists(st.tuples(
+            st.sampled_from(sorted(self.links)), st.integers(0, 7), st.integers(0, 23),
+            st.sampled_from(["1.1.1.1", "1.1.1.2", "2.2.2.2", "3.3.3.3"]),
+            st.sampled_from(["phone", "wechat", "wechat", "preview", "head"]), st.booleans()), min_size=1, max_size=8))
+        batch = []
+        for code, d, hour, ip, who, qr in spec:
+            when = datetime(DAY0.year, DAY0.month, DAY0.day, hour, 30, tzinfo=SH) + timedelta(days=d)
+            ua = {"phone": PHONE, "wechat": WECHAT, "preview": PREVIEW, "head": PHONE}[who]
+            method = "HEAD" if who == "head" else "GET"
+            batch.append(self.classifier.click(code=code, channel=self.links[code][1], product_id=self.links[code][0],
+                                               ip=ip, user_agent=ua, referer=None, method=method, via_qr=qr, now=when))
+            bot = who in ("preview", "head")
+            self.clicks.append(Click(code, local_day(when), (ip, ua), bot, qr and not bot, who == "wechat"))
+        writer = ClickWriter(self.ws.paths.db)
+        try:
+            writer.write(batch)
+        finally:
+            writer.close()
+
+    def _report_lines(self, data: st.DataObject) -> list[tuple[Line, str, str, int]]:
+        """Draw reports about new and known lines: (line, status, raw status, commission)."""
+        self.reports += 1
+        count = data.draw(st.integers(1, 5))
+        out = []
+        for _ in range(count):
+            known = sorted(self.lines)
+            if known and data.draw(st.booleans()):
+                line = self.lines[data.draw(st.sampled_from(known))]
+            else:
+                self.orders += 1
+                n = self.orders
+                product = data.draw(st.sampled_from(sorted(self.products) or ["demo:SK9"]))
+                amount = data.draw(st.integers(100, 30000))
+                ordered = datetime(DAY0.year, DAY0.month, DAY0.day, data.draw(st.integers(0, 23)), 10,
+                                   tzinfo=SH) + timedelta(days=data.draw(st.integers(0, 7)))
+                line = Line(f"O{n}:{product.split(':')[1]}", product, data.draw(st.sampled_from(SUBIDS)), amount,
+                            data.draw(st.sampled_from([None, amount, amount + 990])), ordered.astimezone(UTC))
+            if any(o[0] is line for o in out):
+                continue
+            status = data.draw(st.sampled_from(list(RAW)))
+            raw = data.draw(st.sampled_from(RAW[status]))
+            commission = 0 if status == "invalid" and data.draw(st.booleans()) else line.amount * 7 // 100
+            out.append((line, status, raw, commission))
+        return out
+
+    def _apply(self, reports: list[tuple[Line, str, str, int]], updated: datetime) -> None:
+        """The model's rules: forward-only statuses, settlement month, adjustments when recorded."""
+        recorded_month = month_of(self.clock)
+        for line, status, raw, commission in reports:
+            self.lines[line.key] = line
+            if line.status:
+                if (line.status, line.raw, line.commission) == (status, raw, commission):
+                    continue
+                if status != line.status and (line.status == "invalid" or RANK[status] < RANK[line.status]):
+                    self.ignored += 1
+                    continue
+            line.status, line.raw, line.commission, line.updated_at = status, raw, commission, updated
+            line.commissions.append(commission)
+            new_base = commission if status == "settled" else 0
+            if status == "settled" and line.settled_at is None:
+                line.settled_at = updated
+                line.base = line.credit = commission
+            elif line.settled_at is not None and new_base != line.base:
+                line.adjustments.append((recorded_month, new_base - line.base))
+                line.base = new_base
+
+    def _tick(self, data: st.DataObject) -> datetime:
+        self.clock += timedelta(days=data.draw(st.integers(0, 12)), hours=1)
+        order_store_now = self.clock
+        order_store.utcnow = lambda: order_store_now  # when sharekit records the status changes
+        return self.clock
+
+    @precondition(lambda self: self.products)
+    @rule(data=st.data())
+    def import_file(self, data: st.DataObject) -> None:
+        """A generic order CSV (with list_amount where the network gave one), imported."""
+        updated = self._tick(data)
+        reports = self._report_lines(data)
+        rows = ["order_id,product,channel,status,amount,commission,currency,ordered_at,updated_at,list_amount"]
+        for line, _status, raw, commission in reports:
+            rows.append(",".join([line.key.split(":")[0], line.product, line.channel, raw,
+                                  str(Money(line.amount, "CNY").amount), str(Money(commission, "CNY").amount), "CNY",
+                                  line.ordered_at.isoformat(), updated.isoformat(),
+                                  str(Money(line.list_amount, "CNY").amount) if line.list_amount else ""]))
+        path = self.home / f"orders-{self.reports}.csv"
+        path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+        result = import_orders(self.ws, path, "csv")
+        assert not result.skipped, result.skipped
+        before = self.ignored
+        self._apply(reports, updated)
+        assert result.ignored == self.ignored - before
+
+    @precondition(lambda self: self.products)
+    @rule(data=st.data())
+    def sync(self, data: st.DataObject) -> None:
+        """A sync of source `demo` whose supplier answers these reports (one page)."""
+        updated = self._tick(data)
+        reports = self._report_lines(data)
+        lines = [OrderLine(row_id=line.key, order_id=line.key.split(":")[0], status=status, raw_status=raw,
+                           amount=Money(line.amount, "CNY"), commission=Money(commission, "CNY"),
+                           ordered_at=line.ordered_at, updated_at=updated,
+                           product_native_id=line.product.split(":")[1], channel=line.channel,
+                           list_amount=Money(line.list_amount, "CNY") if line.list_amount else None,
+                           settled_at=updated if status == "settled" else None)
+                 for line, status, raw, commission in reports]
+        result = sync_source(self.ws, "demo", now=updated + timedelta(minutes=1),
+                             since=updated - timedelta(hours=1), source_factory=lambda *a, **k: _Supplier(lines))
+        assert result.ok, result.error
+        before = self.ignored
+        self._apply(reports, updated)
+        assert result.ignored == self.ignored - before
+
+    # invariants -------------------------------------------------------------------------------
+    def _people(self, span: tuple[str, str] | None = None) -> list[Click]:
+        return [c for c in self.clicks if span is None or span[0] <= c.day <= span[1]]
+
+    @invariant()
+    def clicks_by_every_key(self) -> None:
+        for span in (None, ((DAY0 + timedelta(days=2)).isoformat(), (DAY0 + timedelta(days=4)).isoformat())):
+            since = until = None
+            if span:
+                since = datetime.fromisoformat(span[0]).replace(tzinfo=SH)
+                until = datetime.fromisoformat(span[1]).replace(tzinfo=SH) + timedelta(days=1)
+            clicks = self._people(span)
+            keyers = {"link": lambda c: c.code, "channel": lambda c: self.links[c.code][1], "day": lambda c: c.day,
+                      "product": lambda c: self.links[c.code][0]}
+            for by, key in keyers.items():
+                want: dict[str, list] = defaultdict(lambda: [0, set(), 0, 0, 0])
+                for c in clicks:
+                    acc = want[key(c)]
+                    if c.bot:
+                        acc[2] += 1
+                    else:
+                        acc[0] += 1
+                        acc[1].add(c.visitor)
+                        acc[3] += c.qr
+                        acc[4] += c.wechat
+                stats = click_stats(self.ws, by, since, until)
+                got = {r.key: (r.clicks, r.visitors, r.bots, r.qr, r.wechat, r.link) for r in stats.rows}
+                assert got == {k: (v[0], len(v[1]), v[2], v[3], v[4], v[0] - v[3]) for k, v in want.items()}, by
+                people = {c.visitor for c in clicks if not c.bot}
+                assert (stats.total.clicks, stats.total.visitors) == (sum(not c.bot for c in clicks), len(people))
+
+    def _placed(self) -> list[Line]:
+        return [line for line in self.lines.values() if line.status]
+
+    def _lost(self, line: Line) -> int:
+        return line.commission or next((c for c in reversed(line.commissions) if c), 0)
+
+    @invariant()
+    def report_by_every_key(self) -> None:
+        def key_of(by: str, line: Line) -> str:
+            day = local_day(line.ordered_at)
+            if by == "day":
+                return day
+            if by == "month":
+                return day[:7]
+            if by == "week":
+                y, w, _ = date.fromisoformat(day).isocalendar()
+                return f"{y}-W{w:02d}"
+            if by == "channel":
+                return line.channel if line.channel in CHANNELS else "(none)"
+            if by == "source":
+                return "demo"
+            return line.product
+
+        def click_key(by: str, c: Click) -> str:
+            product, channel = self.links[c.code]
+            return {"day": c.day, "month": c.day[:7], "channel": channel if channel in CHANNELS else "(none)",
+                    "source": "demo", "product": product,
+                    "week": "{}-W{:02d}".format(*date.fromisoformat(c.day).isocalendar()[:2])}[by]
+
+        for by in ("day", "week", "month", "product", "channel", "source"):
+            want: dict[str, list[int]] = defaultdict(lambda: [0] * 7)
+            for line in self._placed():
+                acc = want[key_of(by, line)]
+                acc[1] += 1
+                acc[2] += line.amount
+                acc[3] += line.commission if line.status in ("pending", "confirmed") else 0
+                acc[4] += line.commission if line.status == "settled" else 0
+                acc[5] += self._lost(line) if line.status == "invalid" else 0
+            for c in self._people():
+                if not c.bot:
+                    want[click_key(by, c)][0] += 1
+            report = earnings_report(self.ws, by=by)
+            got = {r.key: [r.clicks, r.orders, r.gmv.minor, r.estimated.minor, r.settled.minor, r.lost.minor, 0]
+                   for r in report.rows if r.clicks or r.orders}
+            assert got == {k: v for k, v in want.items() if v[0] or v[1]}, by
+            assert report.totals.orders == len(self._placed())
+
+    @invariant()
+    def report_channels_agrees(self) -> None:
+        rows = {r.channel: r for r in channels_report(self.ws).rows}
+        by_channel = {r.key: r for r in earnings_report(self.ws, by="channel").rows}
+        for name in [*CHANNELS, "(none)"]:
+            lines = [x for x in self._placed() if (x.channel if x.channel in CHANNELS else "(none)") == name]
+            bought = [x for x in lines if x.status != "invalid"]
+            known = [x for x in bought if x.list_amount is not None]
+            people = [c for c in self.clicks if not c.bot and self.links[c.code][1] == (name if name in CHANNELS
+                                                                                         else "")]
+            row = rows.get(name)
+            if row is None:
+                assert name == "(none)" and not lines
+                continue
+            assert (row.orders, row.invalid, row.spent.minor) == (len(lines), len(lines) - len(bought),
+                                                                  sum(x.amount for x in bought)), name
+            assert row.saved == (Money(sum(x.list_amount - x.amount for x in known), "CNY") if known else None)
+            if name in CHANNELS:
+                assert row.clicks == len(people) and row.visitors == len({c.visitor for c in people}), name
+            same = by_channel.get(name)
+            assert row.orders == (same.orders if same else 0), name   # the same orders in both views
+
+    @invariant()
+    def payouts_of_every_month(self) -> None:
+        months = {month_of(x.settled_at) for x in self.lines.values() if x.settled_at}
+        months |= {m for x in self.lines.values() for m, _ in x.adjustments} | {"2026-11"}
+        for month in sorted(months):
+            got = {(r.channel, r.kind): (r.orders, r.settled.minor, r.payout.minor)
+                   for r in payouts(self.ws, month).rows}
+            want: dict[tuple[str, str], tuple[int, int, int]] = {}
+            for name, (kind, share) in CHANNELS.items():
+                if kind != "friend":
+                    continue
+                mine = [x for x in self.lines.values() if x.channel == name]
+                settled = [x for x in mine if x.settled_at and month_of(x.settled_at) == month]
+                credit = sum(x.credit for x in settled)
+                want[(name, "settled")] = (len(settled), credit, share_of(credit, share))
+                moved = [(x, sum(d for m, d in x.adjustments if m == month)) for x in mine]
+                moved = [(x, d) for x, d in moved if d]
+                if moved:
+                    total = sum(d for _, d in moved)
+                    want[(name, "adjustment")] = (len(moved), total, share_of(total, share))
+            assert got == want, month
+
+    @invariant()
+    def price_story_adds_up(self) -> None:
+        """`products --json` and the share text against the plain rule: a coupon is usable when
+        the selling price reaches its threshold and exceeds the coupon; 券后价 = 在售价 - coupon."""
+        rows = {r["id"]: r for r in list_products(self.ws.db)}
+        for pid, (selling, coupon, threshold) in self.prices.items():
+            usable = coupon is not None and (threshold is None or threshold <= selling) and coupon < selling
+            final = selling - coupon if usable else selling
+            data = product_json(rows[pid], TZ)
+            assert data["sale_price"]["minor"] == selling and data["final_price"]["minor"] == final, pid
+            assert data["coupon_usable"] is (None if coupon is None else usable), pid
+            text = share_text(product_record(rows[pid], self.home), "https://s.example.cn/X", None, Brand())
+            figures = {label: yuan for label, yuan in re.findall(r"【(\w+)】\D*([0-9]+(?:\.[0-9]+)?)", text)}
+            assert Decimal(figures["在售价"]) * 100 == selling, text
+            if usable:
+                assert Decimal(figures["券后价"]) * 100 == final and Decimal(figures["优惠券"]) * 100 == coupon, text
+            else:
+                assert "券后价" not in text and "优惠券" not in text, text
+
+    @invariant()
+    def products_and_stored_lines(self) -> None:
+        want: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for line in self._placed():
+            want[line.product][0] += 1
+            want[line.product][1] += line.status == "invalid"
+        got = {r.product: [r.orders, r.invalid] for r in products_report(self.ws).rows}
+        assert got == dict(want)
+        stored = {r[0]: tuple(r[1:]) for r in self.ws.db.execute(
+            "SELECT id, status, raw_status, commission_minor, amount_minor, list_amount_minor FROM orders")}
+        assert stored == {f"demo:{x.key}": (x.status, x.raw, x.commission, x.amount, x.list_amount)
+                          for x in self._placed()}
+
+
+class _Supplier:
+    """A supplier's order API answering the model's reports for any window (one page)."""
+
+    kind = "feed"
+    name = "demo"
+    supports_orders = True
+    settles_orders = False
+    order_window = timedelta(days=1)
+    order_lookback = timedelta(days=365)
+
+    def __init__(self, lines: list[OrderLine]) -> None:
+        self.lines = lines
+        self.sent = False
+
+    def iter_orders(self, start: datetime, end: datetime, cursor: object = None):
+        if not self.sent:
+            self.sent = True
+            yield OrderPage(self.lines)
+
+    def close(self) -> None:
+        pass
+
+
+World.TestCase.settings = settings(max_examples=EXAMPLES, stateful_step_count=30, deadline=None,
+                                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+TestWorld = World.TestCase
