@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from factories import add_product as store_product
 from test_server_redirects import BROWSER, ThreadServer
 
 from sharekit.offers import check_links
@@ -20,13 +21,8 @@ NOW = datetime(2026, 11, 26, 4, tzinfo=UTC)
 
 def add(ws, pid: str, *, available: bool = True, extra: dict | None = None, updated: str = T0,
         title: str | None = None, price: int = 1990) -> None:
-    source, native = pid.split(":")
-    with ws.db:
-        ws.db.execute(
-            "INSERT INTO products (id, source, native_id, title, currency, price_minor, url, available, extra,"
-            " first_seen_at, updated_at, seen_at) VALUES (?,?,?,?, 'CNY', ?, ?, ?, ?, ?, ?, ?)",
-            (pid, source, native, title or f"商品{native}", price, f"https://shop.example.com/p/{native}",
-             int(available), json.dumps(extra or {}), T0, updated, T0))
+    native = pid.split(":")[1]
+    store_product(ws, pid, title=title or f"商品{native}", price=price, available=available, extra=extra, now=updated)
 
 
 @pytest.fixture

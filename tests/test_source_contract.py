@@ -100,3 +100,13 @@ def test_pull_link_and_sync_build_a_source_from_the_same_settings(ws):
     assert (settings["currency"], settings["base_dir"]) == ("USD", str(ws.home))
     with load_kind("shopify")("shop", settings) as source:
         assert source.currency == "USD"
+
+
+def test_a_source_checkout_without_entry_points_still_finds_the_built_in_kinds(monkeypatch):
+    """Run from a checkout that was never installed (no dist-info): pyproject.toml's list is read."""
+    import sharekit.sources.registry as registry
+
+    monkeypatch.setattr(registry, "entry_points", lambda group: [])
+    kinds = registry.available_kinds()
+    assert {"feed", "jd", "pdd", "taobao", "amazon", "shopify", "woocommerce"} <= set(kinds)
+    assert kinds["feed"].target == "sharekit.sources.feed:FeedSource" and kinds["feed"].builtin

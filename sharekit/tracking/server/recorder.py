@@ -33,7 +33,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .classify import Click
+# Classification moved to .classify; its names stay importable from here for existing callers.
+from .classify import BotDetector, Classifier, Click, load_salt, visitor_id  # noqa: F401
 
 log = logging.getLogger("sharekit.tracking.server")
 MODES = ("queue", "direct", "off")
