@@ -31,6 +31,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+import sharekit.orders.importers.csv as csv_importer
 import sharekit.orders.store as order_store
 from sharekit import Workspace, init_home
 from sharekit.catalog.query import list_products, product_json
@@ -132,9 +133,11 @@ class World(RuleBasedStateMachine):
         self.prices: dict[str, tuple[int, int | None, int | None]] = {}  # id -> (selling, coupon, threshold)
         self.orders = 0
         self._utcnow = order_store.utcnow
+        self._csv_utcnow = csv_importer.utcnow
 
     def teardown(self) -> None:
         order_store.utcnow = self._utcnow
+        csv_importer.utcnow = self._csv_utcnow
         self.ws.close()
         shutil.rmtree(self.home, ignore_errors=True)
 
@@ -246,6 +249,9 @@ class World(RuleBasedStateMachine):
         self.clock += timedelta(days=data.draw(st.integers(0, 12)), hours=1)
         order_store_now = self.clock
         order_store.utcnow = lambda: order_store_now  # when sharekit records the status changes
+        # an import reads its file after every order in it was placed (rows dated ahead are refused)
+        read_at = max(order_store_now, datetime(DAY0.year, DAY0.month, DAY0.day, tzinfo=UTC) + timedelta(days=9))
+        csv_importer.utcnow = lambda: read_at
         return self.clock
 
     @precondition(lambda self: self.products)
