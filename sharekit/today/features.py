@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..core.timeutil import from_iso, to_utc_iso
+from ..offers.coupons import parse_end
 
 WINDOW_DAYS = 30
 FRESH_DAYS = 14.0
@@ -70,37 +71,16 @@ class ChannelFacts:
     shared_today: int = 0
 
 
-def coupon_end(*values: Any) -> datetime | None:
-    """The coupon's end from a product's source fields: JD ``useEndTime`` kept as ``coupon_end_ms``,
-    PDD's ``coupon_end_time`` (seconds) kept as ``coupon_end``, or a feed's ``coupon_end`` /
-    ``sale_price_effective_date`` (ISO, the end after a ``/``). The first one present wins."""
-    for value in values:
-        if isinstance(value, bool) or value is None:
-            continue
-        if isinstance(value, str):
-            text = value.strip().split("/")[-1].strip()
-            if not text:
-                continue
-            if text.isdigit():
-                value = int(text)
-            else:
-                try:
-                    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-                except ValueError:
-                    continue
-                if parsed.tzinfo is None:  # suppliers' wall clock is China time; a bare date lasts the day
-                    parsed = parsed.replace(tzinfo=UTC) - timedelta(hours=8)
-                    if len(text) <= 10:
-                        parsed += timedelta(days=1)
-                return parsed.astimezone(UTC)
-        if isinstance(value, int | float) and value > 0:
-            return datetime.fromtimestamp(value / 1000 if value > 10**11 else value, UTC)
-    return None
-
-
 def _end_epoch(*values: Any) -> float | None:
-    end = coupon_end(*values)
-    return end.timestamp() if end else None
+    """The first end time present among a product's fields, as epoch seconds (a
+    ``sale_price_effective_date`` range ends after its ``/``)."""
+    for value in values:
+        if isinstance(value, str) and "/" in value:
+            value = value.rsplit("/", 1)[1]
+        end = parse_end(value)
+        if end is not None:
+            return end.timestamp()
+    return None
 
 
 FACTS_TABLE = "temp.sk_today_facts"
