@@ -72,7 +72,7 @@ def test_download_limits_given_as_text_fall_back_to_the_defaults(home):
 
 @pytest.mark.slow
 def test_two_imports_of_one_file_at_once_the_second_says_already_imported(home, tmp_path):
-    env = {**os.environ, "SHAREKIT_HOME": str(home)}
+    env = {**os.environ, "SHAREKIT_HOME": str(home), "COLUMNS": "200"}  # one line per message
     subprocess.run([sys.executable, "-m", "sharekit", "init"], env=env, check=True, capture_output=True)
     with (home / "config.toml").open("a", encoding="utf-8") as fh:
         fh.write('\n[sources.demo]\nkind = "feed"\npath = "feed.csv"\n')
