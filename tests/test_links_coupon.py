@@ -72,6 +72,7 @@ def test_a_pulled_feed_products_short_link_redirects_the_buyer_to_its_coupon(ws,
     data["sources"] = {"f": {"kind": "feed", "path": str(feed), "currency": "CNY"}}
     write_config(ws.paths.config, data)
     assert cli(["pull", "f", "--no-images"]).exit_code == 0
+    assert cli(["channel", "add", "mama_group", "--kind", "group"]).exit_code == 0
     codes = {}
     for pid in ("f:A", "f:B"):
         result = cli(["link", "create", pid, "--channel", "mama_group", "--json"])
