@@ -11,7 +11,8 @@ from factories import add_product as store_product
 
 from sharekit.core.money import Money
 from sharekit.errors import InputError
-from sharekit.tracking.channels import add_channel, list_channels, parse_share, record_share, share_warning
+from sharekit.tracking.channels import add_channel, list_channels, parse_share
+from sharekit.tracking.shares import record_share, share_warning
 
 
 def test_channel_add_and_list_json_round_trip(cli, ws):
@@ -90,9 +91,14 @@ def test_share_warning_sees_recorded_poster_shares(ws):
     now = datetime(2026, 11, 26, 12, tzinfo=UTC)
     _product_and_link(ws, (now - timedelta(days=30)).isoformat())
     assert share_warning(ws.db, "jd:1", "g1", 3, now=now) is None
-    record_share(ws.db, "jd:1", "g1", "poster", when=now - timedelta(hours=5))
+    record_share(ws.db, "jd:1", "g1", "poster", when=now - timedelta(hours=29))   # yesterday, local time
     message = share_warning(ws.db, "jd:1", "g1", 3, now=now)
-    assert message and "5 hour(s) ago" in message
+    assert message and "1 day(s) ago" in message
+    # earlier the same local day is the same share: no warning, and not logged twice
+    record_share(ws.db, "jd:1", "g2", "link", when=now - timedelta(hours=5))
+    assert not record_share(ws.db, "jd:1", "g2", "poster", when=now)
+    assert share_warning(ws.db, "jd:1", "g2", 3, now=now) is None
+    assert ws.db.execute("SELECT count(*) FROM share_log WHERE channel = 'g2'").fetchone()[0] == 1
 
 
 def test_add_channel_refuses_unknown_kind(ws):
@@ -100,12 +106,19 @@ def test_add_channel_refuses_unknown_kind(ws):
         add_channel(ws.db, "x", kind="bazaar")
 
 
-def test_note_share_warns_on_the_second_share_within_the_configured_days(ws):
+def test_share_notes_warn_on_the_second_share_within_the_configured_days(ws):
     from sharekit.store.config import set_value
-    from sharekit.tracking.channels import note_share
+    from sharekit.tracking.shares import ShareNotes
 
     now = datetime(2026, 11, 26, 12, tzinfo=UTC)
     _product_and_link(ws, (now - timedelta(days=30)).isoformat())
+
+    def note_share(ws, pid, channel, kind, now):
+        notes = ShareNotes.from_config(ws, now=now)
+        warning = notes.check(pid, channel)
+        notes.record(pid, channel, kind)
+        return warning
+
     assert note_share(ws, "jd:1", "g1", "poster", now=now) is None
     assert "min_days_between is 3" in note_share(ws, "jd:1", "g1", "link", now=now + timedelta(days=2))
     ws.config = set_value(ws.config, "channels.min_days_between", 1)

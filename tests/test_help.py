@@ -62,3 +62,15 @@ def test_every_command_help_ends_with_an_example(path, command, cli):
     shown = cli([*path[1:], "--help"])
     assert shown.exit_code == 0, shown.output
     assert "Example: sharekit " in shown.stdout
+
+
+INTERNAL = ("DESIGN.md", "STYLE.md", "shared/reference", "../shared")
+
+
+@pytest.mark.parametrize(("path", "command"), TREE, ids=IDS)
+def test_help_names_only_what_the_user_has(path, command, cli):
+    """Help points at the README or a command, never at the team's internal documents."""
+    texts = [command.help or "", *(getattr(p, "help", None) or "" for p in _own_params(command))]
+    shown = cli([*path[1:], "--help"]).stdout
+    for text in [*texts, shown]:
+        assert not [word for word in INTERNAL if word in text], f"`{' '.join(path)}` mentions {text!r}"

@@ -50,12 +50,26 @@ def test_a_poster_qr_of_the_demo_decodes_to_its_short_link_marked_as_a_scan(cli,
 
 
 def test_sharing_the_same_product_to_the_same_channel_again_soon_warns(cli, demo_home):
+    import sqlite3
+
     first = cli(["--home", str(demo_home), "link", "create", "demo:SK1002", "--channel", "friend_lili"])
     assert first.exit_code == 0, first.output
     assert "Warning" not in first.stderr
-    again = cli(["--home", str(demo_home), "poster", "demo:SK1002", "--channel", "friend_lili"])
+    # the poster of a link made today is the same share: no warning
+    same_day = cli(["--home", str(demo_home), "poster", "demo:SK1002", "--channel", "friend_lili"])
+    assert same_day.exit_code == 0, same_day.output
+    assert "Warning" not in same_day.stderr
+    # two days later it is a repeat: one summary line naming the channel
+    with sqlite3.connect(demo_home / "sharekit.db") as conn:
+        conn.execute("UPDATE links SET created_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', created_at, '-2 days')"
+                     " WHERE product_id = 'demo:SK1002' AND channel = 'friend_lili'")
+        conn.execute("UPDATE share_log SET shared_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', shared_at, '-2 days')"
+                     " WHERE product_id = 'demo:SK1002' AND channel = 'friend_lili'")
+    again = cli(["--home", str(demo_home), "poster", "demo:SK1002", "--channel", "friend_lili", "--force"])
     assert again.exit_code == 0, again.output
-    assert "friend_lili" in again.stderr and "Warning" in again.stderr
+    assert "1 of 1 products were shared to friend_lili in the last 3 days" in again.stderr.replace("\n", " ")
+    quiet = cli(["--home", str(demo_home), "poster", "demo:SK1002", "--channel", "friend_lili", "--quiet-repeats"])
+    assert "Warning" not in quiet.stderr
 
 
 def test_rerunning_the_demo_changes_nothing_already_stored(cli, demo_home):

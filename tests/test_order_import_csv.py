@@ -146,7 +146,7 @@ def test_cli_import_json_and_human_output(cli, home, tmp_path):
     assert cli(["init"]).exit_code == 0
     path = write(tmp_path, "a.csv", FIRST + "T3,demo:SK003,,pending,abc,1.00,CNY,2026-10-03T10:00:00,\n")
     result = cli(["orders", "import", str(path), "--format", "csv", "--json"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output   # rows were skipped: a cron job must notice
     data = json.loads(result.stdout)
     assert data["inserted"] == 2 and data["skipped"] == [{"line": 4, "error": "amount 'abc' is not a decimal number"}]
     again = cli(["orders", "import", str(path), "--format", "csv"])
@@ -234,7 +234,7 @@ def test_cli_warnings_name_the_file_and_line(cli, home, tmp_path):
     assert cli(["init"]).exit_code == 0
     path = write(tmp_path, "w.csv", "W1,demo:1,,paid,abc,,,2026-10-01,\n")
     result = cli(["orders", "import", str(path), "--format", "csv"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output   # imported what it could; skipped rows exit 1
     said = "".join(result.output.split())  # Rich may wrap a long path anywhere
     assert "".join(f"{path}, line 2: amount 'abc' is not a decimal number (skipped)".split()) in said
 
@@ -251,3 +251,15 @@ def test_semicolon_separated_files_are_read(ws, tmp_path):
     path.write_text(HEADER.replace(",", ";") + "S1;demo:1;;paid;1.00;0.10;CNY;2026-10-01T10:00:00;\n", "utf-8")
     result = import_orders(ws, path, "csv")
     assert (result.imported, result.skipped) == (1, [])
+
+
+def test_orders_for_products_not_in_the_catalog_are_imported_with_a_note(cli, home, tmp_path):
+    assert cli(["init"]).exit_code == 0
+    path = write(tmp_path, "u.csv", "U1,demo:NOPE,,paid,10.00,1.00,CNY,2026-10-01T10:00:00,\n")
+    result = cli(["orders", "import", str(path), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert "not in the catalog (demo:NOPE)" in " ".join(result.stdout.split())
+    data = json.loads(cli(["orders", "import", str(write(tmp_path, "v.csv", "U2,demo:NOPE,,paid,10.00,1.00,CNY,"
+                                                       "2026-10-01T10:00:00,\n")), "--format", "csv",
+                           "--json"]).stdout)
+    assert data["unknown_products"] == ["demo:NOPE"]

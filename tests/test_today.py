@@ -14,7 +14,8 @@ from sharekit.core.timeutil import to_utc_iso
 from sharekit.orders.store import upsert_order_lines
 from sharekit.sources.base import OrderLine, Product
 from sharekit.today import pick_today
-from sharekit.tracking.channels import add_channel, record_share
+from sharekit.tracking.channels import add_channel
+from sharekit.tracking.shares import record_share
 
 NOW = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 

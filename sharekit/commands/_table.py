@@ -118,7 +118,7 @@ def render(cols: Sequence[Col], rows: Sequence[Sequence[str]], *, title: str | N
     con.print(table)
     if dropped:
         con.print(f"(hidden at {con.width} columns: {', '.join(dropped)}; --wide or --columns to choose)",
-                  markup=False, highlight=False, soft_wrap=True)
+                  markup=False, highlight=False)   # wrapped between words to the terminal's width
 
 
 def _records(cols: Sequence[Col], rows: Sequence[Sequence[str]], keep: list[int], title: str | None,

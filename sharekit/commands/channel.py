@@ -19,6 +19,7 @@ class Kind(StrEnum):
     moments = "moments"
     friend = "friend"
     other = "other"
+    self = "self"
 
 channel_app = sub_app("Add, list, rename and remove channels: where you share links "
                       "(a WeChat group, Moments, a friend).")
@@ -33,7 +34,8 @@ def add(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Channel name: 1-32 letters, digits, '_' or '-' (sent as the sub-id)."),
     kind: Kind = typer.Option(None, "--kind",
-                              help="group, moments, friend or other (new channels default to other)."),
+                              help="group, moments, friend, other, or self for your own purchases "
+                                   "(savings, not income; new channels default to other)."),
     note: str = typer.Option(None, "--note", help="A note for you, e.g. who runs the group."),
     threshold: str = typer.Option(None, "--threshold", help="Spending that unlocks group deals, e.g. 100 or ¥100."),
     share: str = typer.Option(None, "--share", help="A friend's share of the commission, e.g. 0.3 or 30%."),

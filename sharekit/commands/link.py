@@ -6,7 +6,8 @@ from typing import Any
 
 import typer
 
-from ._common import interactive, out, print_json, product_titles, sub_app, warn, workspace
+from ..errors import ExitCode
+from ._common import err, interactive, out, print_json, product_titles, sub_app, warn, workspace
 from ._table import COLUMNS_OPTION, WIDE_OPTION, Col, render
 
 link_app = sub_app("Create, list and disable short links (one per product and channel).")
@@ -46,22 +47,32 @@ def create(
     slug: str = typer.Option(None, "--slug", help="Custom short code (3-32 letters, digits, '-'); refused if taken."),
     expires: str = typer.Option(None, "--expires", help="Stop working after: 7d, 12h, 2w, an ISO date or time."),
     create_channel: bool = typer.Option(False, "--create-channel", help="Add the --channel first if it is new."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 when the product is out of stock or delisted."),
+    quiet_repeats: bool = typer.Option(False, "--quiet-repeats",
+                                       help="No warning when the product was shared to the channel lately."),
     json_out: bool = typer.Option(False, "--json", help="Print the link as JSON."),
 ) -> None:
     """Create the short link for a product and channel (the same pair reuses its link).
 
     Example: sharekit link create jd:100012043978 --channel moments
     """
-    from ..tracking.channels import record_share, share_warning
     from ..tracking.links import create_link
+    from ..tracking.shares import ShareNotes
 
     ws = workspace(ctx)
     _check_channel(ws, channel, create_channel)
-    too_soon = share_warning(ws.db, product, channel, int(ws.config.get("channels.min_days_between", 3) or 0))
+    row = ws.db.execute("SELECT available FROM products WHERE id = ?", (product,)).fetchone()
+    if row is not None and not row[0]:
+        warn(f"{product} is out of stock or no longer listed by its source: friends may not be able to buy.")
+        if strict:
+            err().print("--strict: no link made (exit 1).")
+            raise typer.Exit(int(ExitCode.ERROR))
+    notes = ShareNotes.from_config(ws, quiet_repeats=quiet_repeats)
+    notes.check(product, channel)
     link = create_link(ws, product, channel, slug=slug, expires=expires)
-    record_share(ws.db, product, channel, "link")
-    if too_soon:
-        warn(too_soon)
+    notes.record(product, channel, "link")
+    for line in notes.warnings():
+        warn(line)
     tz = ws.config.timezone
     if json_out:
         print_json(link.to_json(tz))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from ..errors import ExitCode
 from ._common import out, print_json, warn, workspace
 
 
@@ -31,6 +32,9 @@ def import_command(
 ) -> None:
     """Import an order report file; the same file twice changes nothing, a newer one moves statuses on.
 
+    Exits 1 when any row was skipped as bad (so a cron job notices), 0 otherwise; orders for
+    products not in the catalog are imported and named in a note.
+
     Example: sharekit orders import earnings.tsv --format amazon
     """
     from ..orders.importers import import_orders
@@ -39,6 +43,7 @@ def import_command(
         result = import_orders(ws, file, fmt.value, strict, source=source)
     if as_json:
         print_json(result.to_json())
+        _exit_if_skipped(result)
         return
     console = out()
     if result.already_imported:
@@ -56,3 +61,15 @@ def import_command(
         warn(f"... and {len(result.skipped) - 20} more bad rows skipped")
     if result.unknown_statuses:
         warn(f"statuses not recognised, stored as unknown: {', '.join(result.unknown_statuses)}")
+    if result.unknown_products:
+        names = ", ".join(result.unknown_products[:5])
+        more = f" and {len(result.unknown_products) - 5} more" if len(result.unknown_products) > 5 else ""
+        console.print(f"Note: {len(result.unknown_products)} product(s) ordered are not in the catalog ({names}{more}):"
+                      " imported; pull their source to see titles and prices.", markup=False)
+    _exit_if_skipped(result)
+
+
+def _exit_if_skipped(result: object) -> None:
+    """Exit 1 when bad rows were skipped: the import worked, but a cron job must notice."""
+    if getattr(result, "skipped", None):
+        raise typer.Exit(int(ExitCode.ERROR))

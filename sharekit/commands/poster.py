@@ -48,11 +48,20 @@ def render(
     fmt: str = typer.Option(None, "--format", "-f", help="jpg, png or webp (default from config: jpg)."),
     jobs: int = typer.Option(None, "--jobs", "-j", min=1, max=64, help="Worker processes (default: the core count)."),
     force: bool = typer.Option(False, "--force", help="Re-render posters that are already up to date."),
-    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    strict: bool = typer.Option(False, "--strict",
+                                help="Exit 1 when a product is out of stock or delisted, or a poster shows a "
+                                     "placeholder instead of the photo."),
+    quiet_repeats: bool = typer.Option(False, "--quiet-repeats",
+                                       help="No summary line about products shared to the channel lately."),
+    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON (per poster: file, share text "
+                                                         "and its file, short URL, product title)."),
 ) -> None:
     """Render one poster (and a share text file beside it) per product and channel.
 
     Files are named {product}-{channel}-{template}.jpg; unchanged inputs are skipped.
+    Warnings come as one summary line each: products shared to the channel in the last
+    [channels] min_days_between days, more than [channels] max_shares_per_day in a day,
+    unavailable products, posters without their photo.
     `sharekit poster PRODUCT...` is short for `sharekit poster render PRODUCT...`.
 
     Example: sharekit poster jd:100012043978 --channel wx-group-1 --template square
@@ -66,7 +75,7 @@ def render(
     try:
         result = make_posters(ws, products or (), all_products=all_products, source=source, template=template,
                               channels=channel or ("",), out=out_dir, fmt=fmt, jobs=jobs, force=force,
-                              progress=progress_cb)
+                              progress=progress_cb, quiet_repeats=quiet_repeats)
     finally:
         finish()
         ws.close()
@@ -84,6 +93,10 @@ def render(
             err().print(f"[red]Failed:[/] {outcome.product} ({outcome.channel or 'no channel'}): {outcome.error}",
                         markup=True)
     if result.failed:
+        raise typer.Exit(int(ExitCode.ERROR))
+    if strict and result.strict_problems:
+        if not json_out:
+            err().print("--strict: exit 1 (unavailable products or placeholder photos above).")
         raise typer.Exit(int(ExitCode.ERROR))
 
 

@@ -15,7 +15,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +24,7 @@ from ..core.sanitize import clean_text
 from ..errors import InputError, NotFoundError, SharekitError
 from .placeholders import PLACEHOLDERS, check_template, fill, price_values
 from .render import FORMATS, Brand, ProductRecord, Renderer, encode
+from .results import BatchResult, PosterOutcome
 from .templates import Template, load_template
 from .text import FontChain
 
@@ -48,50 +49,6 @@ class PosterJob:
     quality: int
     brand: Brand
     input_hash: str
-
-
-@dataclass(frozen=True)
-class PosterOutcome:
-    product: str
-    channel: str
-    template: str
-    path: str
-    status: str  # rendered | skipped | failed
-    warnings: tuple[str, ...] = ()
-    error: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["warnings"] = list(self.warnings)
-        return data
-
-
-@dataclass
-class BatchResult:
-    out_dir: str
-    outcomes: list[PosterOutcome] = field(default_factory=list)
-    share_warnings: list[str] = field(default_factory=list)  # shared to the same channel too recently
-
-    @property
-    def rendered(self) -> int:
-        return sum(o.status == "rendered" for o in self.outcomes)
-
-    @property
-    def skipped(self) -> int:
-        return sum(o.status == "skipped" for o in self.outcomes)
-
-    @property
-    def failed(self) -> list[PosterOutcome]:
-        return [o for o in self.outcomes if o.status == "failed"]
-
-    @property
-    def warnings(self) -> list[str]:
-        """Every distinct warning once (a missing logo would otherwise repeat per poster)."""
-        return list(dict.fromkeys([*self.share_warnings, *(w for o in self.outcomes for w in o.warnings)]))
-
-    def to_json(self) -> dict[str, Any]:
-        return {"out_dir": self.out_dir, "rendered": self.rendered, "skipped": self.skipped,
-                "failed": len(self.failed), "posters": [o.to_json() for o in self.outcomes]}
 
 
 # -- naming, share text, hashing ----------------------------------------------------------------
@@ -229,7 +186,8 @@ def run_job(job: PosterJob) -> PosterOutcome:
         _write_atomic(out, data)
         _write_atomic(out.with_suffix(".txt"), job.share_text.encode("utf-8"))
         _write_atomic(hash_path(out), (job.input_hash + "\n").encode())
-        return PosterOutcome(**base, status="rendered", warnings=tuple(rendered.warnings))
+        return PosterOutcome(**base, status="rendered", warnings=tuple(rendered.warnings),
+                             placeholder=rendered.placeholder)
     except SharekitError as exc:
         return PosterOutcome(**base, status="failed", error=str(exc))
     except Exception as exc:  # one broken product never stops the batch
@@ -335,17 +293,18 @@ def make_posters(ws: Workspace, product_ids: Iterable[str] = (), *, all_products
                  template: str | None = None, channels: Iterable[str] = ("",), out: str | Path | None = None,
                  fmt: str | None = None, quality: int | None = None, jobs: int | None = None, force: bool = False,
                  progress: Callable[[int, int], None] | None = None,
-                 unseen_list_price: Collection[str] = ()) -> BatchResult:
+                 unseen_list_price: Collection[str] = (), quiet_repeats: bool = False) -> BatchResult:
     """Render posters (and share texts) for products and channels; the one call behind `sharekit poster`.
 
     Products named in ``unseen_list_price`` show no list price (nothing struck, no 原价 line):
-    `sharekit today` passes those whose list price the store never saw charged.
+    `sharekit today` passes those whose list price the store never saw charged. Repeat and
+    volume warnings come as one summary line per channel (``quiet_repeats`` drops the first).
     """
-    from ..tracking.channels import record_share, share_warning
     from ..tracking.links import ensure_link
+    from ..tracking.shares import ShareNotes
 
     config = ws.config
-    min_days = int(ws.config.get("channels.min_days_between", 3) or 0)
+    notes = ShareNotes.from_config(ws, quiet_repeats=quiet_repeats)
     fmt = (fmt or str(config.get("poster.format") or "jpg")).lower()
     if fmt not in FORMATS:
         raise InputError(f"Unknown poster format {fmt!r} (use jpg, png or webp).")
@@ -365,30 +324,35 @@ def make_posters(ws: Workspace, product_ids: Iterable[str] = (), *, all_products
     channel_list = list(dict.fromkeys(channels)) or [""]
     result = BatchResult(out_dir=str(out_dir))
     todo: list[PosterJob] = []
+    about: dict[str, dict[str, Any]] = {}   # poster path -> what a script needs to post the share
     for row in rows:
         product = product_record(row, ws.paths.cache)
+        if not row["available"]:
+            result.unavailable.append(product.id)
         if product.id in unseen_list_price:
             product = replace(product, list_price=None)
         for channel in channel_list:
             path = out_dir / output_name(product.id, channel, tpl.name, fmt)
-            too_soon = share_warning(ws.db, product.id, channel, min_days)
+            notes.check(product.id, channel)
             try:
                 link = ensure_link(ws, product.id, channel)
             except SharekitError as exc:
                 result.outcomes.append(PosterOutcome(product.id, channel, tpl.name, str(path), "failed",
-                                                     error=str(exc)))
+                                                     error=str(exc), title=product.title))
                 continue
+            notes.record(product.id, channel, "poster")
             qr = qr_text_for(link)
             share = share_text(product, link.share_url, link.share_text, brand, text_template)
+            about[str(path)] = {"title": product.title, "short_url": link.share_url, "share_text": share}
             job = PosterJob(product, channel, qr, share, tpl.path, str(path), fmt, quality, brand,
                             input_hash(product, qr, share, tpl, brand, fmt, quality, digest))
             if not force and up_to_date(job):
-                result.outcomes.append(PosterOutcome(product.id, channel, tpl.name, str(path), "skipped"))
+                photo = bool(product.image_path and Path(product.image_path).is_file())
+                result.outcomes.append(PosterOutcome(product.id, channel, tpl.name, str(path), "skipped",
+                                                     placeholder=not photo, **about[str(path)]))
             else:
                 todo.append(job)
-                if too_soon:
-                    result.share_warnings.append(too_soon)
-                record_share(ws.db, product.id, channel, "poster")
+    result.share_warnings = notes.warnings()
     workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     already = len(result.outcomes)
     total = already + len(todo)
@@ -396,5 +360,5 @@ def make_posters(ws: Workspace, product_ids: Iterable[str] = (), *, all_products
         progress(already, total)
     for outcome in run_jobs(todo, workers, fonts_cfg,
                             (lambda done, _t: progress(already + done, total)) if progress else None):
-        result.outcomes.append(outcome)
+        result.outcomes.append(replace(outcome, **about.get(outcome.path, {})))
     return result

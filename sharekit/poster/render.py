@@ -75,6 +75,7 @@ class Brand:
 class Rendered:
     image: Image.Image
     warnings: list[str] = field(default_factory=list)
+    placeholder: bool = False   # a grey box stands where the product photo should be
 
 
 class Renderer:
@@ -117,6 +118,7 @@ class Renderer:
         canvas = Image.new("RGB", (template.width, template.height), rgb(template.background, brand.color))
         draw = ImageDraw.Draw(canvas)
         warnings: list[str] = []
+        flags: set[str] = set()
         title, missing = self.fonts.clean(product.title)
         if missing:
             warnings.append(f"{product.id}: no font has {fmt_missing(missing)}; left out of the title")
@@ -124,8 +126,8 @@ class Renderer:
         for block in template.blocks:
             handler = getattr(self, f"_draw_{block.type}")
             handler(canvas, draw, block, product=product, title=title, qr_text=qr_text, brand=brand,
-                    values=values, warnings=warnings)
-        return Rendered(canvas, warnings)
+                    values=values, warnings=warnings, flags=flags)
+        return Rendered(canvas, warnings, "placeholder" in flags)
 
     # blocks ---------------------------------------------------------------------------------
 
@@ -136,7 +138,8 @@ class Renderer:
                                                                                  brand.color))
 
     def _draw_image(self, canvas: Image.Image, draw: ImageDraw.ImageDraw, block: Block, *,
-                    product: ProductRecord, brand: Brand, warnings: list[str], **_: Any) -> None:
+                    product: ProductRecord, brand: Brand, warnings: list[str], flags: set[str],
+                    **_: Any) -> None:
         from PIL import Image
 
         box = (block.w, block.h)
@@ -153,6 +156,7 @@ class Renderer:
         else:
             warnings.append(f"{product.id}: no cached image; drew a placeholder (run `sharekit pull` with images)")
         if picture is None:
+            flags.add("placeholder")
             picture = placeholder(box)
         radius = int(block.get("radius", 0))
         canvas.paste(picture, (block.x, block.y), round_mask(box, radius) if radius else None)

@@ -2,7 +2,8 @@
 
 Channel names travel to the suppliers as sub-ids (JD subUnionId, PDD custom_parameters,
 Taobao external id, Amazon tracking id), so their alphabet is what all of them accept.
-A channel has a kind (``group``, ``moments``, ``friend``, ``other``), an optional note, an
+A channel has a kind (``group``, ``moments``, ``friend``, ``other``, or ``self`` for one's own
+purchases), an optional note, an
 optional spending threshold (a group that spent ¥100 unlocks a supplier's group deals) and,
 for a friend who re-shares, her agreed share of the commission her channel brings.
 """
@@ -12,17 +13,16 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from ..core.money import Money
 from ..core.sanitize import clean_text
-from ..core.timeutil import from_iso, to_utc_iso, utcnow
+from ..core.timeutil import to_utc_iso, utcnow
 from ..errors import InputError, NotFoundError
 from ..store.db import transaction
 
 CHANNEL_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
-KINDS = ("group", "moments", "friend", "other")
+KINDS = ("group", "moments", "friend", "other", "self")
 NONE_KEY = "(none)"  # where orders, links and clicks without a known channel are reported
 
 
@@ -164,65 +164,6 @@ def get_channel(conn: sqlite3.Connection, name: str) -> Channel:
 
 def channel_names(conn: sqlite3.Connection) -> set[str]:
     return {r[0] for r in conn.execute("SELECT name FROM channels")}
-
-
-# --- sharing too often ------------------------------------------------------------------------
-
-
-def record_share(conn: sqlite3.Connection, product_id: str, channel: str, kind: str = "poster",
-                 *, when: datetime | None = None) -> None:
-    """Note that ``product_id`` was shared to ``channel`` now (a poster rendered, say)."""
-    if not channel:
-        return
-    with transaction(conn):
-        conn.execute("INSERT INTO share_log (product_id, channel, kind, shared_at) VALUES (?,?,?,?)",
-                     (product_id, channel, kind, to_utc_iso(when or utcnow())))
-
-
-def last_shared(conn: sqlite3.Connection, product_id: str, channel: str) -> str | None:
-    """UTC ISO time ``product_id`` was last shared to ``channel`` (link created or share logged)."""
-    row = conn.execute(
-        "SELECT max(t) FROM ("
-        " SELECT max(created_at) AS t FROM links WHERE product_id = ? AND channel = ?"
-        " UNION ALL SELECT max(shared_at) FROM share_log WHERE product_id = ? AND channel = ?)",
-        (product_id, channel, product_id, channel),
-    ).fetchone()
-    return row[0] if row and row[0] else None
-
-
-def share_warning(conn: sqlite3.Connection, product_id: str, channel: str, min_days: int,
-                  *, now: datetime | None = None) -> str | None:
-    """A one-line warning when ``product_id`` was shared to ``channel`` less than ``min_days`` ago.
-
-    Call it *before* creating the link or recording the poster share, else it sees itself.
-    Returns None when there is no channel, ``min_days`` is 0 or the last share is old enough.
-    """
-    if not channel or min_days <= 0:
-        return None
-    last = last_shared(conn, product_id, channel)
-    if last is None:
-        return None
-    now = now or utcnow()
-    elapsed = now - from_iso(last)
-    if elapsed >= timedelta(days=min_days):
-        return None
-    hours = max(int(elapsed.total_seconds() // 3600), 0)
-    ago = f"{hours // 24} day(s) ago" if hours >= 24 else f"{hours} hour(s) ago"
-    return (f"{product_id} was already shared to {channel} {ago}; [channels] min_days_between is {min_days}, "
-            "sharing it again so soon may annoy the people there.")
-
-
-def note_share(ws: object, product_id: str, channel: str, kind: str, *, now: datetime | None = None) -> str | None:
-    """What `link create` and `poster` call per product and channel: the too-often warning
-    (``[channels] min_days_between``, default 3) for this share, then the share recorded.
-
-    Returns the warning text (the command prints it) or None.
-    """
-    conn = ws.db  # type: ignore[attr-defined]
-    min_days = int(ws.config.get("channels.min_days_between", 3) or 0)  # type: ignore[attr-defined]
-    warning = share_warning(conn, product_id, channel, min_days, now=now)
-    record_share(conn, product_id, channel, kind, when=now)
-    return warning
 
 
 def _channel_columns(conn: sqlite3.Connection) -> list[tuple[str, str]]:

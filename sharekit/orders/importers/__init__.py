@@ -29,7 +29,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ...core.private import private_mkdir
 from ...core.timeutil import to_utc_iso, utcnow
@@ -117,12 +117,19 @@ def _import(ws: Workspace, conn: sqlite3.Connection, path: Path, fmt: str, stric
         result.ignored = counts.ignored
         result.unknown_statuses = sorted(counts.unknown_statuses)
         result.sources = sorted({src for src, _ in lines})
+        result.unknown_products = _unknown_products(conn, lines)
         conn.execute("INSERT INTO imports (sha256, path, format, rows, imported_at) VALUES (?,?,?,?,?)",
                      (digest, str(path.absolute()), fmt, len(lines), to_utc_iso(utcnow())))
     from ...events.notify import after_orders
 
     after_orders(ws)  # order events, then the webhook (bounded; the import is already committed)
     return result
+
+
+def _unknown_products(conn: sqlite3.Connection, lines: list[tuple[str, Any]]) -> list[str]:
+    """Products of ``lines`` the catalog does not hold (pull their source to see titles and prices)."""
+    ids = sorted({f"{src}:{line.product_native_id}" for src, line in lines if line.product_native_id})
+    return [pid for pid in ids if conn.execute("SELECT 1 FROM products WHERE id = ?", (pid,)).fetchone() is None]
 
 
 __all__ = ["FORMATS", "ImportResult", "RowProblem", "import_orders", "tag_channels"]

@@ -42,6 +42,7 @@ class ImportResult:
     sources: list[str] = field(default_factory=list)
     unknown_statuses: list[str] = field(default_factory=list)
     report: str | None = None     # amazon: "orders" or "earnings"
+    unknown_products: list[str] = field(default_factory=list)   # ordered, but not in the catalog
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
