@@ -58,7 +58,6 @@ def create(
     """
     from ..tracking.links import create_link
     from ..tracking.shares import ShareNotes
-
     from .channel import require_channel
 
     ws = workspace(ctx)

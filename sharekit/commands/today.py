@@ -35,7 +35,6 @@ def today(
     Example: sharekit today --channel mama_group --posters
     """
     from ..today import pick_today, render_picks
-
     from .channel import require_channel
 
     ws = workspace(ctx)
