@@ -144,6 +144,24 @@ def _known(ws: Any, name: str) -> None:
     raise UsageError(unknown_channel_message(name, names))
 
 
+def require_channel(ws: Any, name: str, *, create: bool = False, offer_create: bool = True) -> None:
+    """A usage error (exit 2) listing the channels and naming the closest when ``name`` is not a
+    channel; with ``create`` the channel is added instead. An empty name (no channel) passes.
+    ``offer_create`` says the command has ``--create-channel`` (the error then names it)."""
+    from ..tracking.channels import add_channel, channel_names
+
+    if not name:
+        return
+    names = channel_names(ws.db)
+    if name in names:
+        return
+    if create:
+        add_channel(ws.db, name)
+        return
+    how = "--create-channel or " if offer_create else ""
+    raise UsageError(unknown_channel_message(name, names), hint=f"Make it with {how}`sharekit channel add {name}`.")
+
+
 def unknown_channel_message(name: str, names: set[str]) -> str:
     """`No channel named X (channels: a, b); did you mean Y?` in one line."""
     from difflib import get_close_matches

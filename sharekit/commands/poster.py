@@ -48,6 +48,7 @@ def render(
     fmt: str = typer.Option(None, "--format", "-f", help="jpg, png or webp (default from config: jpg)."),
     jobs: int = typer.Option(None, "--jobs", "-j", min=1, max=64, help="Worker processes (default: the core count)."),
     force: bool = typer.Option(False, "--force", help="Re-render posters that are already up to date."),
+    create_channel: bool = typer.Option(False, "--create-channel", help="Add each --channel first if it is new."),
     strict: bool = typer.Option(False, "--strict",
                                 help="Exit 1 when a product is out of stock or delisted, or a poster shows a "
                                      "placeholder instead of the photo."),
@@ -70,7 +71,11 @@ def render(
 
     if not products and not all_products:
         raise typer.BadParameter("name at least one product (SOURCE:ID) or pass --all.", param_hint="PRODUCT")
+    from .channel import require_channel
+
     ws = workspace(ctx)
+    for name in channel or ():
+        require_channel(ws, name, create=create_channel)
     progress_cb, finish = _progress(not json_out and interactive())
     try:
         result = make_posters(ws, products or (), all_products=all_products, source=source, template=template,

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.limits import MAX_BLOCK_OFFSET, MAX_CANVAS_SIDE, MAX_FONT_SIZE
-from ..errors import InputError, NotFoundError
+from ..errors import InputError, NotFoundError, UsageError
 from .placeholders import POSTER_PLACEHOLDERS, unknown_names
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "templates"
@@ -246,8 +246,14 @@ def load_template(name_or_path: str | Path) -> Template:
     else:
         path, is_builtin = Path(value).expanduser(), False
         if not path.is_file():
-            raise NotFoundError(f"No template {value!r}: not a built-in ({', '.join(builtin_names())}) "
-                                "and no such file.")
+            names = builtin_names()
+            message = f"No template {value!r}: not a built-in ({', '.join(names)}) and no such file"
+            if "/" not in value and "\\" not in value and not value.endswith(".toml"):  # a mistyped name
+                from ..core.settings import closest
+
+                near = closest(value, names)
+                raise UsageError(message + (f"; did you mean {near}?" if near else "."))
+            raise NotFoundError(message + ".")
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
