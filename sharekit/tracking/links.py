@@ -248,6 +248,9 @@ def ensure_link(ws: Workspace, product_id: str, channel: str = "", *, slug: str 
     if product is None:
         raise NotFoundError(f"No product {product_id} in the store.", hint="Run `sharekit pull SOURCE` first.")
     target, share_text, extra = target_for(ws, product, channel)
+    if not re.match(r"^https?://", target, re.IGNORECASE):   # never javascript:, data:, file: ...
+        raise InputError(f"Product {product_id} links to {target[:60]!r}, not an http(s) address; "
+                         "a short link only sends buyers to web pages.")
     share_text = clean_text(share_text, multiline=True)
     now = to_utc_iso(utcnow())
     expires_at = to_utc_iso(expires) if expires else None
