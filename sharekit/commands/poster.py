@@ -68,8 +68,10 @@ def render(
     unavailable products, posters without their photo.
     `sharekit poster PRODUCT...` is short for `sharekit poster render PRODUCT...`.
 
-    Example: sharekit poster jd:100012043978 --channel wx-group-1 --template square
-    Which poster sells: sharekit poster jd:100012043978 --channel g --template moments,square --variants
+    --template moments,square --variants gives each template's poster its own short link, so
+    `report --by template` tells which one sells.
+
+    Example: sharekit poster jd:100012043978 --channel wx-group-1 --template moments,square --variants
     """
     from ..poster.batch import make_posters
 
