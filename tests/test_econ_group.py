@@ -167,3 +167,19 @@ def test_rename_keeps_the_period(group):
 
     rename_channel(group.db, "mama", "mama2")
     assert period_of(group.db, "mama2") == "week"
+
+
+def test_m146_carries_periods_of_the_m145_table_onto_the_channel(tmp_path):
+    import sqlite3
+
+    from sharekit.store.migrations import MIGRATIONS
+
+    db = sqlite3.connect(tmp_path / "x.db")
+    db.execute("CREATE TABLE channels (name TEXT PRIMARY KEY, kind TEXT)")
+    db.executemany("INSERT INTO channels VALUES (?, 'group')", [("a",), ("b",)])
+    MIGRATIONS["m145_channel_period"](db)
+    db.execute("INSERT INTO channel_periods VALUES ('a', 'month')")
+    MIGRATIONS["m146_threshold_period_column"](db)
+    assert db.execute("SELECT name, threshold_period FROM channels ORDER BY name").fetchall() == [
+        ("a", "month"), ("b", None)]
+    assert db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'channel_periods'").fetchone()[0] == 0

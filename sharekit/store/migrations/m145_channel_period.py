@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import sqlite3
 
-from . import migration
+from . import migration, run_script
 
 
 @migration
 def m145_channel_period(db: sqlite3.Connection) -> None:
-    """``channels.threshold_period``: ``week`` or ``month`` (the threshold counts per period) or
-    ``none``; NULL is ``none`` (over the report's span, as before)."""
-    columns = {r[1] for r in db.execute("PRAGMA table_info(channels)")}
-    if "threshold_period" not in columns:
-        db.execute("ALTER TABLE channels ADD COLUMN threshold_period TEXT"
-                   " CHECK (threshold_period IN ('week', 'month', 'none'))")
+    """``channel_periods``: one row per channel whose threshold counts per ``week`` or ``month``
+    (``none``: over the whole span, as before). A table of its own keyed by ``channel`` so a rename
+    follows it like every other ``channel`` column."""
+    run_script(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS channel_periods (
+            channel TEXT PRIMARY KEY,
+            period TEXT NOT NULL CHECK (period IN ('week', 'month', 'none'))
+        );
+        """,
+    )
