@@ -99,7 +99,10 @@ def list_cmd(
     ws = workspace(ctx)
     channels = list_channels(ws.db, kind=Kind(kind).value if kind else None)
     if json_out:
-        print_json([c.to_json(ws.config.timezone) for c in channels])
+        from ..tracking.groups import channel_periods
+
+        periods = channel_periods(ws.db)
+        print_json([{**c.to_json(ws.config.timezone), "period": periods.get(c.name, "none")} for c in channels])
         return
     cols = [Col("name", fixed=True), Col("kind", fixed=True), Col("threshold", fixed=True, right=True, drop=2),
             Col("share", fixed=True, right=True, drop=1), Col("note", min=6, drop=3)]
