@@ -45,10 +45,14 @@ ALIASES: dict[str, str] = {
     "coupon_end": "coupon_end", "coupon_end_time": "coupon_end", "coupon_expires": "coupon_end",
     "券结束时间": "coupon_end", "优惠券结束时间": "coupon_end", "券截止": "coupon_end",
     "sale_price_effective_date": "sale_price_effective_date",
+    "tpwd": "tpwd", "淘口令": "tpwd", "口令": "tpwd", "taobao_password": "tpwd",
+    "wxa_path": "wxa_path", "miniprogram_path": "wxa_path", "mini_program_path": "wxa_path",
+    "小程序路径": "wxa_path", "wxa_appid": "wxa_appid", "小程序appid": "wxa_appid",
 }
-# kept in the product's extra as written; `sharekit link check` reads coupon_end / sale_price_effective_date
+# kept in the product's extra as written; `sharekit link check` reads coupon_end / sale_price_effective_date;
+# tpwd (淘口令), wxa_path / wxa_appid (a WeChat mini-program page) reach the click page and share texts
 EXTRA_ATTRS = ("gtin", "mpn", "condition", "product_type", "google_product_category", "item_group_id", "shop",
-               "coupon_end", "sale_price_effective_date")
+               "coupon_end", "sale_price_effective_date", "tpwd", "wxa_path", "wxa_appid")
 AVAILABLE = {"in_stock": True, "instock": True, "in stock": True, "available": True, "preorder": True,
              "backorder": True, "limited_availability": True, "yes": True, "true": True, "1": True,
              "有货": True, "在售": True, "现货": True, "预售": True,
@@ -63,6 +67,21 @@ _HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 class BadRow(Exception):
     """A row that cannot become a product; its message is the reason."""
+
+
+def is_web_url(text: str | None) -> bool:
+    """True for an ``http://`` or ``https://`` address: the only links a short link may send a buyer to
+    (never ``javascript:``, ``data:``, ``file:`` ...)."""
+    return bool(text) and str(text).lower().startswith(("http://", "https://"))
+
+
+def web_link(text: str | None, column: str) -> str | None:
+    """``text`` if it is a web address (or empty: None); BadRow naming ``column`` otherwise."""
+    if not text:
+        return None
+    if not is_web_url(text):
+        raise BadRow(f"{column} {text[:60]!r} is not an http(s) address")
+    return text
 
 
 def normalise_header(name: str) -> str:
