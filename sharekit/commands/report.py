@@ -10,7 +10,7 @@ from typing import Any
 import typer
 
 from ._common import fmt_money, out, print_json, product_titles, sub_app, workspace
-from ._table import Col, render
+from ._table import COLUMNS_OPTION, WIDE_OPTION, Col, render
 
 
 class By(StrEnum):
@@ -22,6 +22,8 @@ class By(StrEnum):
     product = "product"
     channel = "channel"
     source = "source"
+    template = "template"
+    variant = "variant"
 
 
 class Format(StrEnum):
@@ -34,6 +36,8 @@ REPORT_HELP = """Earnings per day, week, month, product, channel or source, in o
 Each row holds the orders placed in it (configured timezone): clicks, orders, GMV, estimated
 (pending + confirmed), settled and lost (invalid) commission, conversion (orders per click) and
 earnings per click, then totals. Currencies are never added together: --currency picks one.
+--by template (or variant) shows which poster sells: clicks, QR scans, orders and commission per
+poster template made with `poster --variants`, with conversion and EPC.
 Subcommands: channels, payouts, products.
 
 Example: sharekit report --by day --since 2026-11-01 --chart earnings.png
@@ -64,12 +68,18 @@ def report(
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
     json_out: bool = typer.Option(False, "--json", help="Same as --format json."),
     chart: Path = typer.Option(None, "--chart", help="Also write a PNG chart of the rows to this file."),
+    wide: bool = WIDE_OPTION,
+    columns: str = COLUMNS_OPTION,
 ) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from ..reports import earnings_report, report_csv
 
     ws = workspace(ctx)
+    if By(by).value in ("template", "variant"):
+        _variants(ws, By(by).value, since, until, currency, _format(fmt, json_out), chart, wide=wide,
+                  only=_only(columns))
+        return
     result = earnings_report(ws, by=By(by).value, since=since, until=until, currency=currency)
     chart_path = None
     if chart is not None:
@@ -84,12 +94,60 @@ def report(
     elif kind == "csv":
         sys.stdout.write(report_csv(result))
     else:
-        _render_report(result, product_titles(ws, [r.key for r in result.rows]) if result.by == "product" else {})
+        _render_report(result, product_titles(ws, [r.key for r in result.rows]) if result.by == "product" else {},
+                       wide=wide, only=_only(columns))
     if chart_path is not None and kind == "table":
         out().print(f"Chart written to {chart_path}")
 
 
-def _render_report(result: Any, titles: dict[str, str]) -> None:
+def _variants(ws: Any, by: str, since: str | None, until: str | None, currency: str | None, kind: str,
+              chart: Path | None, *, wide: bool = False, only: list[str] | None = None) -> None:
+    """`report --by template|variant`: which poster sells (see sharekit.reports.variants)."""
+    from ..errors import UsageError
+    from ..reports.variants import variants_csv, variants_report
+
+    if chart is not None:
+        raise UsageError(f"--chart is not drawn for --by {by}; use --json or --format csv.")
+    result = variants_report(ws, by=by, since=since, until=until, currency=currency)
+    if kind == "json":
+        print_json(result.to_json())
+        return
+    if kind == "csv":
+        sys.stdout.write(variants_csv(result))
+        return
+    con = out()
+
+    def cells(r: Any) -> list[str]:
+        head = [r.key] + ([r.template, r.product or "", r.channel or ""] if by == "variant" else [])
+        return [*head, f"{r.clicks:,}", f"{r.scans:,}", f"{r.orders:,}", f"{r.commission.amount:,}",
+                _pct(r.conversion), "-" if r.epc is None else f"{r.epc:.2f}"]
+
+    cols = [Col(by, fixed=True)]
+    if by == "variant":  # at 80 columns the product stays longest, then the template
+        cols += [Col("template", fixed=True, drop=3), Col("product", fixed=True, drop=1),
+                 Col("channel", fixed=True, drop=5)]
+    cols += [Col("clicks", fixed=True, right=True), Col("scans", fixed=True, right=True, drop=4),
+             Col("orders", fixed=True, right=True), Col("commission", fixed=True, right=True),
+             Col("conv.", fixed=True, right=True, drop=6), Col("EPC", fixed=True, right=True, drop=2)]
+    span = f"{result.since or 'start'} .. {result.until or 'now'}"
+    if not result.rows:
+        con.print("No poster variants yet: `sharekit poster PRODUCT --channel C --template moments,square "
+                  "--variants`.", markup=False)
+        return
+    total = cells(result.totals)
+    render(cols, [cells(r) for r in result.rows], total=total, con=con, wide=wide, only=only,
+           title=f"Which poster sells, by {by}, in {result.currency} ({span})")
+    con.print(f"Orders: credited to the variant a person clicked last within {result.window} before them.",
+              markup=False)
+    con.print(f"Not told apart (no variant clicked last): {result.not_told_apart} orders.", markup=False)
+
+
+def _only(columns: str | None) -> list[str] | None:
+    return columns.split(",") if columns else None
+
+
+def _render_report(result: Any, titles: dict[str, str], *, wide: bool = False,
+                   only: list[str] | None = None) -> None:
     from ..reports.charts import text_bars
 
     span = f"{result.since or 'start'} .. {result.until or 'now'}"
@@ -120,7 +178,7 @@ def _render_report(result: Any, titles: dict[str, str]) -> None:
     total = row_cells(result.totals)
     if titles:
         total[1] = ""
-    render(cols, [row_cells(r) for r in result.rows], total=total, con=con,
+    render(cols, [row_cells(r) for r in result.rows], total=total, con=con, wide=wide, only=only,
            title=f"Earnings by {result.by} in {result.currency} ({span})")
     labels, values, _ = result.series()
     if any(values):
@@ -130,7 +188,7 @@ def _render_report(result: Any, titles: dict[str, str]) -> None:
             labels, values = [k for k, _ in kept], [v for _, v in kept]
             note = f" ({result.by}s without earnings left out)"
         con.print(f"estimated + settled{note}:", markup=False)
-        for line in text_bars(labels, values, result.currency):
+        for line in text_bars(labels, values, result.currency, max_width=con.width):
             con.print(line, highlight=False, markup=False)
     if result.unmatched:
         listed = ", ".join(f"{k} ({v})" for k, v in sorted(result.unmatched.items()))
@@ -148,6 +206,8 @@ def channels(
     until: str = typer.Option(None, "--until", help="Up to this time; a date or month is included whole."),
     currency: str = typer.Option(None, "--currency", help="Report this currency (default: the configured one)."),
     json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
+    wide: bool = WIDE_OPTION,
+    columns: str = COLUMNS_OPTION,
 ) -> None:
     """Per channel: what its members spent and saved (coupons included), and progress to its threshold.
 
@@ -175,11 +235,16 @@ def channels(
         rows.append([r.channel, r.kind or "-", f"{r.orders:,}", fmt_money(r.spent),
                      fmt_money(r.saved) if r.saved is not None else "—",
                      fmt_money(r.threshold), progress, fmt_money(r.remaining)])
-    render(cols, rows, title=f"Channels in {result.currency}")
+    render(cols, rows, title=f"Channels in {result.currency}", wide=wide, only=_only(columns))
     con = out()
     if result.rows:
         con.print("orders: every line placed; spent, saved: not invalid; saved — = no list price.",
                   markup=False)
+    for r in result.rows:
+        if r.period is not None and r.period_spent is not None:
+            reached = f", reached {r.unlocked_at[5:16].replace('T', ' ')}" if r.unlocked_at else ""
+            con.print(f"{r.channel}: progress of this {r.period_kind}, {r.period}: {fmt_money(r.period_spent)} "
+                      f"spent{reached}.", markup=False)
     if result.unmatched:
         listed = ", ".join(f"{k} ({v})" for k, v in sorted(result.unmatched.items()))
         con.print(f"Under (none): orders whose channel matches no channel: {listed}.", markup=False)
@@ -191,6 +256,8 @@ def payouts_cmd(
     month: str = typer.Option(None, "--month", help="YYYY-MM, local time (default: the previous month)."),
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
     json_out: bool = typer.Option(False, "--json", help="Same as --format json."),
+    wide: bool = WIDE_OPTION,
+    columns: str = COLUMNS_OPTION,
 ) -> None:
     """Each friend's share of the commission her channel's orders settled in the month.
 
@@ -215,7 +282,8 @@ def payouts_cmd(
             Col("share", fixed=True, right=True), Col("payout", fixed=True, right=True)]
     rows = [[r.channel, r.kind, r.note or "", f"{r.orders:,}", fmt_money(r.settled), _pct(r.share),
              fmt_money(r.payout)] for r in result.rows]
-    render(cols, rows, title=f"Payouts for {result.month} (commission settled that month)")
+    render(cols, rows, title=f"Payouts for {result.month} (commission settled that month)", wide=wide,
+           only=_only(columns))
     con = out()
     if not result.rows:
         con.print("No friend channels yet: `sharekit channel add NAME --kind friend --share 0.3`.")
@@ -227,6 +295,8 @@ def products_cmd(
     since: str = typer.Option(None, "--since", help="From this date/time; inclusive."),
     until: str = typer.Option(None, "--until", help="Up to this time; a date or month is included whole."),
     json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
+    wide: bool = WIDE_OPTION,
+    columns: str = COLUMNS_OPTION,
 ) -> None:
     """Per product: orders and the share that ended invalid; flags those above [reports] max_invalid_rate.
 
@@ -244,4 +314,5 @@ def products_cmd(
             Col("flag", fixed=True)]
     rows = [[r.product, r.title or "", f"{r.orders:,}", f"{r.invalid:,}", _pct(r.invalid_rate),
              "FLAGGED" if r.flagged else ""] for r in result.rows]
-    render(cols, rows, title=f"Products (flagged above {_pct(result.max_invalid_rate)} invalid)")
+    render(cols, rows, title=f"Products (flagged above {_pct(result.max_invalid_rate)} invalid)", wide=wide,
+           only=_only(columns))

@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,16 +76,30 @@ def check_share_text(template: str | None) -> None:
         check_template(template, "[poster] share_text", PLACEHOLDERS)
 
 
+def app_values(product_extra: Mapping[str, Any] | None, link_extra: Mapping[str, Any] | None,
+               link_share_text: str | None = None) -> dict[str, str]:
+    """``tpwd``, ``wxa_path`` and ``wxa_appid`` of a share: the link's own (a Taobao 淘口令, PDD's
+    ``we_app_info``) first, else the product's (a feed's ``tpwd``/``wxa_path``/``wxa_appid``)."""
+    pe, le = product_extra or {}, link_extra or {}
+    we_app = le.get("we_app_info") if isinstance(le.get("we_app_info"), Mapping) else {}
+    return {"tpwd": str(link_share_text or pe.get("tpwd") or ""),
+            "wxa_path": str(we_app.get("page_path") or pe.get("wxa_path") or ""),
+            "wxa_appid": str(we_app.get("app_id") or pe.get("wxa_appid") or "")}
+
+
 def share_text(product: ProductRecord, link_url: str, link_share_text: str | None, brand: Brand,
-               template: str | None = None) -> str:
+               template: str | None = None, apps: Mapping[str, str] | None = None) -> str:
     """The copy posted with the image: title, the price story, 淘口令 (when any) and the link.
 
     Default: ``【在售价】`` the selling price, ``【券后价】`` and ``【优惠券】`` only with a coupon
     usable at that price. ``template`` (``[poster] share_text``) may use every placeholder of
-    :data:`~sharekit.poster.placeholders.PLACEHOLDERS`; an unknown one raises InputError."""
+    :data:`~sharekit.poster.placeholders.PLACEHOLDERS`; an unknown one raises InputError.
+    ``apps`` holds ``tpwd``/``wxa_path``/``wxa_appid`` (see :func:`app_values`); ``{share_text}``
+    falls back to the product's own 淘口令."""
     text = template or DEFAULT_SHARE_TEXT
     check_share_text(text)
-    values = {**price_values(product), "share_text": link_share_text or "", "link": link_url,
+    apps = {"tpwd": link_share_text or "", "wxa_path": "", "wxa_appid": "", **(apps or {})}
+    values = {**price_values(product), **apps, "share_text": link_share_text or apps["tpwd"], "link": link_url,
               "brand": brand.name, "slogan": brand.slogan}
     # rows stored before control characters were removed at ingest, and the brand from config
     text = fill(text, {key: clean_text(value) or "" for key, value in values.items()})
@@ -93,6 +107,14 @@ def share_text(product: ProductRecord, link_url: str, link_share_text: str | Non
     # Drop lines whose value was empty ("【在售价】" with no price) and blank runs.
     kept = [line for line in lines if line and not re.fullmatch(r"【[^】]*】\s*", line)]
     return "\n".join(kept) + "\n"
+
+
+def _json_object(text: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _file_stamp(path: str | None) -> list[Any]:
@@ -288,19 +310,43 @@ def user_fonts(config: Any, home: Path | None = None) -> tuple[str, ...]:
     return tuple(p if Path(p).expanduser().is_absolute() else str(home / p) for p in paths)
 
 
+def load_templates(names: str) -> list[Template]:
+    """``moments,square``: the templates named (built-in names or .toml paths), in order, once each;
+    two different templates with one name are refused (a variant is named after its template)."""
+    tpls: dict[str, Template] = {}
+    for item in (n.strip() for n in names.split(",")):
+        if not item:
+            continue
+        tpl = load_template(item)
+        seen = tpls.get(tpl.name)
+        if seen is not None and seen.path != tpl.path:
+            raise InputError(f"Templates {seen.path} and {tpl.path} are both named {tpl.name!r}: "
+                             "give one another `name`.", params=("template",))
+        tpls[tpl.name] = tpl
+    if not tpls:
+        raise InputError(f"No template named in {names!r}.", params=("template",))
+    return list(tpls.values())
+
+
 def make_posters(ws: Workspace, product_ids: Iterable[str] = (), *, all_products: bool = False,
                  source: str | None = None,
                  template: str | None = None, channels: Iterable[str] = ("",), out: str | Path | None = None,
                  fmt: str | None = None, quality: int | None = None, jobs: int | None = None, force: bool = False,
                  progress: Callable[[int, int], None] | None = None,
-                 unseen_list_price: Collection[str] = (), quiet_repeats: bool = False) -> BatchResult:
+                 unseen_list_price: Collection[str] = (), quiet_repeats: bool = False,
+                 variants: bool = False) -> BatchResult:
     """Render posters (and share texts) for products and channels; the one call behind `sharekit poster`.
+
+    ``template`` may name several templates, comma-separated (``moments,square``): each product and
+    channel gets one poster per template. With ``variants`` each template's poster carries a short
+    link of its own (the link's ``variant`` is the template's name), so its scans, orders and
+    earnings are told apart (`report --by template`); without it they all carry the ordinary link.
 
     Products named in ``unseen_list_price`` show no list price (nothing struck, no 原价 line):
     `sharekit today` passes those whose list price the store never saw charged. Repeat and
     volume warnings come as one summary line per channel (``quiet_repeats`` drops the first).
     """
-    from ..tracking.links import ensure_link
+    from ..tracking.links import ensure_link, link_extra
     from ..tracking.shares import ShareNotes
 
     config = ws.config
@@ -309,7 +355,7 @@ def make_posters(ws: Workspace, product_ids: Iterable[str] = (), *, all_products
     if fmt not in FORMATS:
         raise InputError(f"Unknown poster format {fmt!r} (use jpg, png or webp).")
     quality = int(quality or config.get("poster.quality") or 88)
-    tpl = load_template(template or str(config.get("poster.template") or "moments"))
+    tpls = load_templates(template or str(config.get("poster.template") or "moments"))
     brand = Brand.from_config(config)
     if brand.logo and not Path(brand.logo).is_absolute():  # relative to the home folder
         brand = replace(brand, logo=str(ws.home / brand.logo))
@@ -332,27 +378,38 @@ def make_posters(ws: Workspace, product_ids: Iterable[str] = (), *, all_products
         if product.id in unseen_list_price:
             product = replace(product, list_price=None)
         for channel in channel_list:
-            path = out_dir / output_name(product.id, channel, tpl.name, fmt)
             notes.check(product.id, channel)
-            try:
-                link = ensure_link(ws, product.id, channel)
-            except SharekitError as exc:
-                result.outcomes.append(PosterOutcome(product.id, channel, tpl.name, str(path), "failed",
-                                                     error=str(exc), title=product.title))
-                continue
-            notes.record(product.id, channel, "poster")
-            qr = qr_text_for(link)
-            share = share_text(product, link.share_url, link.share_text, brand, text_template)
-            about[str(path)] = {"title": product.title, "short_url": link.share_url, "share_text": share}
-            job = PosterJob(product, channel, qr, share, tpl.path, str(path), fmt, quality, brand,
-                            input_hash(product, qr, share, tpl, brand, fmt, quality, digest))
-            if not force and up_to_date(job):
-                photo = bool(product.image_path and Path(product.image_path).is_file())
-                result.outcomes.append(PosterOutcome(product.id, channel, tpl.name, str(path), "skipped",
-                                                     placeholder=not photo, **about[str(path)]))
-            else:
-                todo.append(job)
+            shared = False
+            for tpl in tpls:
+                path = out_dir / output_name(product.id, channel, tpl.name, fmt)
+                variant = tpl.name if variants else ""
+                try:
+                    link = ensure_link(ws, product.id, channel, variant=variant)
+                except SharekitError as exc:
+                    result.outcomes.append(PosterOutcome(product.id, channel, tpl.name, str(path), "failed",
+                                                         error=str(exc), title=product.title, variant=variant))
+                    continue
+                if not shared:
+                    notes.record(product.id, channel, "poster")
+                    shared = True
+                qr = qr_text_for(link)
+                apps = app_values(_json_object(row["extra"]), link_extra(ws.db, link.code), link.share_text)
+                share = share_text(product, link.share_url, link.share_text, brand, text_template, apps)
+                about[str(path)] = {"title": product.title, "short_url": link.share_url, "share_text": share,
+                                    "variant": variant}
+                job = PosterJob(product, channel, qr, share, tpl.path, str(path), fmt, quality, brand,
+                                input_hash(product, qr, share, tpl, brand, fmt, quality, digest))
+                if not force and up_to_date(job):
+                    photo = bool(product.image_path and Path(product.image_path).is_file())
+                    result.outcomes.append(PosterOutcome(product.id, channel, tpl.name, str(path), "skipped",
+                                                         placeholder=not photo, **about[str(path)]))
+                else:
+                    todo.append(job)
     result.share_warnings = notes.warnings()
+    if variants and not config.get("server.base_url"):
+        result.share_warnings.append(
+            "--variants: no server.base_url, so the posters carry the supplier's link, not short links of "
+            "their own; scans cannot be told apart (set it: `sharekit config set server.base_url URL`).")
     workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     already = len(result.outcomes)
     total = already + len(todo)
