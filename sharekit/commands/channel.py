@@ -186,6 +186,22 @@ def require_channel(ws: Any, name: str, *, create: bool = False, offer_create: b
     raise UsageError(unknown_channel_message(name, names), hint=f"Make it with {how}`sharekit channel add {name}`.")
 
 
+def require_seen_channel(ws: Any, name: str | None) -> None:
+    """For a listing's ``--channel`` filter: a usage error naming the closest channel when ``name``
+    is neither a channel nor a channel any order or link carries (a typo would list nothing)."""
+    from ..tracking.channels import channel_names
+
+    if not name:
+        return
+    names = channel_names(ws.db)
+    if name in names:
+        return
+    seen = ws.db.execute("SELECT 1 FROM orders WHERE channel = ? UNION ALL SELECT 1 FROM links WHERE channel = ?"
+                         " LIMIT 1", (name, name)).fetchone()
+    if seen is None:
+        raise UsageError(unknown_channel_message(name, names))
+
+
 def unknown_channel_message(name: str, names: set[str]) -> str:
     """`No channel named X (channels: a, b); did you mean Y?` in one line."""
     from difflib import get_close_matches
