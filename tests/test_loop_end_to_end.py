@@ -15,7 +15,7 @@ def demo_home(cli, tmp_path: Path) -> Path:
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert [s["step"] for s in report["steps"] if s["done"]] == [
-        "pull", "links and clicks", "posters", "orders", "sync", "report", "today"]
+        "pull", "links and clicks", "posters", "orders", "sync", "report", "group progress", "today"]
     return target
 
 
