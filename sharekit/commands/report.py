@@ -33,7 +33,9 @@ REPORT_HELP = """Earnings per day, week, month, product, channel or source, in o
 
 Each row holds the orders placed in it (configured timezone): clicks, orders, GMV, estimated
 (pending + confirmed), settled and lost (invalid) commission, conversion (orders per click) and
-earnings per click, then totals. Currencies are never added together: --currency picks one.
+earnings per click, then totals. Orders through a channel of kind self (your own purchases) are
+savings, not income: their commission is shown as "self saved" and left out of the rest.
+Currencies are never added together: --currency picks one.
 Subcommands: channels, payouts, products.
 
 Example: sharekit report --by day --since 2026-11-01 --chart earnings.png
@@ -95,8 +97,9 @@ def _render_report(result: Any, titles: dict[str, str]) -> None:
     span = f"{result.since or 'start'} .. {result.until or 'now'}"
     con = out()
     show_unknown = result.totals.unknown.minor != 0
+    show_self = result.totals.self_saved.minor != 0
     columns = ["key", "clicks", "orders", "GMV", "estimated", "settled", "lost",
-               *(["unknown"] if show_unknown else []), "conv.", "EPC"]
+               *(["unknown"] if show_unknown else []), *(["self saved"] if show_self else []), "conv.", "EPC"]
 
     def amount(m: Any) -> str:  # the title names the currency; no symbol keeps columns narrow
         return f"{m.amount:,}"
@@ -104,11 +107,11 @@ def _render_report(result: Any, titles: dict[str, str]) -> None:
     def cells(row: Any) -> list[str]:
         values = {"key": row.key, "clicks": f"{row.clicks:,}", "orders": f"{row.orders:,}", "GMV": amount(row.gmv),
                   "estimated": amount(row.estimated), "settled": amount(row.settled), "lost": amount(row.lost),
-                  "unknown": amount(row.unknown), "conv.": _pct(row.conversion),
+                  "unknown": amount(row.unknown), "self saved": amount(row.self_saved), "conv.": _pct(row.conversion),
                   "EPC": "-" if row.epc is None else f"{row.epc:.2f}"}
         return [values[c] for c in columns]
 
-    drops = {"EPC": 9, "conv.": 8, "unknown": 7, "clicks": 6, "lost": 5, "GMV": 4}
+    drops = {"EPC": 9, "conv.": 8, "unknown": 7, "clicks": 6, "lost": 5, "GMV": 4, "self saved": 3}
     cols = [Col(result.by, fixed=True)] + ([Col("title", drop=3, min=6)] if titles else []) + [
         Col(name, fixed=True, right=True, drop=drops.get(name, 0))
         for name in columns[1:]]
@@ -132,6 +135,9 @@ def _render_report(result: Any, titles: dict[str, str]) -> None:
         con.print(f"estimated + settled{note}:", markup=False)
         for line in text_bars(labels, values, result.currency):
             con.print(line, highlight=False, markup=False)
+    if show_self:
+        con.print(f"Your own purchases (self channels) saved {result.totals.self_saved}: not income, "
+                  "so not in estimated, settled or lost.", markup=False)
     if result.unmatched:
         listed = ", ".join(f"{k} ({v})" for k, v in sorted(result.unmatched.items()))
         con.print(f"Under (none): orders whose channel matches no channel: {listed}. "
@@ -192,7 +198,8 @@ def payouts_cmd(
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
     json_out: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
-    """Each friend's share of the commission her channel's orders settled in the month.
+    """Each friend's share of the commission her channel's orders settled in the month, her parent's
+    override on it (two-level sharing), and what you keep.
 
     A refund (or a changed commission) of a line settled in an earlier month is charged as an
     "adjustment" row in the month it is learned of, so a month already paid never changes.
@@ -210,15 +217,21 @@ def payouts_cmd(
         sys.stdout.write(payouts_csv(result))
         return
 
-    cols = [Col("channel", fixed=True), Col("kind", fixed=True, drop=2), Col("note", drop=3, min=6),
-            Col("orders", fixed=True, right=True, drop=1), Col("settled", fixed=True, right=True),
-            Col("share", fixed=True, right=True), Col("payout", fixed=True, right=True)]
-    rows = [[r.channel, r.kind, r.note or "", f"{r.orders:,}", fmt_money(r.settled), _pct(r.share),
-             fmt_money(r.payout)] for r in result.rows]
+    cols = [Col("channel", fixed=True), Col("line", fixed=True), Col("kind", fixed=True, drop=2),
+            Col("note", drop=3, min=6), Col("orders", fixed=True, right=True, drop=1),
+            Col("settled", fixed=True, right=True), Col("share", fixed=True, right=True),
+            Col("payout", fixed=True, right=True)]
+    rows = [[r.channel, "own" if r.line == "own" else f"override on {r.via}", r.kind, r.note or "",
+             f"{r.orders:,}", fmt_money(r.settled), _pct(r.share), fmt_money(r.payout)] for r in result.rows]
+    rows += [["(you)", f"keep of {k.channel}", k.kind, "", f"{k.orders:,}", fmt_money(k.settled), "-",
+              fmt_money(k.kept)] for k in result.reseller if k.settled.minor or k.kept.minor]
     render(cols, rows, title=f"Payouts for {result.month} (commission settled that month)")
     con = out()
     if not result.rows:
         con.print("No friend channels yet: `sharekit channel add NAME --kind friend --share 0.3`.")
+    elif any(r.line == "override" for r in result.rows) or len(rows) > len(result.rows):
+        con.print("own + override + what you keep = the commission, to the fen (shares round half up, "
+                  "overrides down, you keep the rest).", markup=False)
 
 
 @report_app.command("products")
