@@ -111,7 +111,7 @@ def _render_report(result: Any, titles: dict[str, str]) -> None:
                   "EPC": "-" if row.epc is None else f"{row.epc:.2f}"}
         return [values[c] for c in columns]
 
-    drops = {"EPC": 9, "conv.": 8, "unknown": 7, "clicks": 6, "lost": 5, "GMV": 4, "self saved": 3}
+    drops = {"EPC": 9, "conv.": 8, "unknown": 7, "clicks": 6, "lost": 5, "GMV": 4, "self saved": 7}
     cols = [Col(result.by, fixed=True)] + ([Col("title", drop=3, min=6)] if titles else []) + [
         Col(name, fixed=True, right=True, drop=drops.get(name, 0))
         for name in columns[1:]]

@@ -19,11 +19,13 @@ import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
-from ..tracking.channels import self_channels
 from .rollups import Figures, Groups, add_into, order_groups, zeroed_lost
 from .spans import offset_segments, range_sql
 
-__all__ = ["self_channels", "self_day_groups", "self_groups", "split_self"]
+
+def self_channels(conn: sqlite3.Connection) -> list[str]:
+    """Names of the channels of kind ``self``, sorted."""
+    return [r[0] for r in conn.execute("SELECT name FROM channels WHERE kind = 'self' ORDER BY name")]
 
 
 def self_groups(conn: sqlite3.Connection, key_sql: str, currency: str, lo: datetime | None,
