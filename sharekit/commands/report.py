@@ -155,7 +155,8 @@ def channels(
     currency: str = typer.Option(None, "--currency", help="Report this currency (default: the configured one)."),
     json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
-    """Per channel: what its members spent and saved (coupons included), and progress to its threshold.
+    """Per channel: what its members spent and saved (coupons included), progress to its threshold,
+    its visitors / returning visitors (seen on an earlier day) and buyers (where orders name them).
 
     Example: sharekit report channels --since 2026-11
     """
@@ -169,7 +170,8 @@ def channels(
     cols = [Col("channel", fixed=True), Col("kind", fixed=True, drop=3), Col("orders", fixed=True, right=True, drop=4),
             Col("spent", fixed=True, right=True), Col("saved", fixed=True, right=True, drop=5),
             Col("threshold", fixed=True, right=True, drop=2), Col("progress", fixed=True, right=True, drop=1),
-            Col("to go", fixed=True, right=True, drop=6)]
+            Col("to go", fixed=True, right=True, drop=6),
+            Col("visitors / returning", fixed=True, right=True, drop=7), Col("buyers", fixed=True, right=True, drop=8)]
     rows = []
     for r in result.rows:
         progress = "-"
@@ -180,12 +182,14 @@ def channels(
             progress = f"(threshold in {r.threshold.currency})"
         rows.append([r.channel, r.kind or "-", f"{r.orders:,}", fmt_money(r.spent),
                      fmt_money(r.saved) if r.saved is not None else "—",
-                     fmt_money(r.threshold), progress, fmt_money(r.remaining)])
+                     fmt_money(r.threshold), progress, fmt_money(r.remaining), f"{r.visitors} / {r.returning}",
+                     "—" if r.buyers is None else f"{r.buyers}"])
     render(cols, rows, title=f"Channels in {result.currency}")
     con = out()
     if result.rows:
-        con.print("orders: every line placed; spent, saved: not invalid; saved — = no list price.",
-                  markup=False)
+        con.print("orders: every line placed; spent, saved: not invalid; saved — = no list price; "
+                  "returning: seen on an earlier day; buyers — = no order names its buyer (JD, PDD and "
+                  "Taobao never do).", markup=False)
     if result.unmatched:
         listed = ", ".join(f"{k} ({v})" for k, v in sorted(result.unmatched.items()))
         con.print(f"Under (none): orders whose channel matches no channel: {listed}.", markup=False)
