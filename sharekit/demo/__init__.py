@@ -22,6 +22,7 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("sync", "sharekit.demo.sync:demo_step"),
     ("report", "sharekit.demo.reports:demo_step"),
     ("self-purchase", "sharekit.demo.econ_self:demo_step"),
+    ("two-level payout", "sharekit.demo.econ_levels:demo_step"),
     ("today", "sharekit.demo.today:demo_step"),
 )
 
