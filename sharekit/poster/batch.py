@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,16 +76,30 @@ def check_share_text(template: str | None) -> None:
         check_template(template, "[poster] share_text", PLACEHOLDERS)
 
 
+def app_values(product_extra: Mapping[str, Any] | None, link_extra: Mapping[str, Any] | None,
+               link_share_text: str | None = None) -> dict[str, str]:
+    """``tpwd``, ``wxa_path`` and ``wxa_appid`` of a share: the link's own (a Taobao 淘口令, PDD's
+    ``we_app_info``) first, else the product's (a feed's ``tpwd``/``wxa_path``/``wxa_appid``)."""
+    pe, le = product_extra or {}, link_extra or {}
+    we_app = le.get("we_app_info") if isinstance(le.get("we_app_info"), Mapping) else {}
+    return {"tpwd": str(link_share_text or pe.get("tpwd") or ""),
+            "wxa_path": str(we_app.get("page_path") or pe.get("wxa_path") or ""),
+            "wxa_appid": str(we_app.get("app_id") or pe.get("wxa_appid") or "")}
+
+
 def share_text(product: ProductRecord, link_url: str, link_share_text: str | None, brand: Brand,
-               template: str | None = None) -> str:
+               template: str | None = None, apps: Mapping[str, str] | None = None) -> str:
     """The copy posted with the image: title, the price story, 淘口令 (when any) and the link.
 
     Default: ``【在售价】`` the selling price, ``【券后价】`` and ``【优惠券】`` only with a coupon
     usable at that price. ``template`` (``[poster] share_text``) may use every placeholder of
-    :data:`~sharekit.poster.placeholders.PLACEHOLDERS`; an unknown one raises InputError."""
+    :data:`~sharekit.poster.placeholders.PLACEHOLDERS`; an unknown one raises InputError.
+    ``apps`` holds ``tpwd``/``wxa_path``/``wxa_appid`` (see :func:`app_values`); ``{share_text}``
+    falls back to the product's own 淘口令."""
     text = template or DEFAULT_SHARE_TEXT
     check_share_text(text)
-    values = {**price_values(product), "share_text": link_share_text or "", "link": link_url,
+    apps = {"tpwd": link_share_text or "", "wxa_path": "", "wxa_appid": "", **(apps or {})}
+    values = {**price_values(product), **apps, "share_text": link_share_text or apps["tpwd"], "link": link_url,
               "brand": brand.name, "slogan": brand.slogan}
     # rows stored before control characters were removed at ingest, and the brand from config
     text = fill(text, {key: clean_text(value) or "" for key, value in values.items()})
@@ -93,6 +107,14 @@ def share_text(product: ProductRecord, link_url: str, link_share_text: str | Non
     # Drop lines whose value was empty ("【在售价】" with no price) and blank runs.
     kept = [line for line in lines if line and not re.fullmatch(r"【[^】]*】\s*", line)]
     return "\n".join(kept) + "\n"
+
+
+def _json_object(text: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _file_stamp(path: str | None) -> list[Any]:
@@ -300,7 +322,7 @@ def make_posters(ws: Workspace, product_ids: Iterable[str] = (), *, all_products
     `sharekit today` passes those whose list price the store never saw charged. Repeat and
     volume warnings come as one summary line per channel (``quiet_repeats`` drops the first).
     """
-    from ..tracking.links import ensure_link
+    from ..tracking.links import ensure_link, link_extra
     from ..tracking.shares import ShareNotes
 
     config = ws.config
@@ -342,7 +364,8 @@ def make_posters(ws: Workspace, product_ids: Iterable[str] = (), *, all_products
                 continue
             notes.record(product.id, channel, "poster")
             qr = qr_text_for(link)
-            share = share_text(product, link.share_url, link.share_text, brand, text_template)
+            apps = app_values(_json_object(row["extra"]), link_extra(ws.db, link.code), link.share_text)
+            share = share_text(product, link.share_url, link.share_text, brand, text_template, apps)
             about[str(path)] = {"title": product.title, "short_url": link.share_url, "share_text": share}
             job = PosterJob(product, channel, qr, share, tpl.path, str(path), fmt, quality, brand,
                             input_hash(product, qr, share, tpl, brand, fmt, quality, digest))

@@ -34,7 +34,10 @@ PLACEHOLDERS: dict[str, str] = {
     "coupon_line": "【优惠券】¥10（满59可用）, only with a usable coupon",
     "coupon_url": "the usable coupon's own link, when the source gives one",
     "get_coupon": "领券 with a usable coupon, else empty (a caption such as 扫码{get_coupon}购买)",
-    "share_text": "the supplier's share text for the link (a Taobao 淘口令)",
+    "share_text": "the supplier's share text for the link (a Taobao 淘口令), else the product's own 淘口令",
+    "tpwd": "the 淘口令: the link's own (Taobao) or the product's (a feed's tpwd column)",
+    "wxa_path": "the WeChat mini-program page: a feed's wxa_path, or PDD's we_app_info page_path",
+    "wxa_appid": "the mini-program's app id (PDD we_app_info app_id, or a feed's wxa_appid)",
     "link": "the short link (or the promotion link without a server)",
     "brand": "your brand name",
     "slogan": "your brand slogan",
@@ -42,7 +45,7 @@ PLACEHOLDERS: dict[str, str] = {
     "original_price": "same as {list_price} (kept for older templates)",
 }
 # Poster text blocks have no link of their own (the QR code carries it).
-POSTER_PLACEHOLDERS = frozenset(PLACEHOLDERS) - {"link", "share_text"}
+POSTER_PLACEHOLDERS = frozenset(PLACEHOLDERS) - {"link", "share_text", "tpwd", "wxa_path", "wxa_appid"}
 
 _NAME = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 

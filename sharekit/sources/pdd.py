@@ -244,9 +244,11 @@ class PddSource(Source):
 
     # links ---------------------------------------------------------------------------------
     def promotion_link(self, product: StoredProduct, channel: str) -> PromotionLink:
-        """A promotion URL with ``custom_parameters = {"sid": channel}``."""
+        """A promotion URL with ``custom_parameters = {"sid": channel}``; the link keeps PDD's
+        ``we_app_info`` (the mini-program's ``app_id`` and ``page_path``) for share texts."""
         native_id = product.native_id
         business: dict[str, Any] = {"p_id": self.pid, "goods_sign_list": [native_id], "generate_short_url": True,
+                                    "generate_we_app": True,
                                     "search_id": product.extra.get("search_id")}
         if channel:
             business["custom_parameters"] = {"sid": channel}

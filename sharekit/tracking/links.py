@@ -119,6 +119,16 @@ def get_link(conn: sqlite3.Connection, code: str, base_url: str | None = None) -
     return row_to_link(row, base_url) if row else None
 
 
+def link_extra(conn: sqlite3.Connection, code: str) -> dict[str, Any]:
+    """What the supplier answered beside the link's URL (e.g. PDD's ``we_app_info``); ``{}`` if none."""
+    row = conn.execute("SELECT extra FROM links WHERE code = ?", (code,)).fetchone()
+    try:
+        value = json.loads(row["extra"] or "{}") if row else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def find_link(conn: sqlite3.Connection, product_id: str, channel: str, base_url: str | None) -> Link | None:
     """The newest active (not disabled, not expired) link of ``product_id`` and ``channel``."""
     now = to_utc_iso(utcnow())

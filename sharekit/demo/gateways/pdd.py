@@ -206,6 +206,11 @@ class PddGateway:
                   "short_url": f"https://p.pinduoduo.com/s{i}",
                   "mobile_url": f"https://mobile.yangkeduo.com/duo_coupon_landing.html?goods_sign={s}&cp={tag}",
                   "mobile_short_url": f"https://p.pinduoduo.com/m{i}"} for i, s in enumerate(signs)]
+        if p.get("generate_we_app") == "true":  # the mini-program page of each goods
+            for item, s in zip(items, signs, strict=True):
+                item["we_app_info"] = {"app_id": "wx32540bd863b27570", "user_name": "gh_0e7477744313@app",
+                                       "page_path": f"package_a/welfare_coupon/welfare_coupon?goods_sign={s}"
+                                                    f"&cp={tag}", "title": "拼多多", "source_display_name": "拼多多"}
         return self._json({"goods_promotion_url_generate_response": {"goods_promotion_url_list": items,
                                                                       "request_id": "R2"}})
 

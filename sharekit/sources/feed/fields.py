@@ -45,10 +45,14 @@ ALIASES: dict[str, str] = {
     "coupon_end": "coupon_end", "coupon_end_time": "coupon_end", "coupon_expires": "coupon_end",
     "券结束时间": "coupon_end", "优惠券结束时间": "coupon_end", "券截止": "coupon_end",
     "sale_price_effective_date": "sale_price_effective_date",
+    "tpwd": "tpwd", "淘口令": "tpwd", "口令": "tpwd", "taobao_password": "tpwd",
+    "wxa_path": "wxa_path", "miniprogram_path": "wxa_path", "mini_program_path": "wxa_path",
+    "小程序路径": "wxa_path", "wxa_appid": "wxa_appid", "小程序appid": "wxa_appid",
 }
-# kept in the product's extra as written; `sharekit link check` reads coupon_end / sale_price_effective_date
+# kept in the product's extra as written; `sharekit link check` reads coupon_end / sale_price_effective_date;
+# tpwd (淘口令), wxa_path / wxa_appid (a WeChat mini-program page) reach the click page and share texts
 EXTRA_ATTRS = ("gtin", "mpn", "condition", "product_type", "google_product_category", "item_group_id", "shop",
-               "coupon_end", "sale_price_effective_date")
+               "coupon_end", "sale_price_effective_date", "tpwd", "wxa_path", "wxa_appid")
 AVAILABLE = {"in_stock": True, "instock": True, "in stock": True, "available": True, "preorder": True,
              "backorder": True, "limited_availability": True, "yes": True, "true": True, "1": True,
              "有货": True, "在售": True, "现货": True, "预售": True,

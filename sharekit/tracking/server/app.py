@@ -6,8 +6,9 @@
 - Unknown, disabled or expired codes: 404 with a small page. The server only ever redirects to
   a target stored in the database, never to anything the request names (no open redirect).
 - ``HEAD /{code}``: the same answer without a body, recorded as a bot hit (never a click).
-- Taobao links (the product's source kind is ``taobao`` or the link has share text) opened
-  inside WeChat, which blocks Taobao pages: a UTF-8 page showing the 淘口令 to copy instead.
+- Links inside WeChat whose product is a Taobao one (the source kind is ``taobao`` or the link has
+  share text) or carries a 淘口令 of its own (a feed's ``tpwd`` column, any source kind) answer a
+  page with the 淘口令 to copy instead (a copy button; other kinds also get a link to the page).
 - ``/healthz``: liveness plus the recorder's counters; ``/robots.txt``: disallow all.
 """
 
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
+from ...core.sanitize import clean_text
 from ...core.timeutil import to_utc_iso, utcnow
 from ...store.db import open_db
 from ...store.home import Paths, resolve_home
@@ -67,17 +69,23 @@ var s=window.getSelection();s.removeAllRanges();s.addRange(r);try{document.execC
 </script>"""
 
 
-def taobao_page(share_text: str | None, target_url: str, title: str | None) -> bytes:
-    """The in-WeChat page for a Taobao link: the 淘口令 to copy and a hint to open Taobao."""
+def taobao_page(share_text: str | None, target_url: str, title: str | None, *, taobao: bool = True) -> bytes:
+    """The in-WeChat page for a link with a 淘口令: the code to copy and a hint to open Taobao.
+
+    ``taobao`` False (a product of another kind that carries a 淘口令) adds a link to the product
+    page itself, which WeChat can open. Every value is HTML-escaped."""
     heading = html.escape(title or "淘宝商品")
     if share_text:
+        direct = "" if taobao else (
+            f"<p class=\"hint\"><a href=\"{html.escape(target_url, quote=True)}\">直接查看商品页 · "
+            "Open the product page</a></p>")
         body = (
             f"<h1>{heading}</h1>"
             "<p>微信内无法直接打开淘宝链接。请复制下面的淘口令，然后打开【手机淘宝】即可查看商品：</p>"
             f"<div class=\"code\" id=\"kl\">{html.escape(share_text)}</div>"
             "<button id=\"btn\" onclick=\"copyCode()\">一键复制淘口令</button>"
             "<p class=\"hint\">长按上方文字也可以复制。WeChat blocks Taobao pages: copy this code and open the "
-            "Taobao app.</p>" + _COPY_SCRIPT
+            "Taobao app.</p>" + direct + _COPY_SCRIPT
         )
     else:
         body = (
@@ -241,9 +249,12 @@ class RedirectApp:
         await self._answer(send, method, row, click.in_wechat)
 
     async def _answer(self, send: Any, method: str, row: sqlite3.Row, in_wechat: bool) -> None:
-        """The link's own answer: the 淘口令 page for Taobao inside WeChat, else 302 to the stored target."""
-        if in_wechat and (row["share_text"] or row["source"] in self.taobao_sources):
-            page = taobao_page(row["share_text"], row["target_url"], row["title"])
+        """The link's own answer: the 淘口令 page inside WeChat (Taobao links, and any product with a
+        淘口令 of its own), else 302 to the stored target."""
+        taobao = row["source"] in self.taobao_sources
+        code = row["share_text"] or (clean_text(str(row["tpwd"])) if row["tpwd"] else None)
+        if in_wechat and (code or taobao):
+            page = taobao_page(code, row["target_url"], row["title"], taobao=taobao or bool(row["share_text"]))
             await _respond(send, 200, page, b"text/html; charset=utf-8", method)
             return
         await _respond(send, 302, b"", None, method, [(b"location", _location(row["target_url"]))])
@@ -278,7 +289,9 @@ class RedirectApp:
             row = self.conn.execute(
                 "SELECT l.code, l.channel, l.product_id, l.target_url, l.share_text, l.disabled, l.expires_at,"
                 " l.state, l.alternatives,"
-                " p.source, p.title FROM links l LEFT JOIN products p ON p.id = l.product_id"
+                " p.source, p.title,"
+                " CASE WHEN json_valid(p.extra) THEN json_extract(p.extra, '$.tpwd') END AS tpwd"
+                " FROM links l LEFT JOIN products p ON p.id = l.product_id"
                 " WHERE upper(l.code) = ?",
                 (key,),
             ).fetchone()
