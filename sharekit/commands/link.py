@@ -63,11 +63,12 @@ def create(
     """
     from ..tracking.links import create_link
     from ..tracking.shares import ShareNotes
+    from .channel import require_channel
 
     ws = workspace(ctx)
     if own:
         channel = _self_channel(ws, channel)
-    _check_channel(ws, channel, create_channel)
+    require_channel(ws, channel, create=create_channel)
     row = ws.db.execute("SELECT available FROM products WHERE id = ?", (product,)).fetchone()
     if row is not None and not row[0]:
         warn(f"{product} is out of stock or no longer listed by its source: friends may not be able to buy.")
@@ -107,25 +108,6 @@ def _self_channel(ws: Any, channel: str) -> str:
     if created:
         err().print("Added channel me (self): orders through it are savings, not income.")
     return name
-
-
-def _check_channel(ws: Any, channel: str, create: bool) -> None:
-    """A usage error (listing the channels and the closest) for a channel that does not exist."""
-    from ..tracking.channels import add_channel, channel_names
-
-    if not channel:
-        return
-    names = channel_names(ws.db)
-    if channel in names:
-        return
-    if create:
-        add_channel(ws.db, channel)
-        return
-    from ..errors import UsageError
-    from .channel import unknown_channel_message
-
-    raise UsageError(unknown_channel_message(channel, names),
-                     hint=f"Make it with --create-channel or `sharekit channel add {channel}`.")
 
 
 @link_app.command("list")

@@ -20,6 +20,7 @@ from ..core.money import Money
 from ..core.timeutil import local_iso
 from ..tracking.channels import NONE_KEY, list_channels
 from ..tracking.counting import distinct_visitors, returning_visitors
+from .groups import apply_periods
 from .rollups import click_sums
 from .spans import day_span, range_sql, rate, resolve_bound
 
@@ -45,6 +46,13 @@ class ChannelSpend:
     buyers: int | None = None         # distinct buyers among lines with a buyer hint; None: no hint
     repeat_buyers: int | None = None  # of those: buyers with more than one order in the span
     buyer_orders: int = 0             # lines placed in the span that carry a buyer hint
+    # a threshold's period (group shops): week | month | none; with week or month, remaining and
+    # progress are those of the current period (see reports.groups); None without a threshold
+    period_kind: str | None = None
+    period: str | None = None          # the current period's key (2026-W48, 2026-11)
+    period_spent: Money | None = None
+    period_saved: Money | None = None  # None: no list amount known in the period
+    unlocked_at: str | None = None     # local ISO time the threshold was reached (in the period or span)
 
     @property
     def reached(self) -> bool:
@@ -58,8 +66,12 @@ class ChannelSpend:
             "returning": self.returning, "buyers": self.buyers, "repeat_buyers": self.repeat_buyers,
             "buyer_orders": self.buyer_orders,
             "threshold": self.threshold.to_json() if self.threshold else None,
-            "remaining": self.remaining.to_json() if self.remaining else None,
+            "remaining": self.remaining.to_json() if self.remaining is not None else None,
             "progress": None if self.progress is None else str(self.progress), "reached": self.reached,
+            "period_kind": self.period_kind, "period": self.period,
+            "period_spent": self.period_spent.to_json() if self.period_spent is not None else None,
+            "period_saved": self.period_saved.to_json() if self.period_saved is not None else None,
+            "unlocked_at": self.unlocked_at,
         }
 
 
@@ -142,5 +154,6 @@ def channels_report(ws: Any, since: str | date | datetime | None = None, until: 
                                  Money(saved, cur) if saved_n else None, saved_n, threshold, remaining, progress,
                                  clicks.get(key, 0), visitors.get(key, 0), returning.get(key, 0),
                                  *(buyers[key] if key in buyers else (None, None, 0))))
+    rows = apply_periods(ws, rows, lo, hi, cur)
     rows.sort(key=lambda r: (r.channel == NONE_KEY, -r.spent.minor, r.channel))
     return ChannelsReport(cur, local_iso(lo, tz) if lo else None, local_iso(hi, tz) if hi else None, rows, unmatched)
