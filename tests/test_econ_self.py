@@ -78,6 +78,8 @@ def test_self_saved_is_in_json_csv_and_the_table(ws, cli, home):
     assert next(r for r in rows if r["channel"] == "me")["self_saved"] == "17.00"
     table = cli("report", "--by", "month").stdout
     assert "self saved" in table and "saved ¥17.00: not income" in table
+    bars = cli("report", "--by", "channel").stdout.split("estimated + settled:")[1]
+    assert "friend_lili" in bars and "me " not in bars   # no empty bar for own purchases
 
 
 def test_a_channel_turned_self_moves_its_history_out_of_income(ws):

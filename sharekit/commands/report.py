@@ -175,6 +175,10 @@ def _render_report(result: Any, titles: dict[str, str]) -> None:
     render(cols, [row_cells(r) for r in result.rows], total=total, con=con,
            title=f"Earnings by {result.by} in {result.currency} ({span})")
     labels, values, _ = result.series()
+    if result.by == "channel" and show_self:  # a self channel's bar would always be empty: savings, not income
+        own = {r.key for r in result.rows if r.self_saved.minor and not r.earned.minor}
+        labels, values = [k for k in labels if k not in own], [v for k, v in zip(labels, values, strict=True)
+                                                                if k not in own]
     if any(values):
         note = ""
         if len(values) > 20:  # keep the terminal chart small: rows without earnings are left out
