@@ -16,7 +16,7 @@ def demo_home(cli, tmp_path: Path) -> Path:
     report = json.loads(result.stdout)
     assert [s["step"] for s in report["steps"] if s["done"]] == [
         "pull", "links and clicks", "posters", "orders", "sync", "report", "self-purchase",
-        "two-level payout", "today"]
+        "two-level payout", "group progress", "today"]
     two_level = next(s["result"] for s in report["steps"] if s["step"] == "two-level payout")
     # amy's November: ¥21.41 settled = amy 20% (4.28) + friend_lili's 5% override (1.07) + kept 16.06
     assert [two_level[k]["minor"] for k in ("settled", "own", "override", "kept")] == [2141, 428, 107, 1606]

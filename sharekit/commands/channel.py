@@ -9,7 +9,7 @@ import typer
 
 from ..errors import UsageError
 from ._common import fmt_money, out, print_json, sub_app, workspace
-from ._table import Col, render
+from ._table import COLUMNS_OPTION, WIDE_OPTION, Col, render
 
 
 class Kind(StrEnum):
@@ -101,6 +101,8 @@ def list_cmd(
     ctx: typer.Context,
     kind: Kind = typer.Option(None, "--kind", help="Only channels of this kind."),
     json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
+    wide: bool = WIDE_OPTION,
+    columns: str = COLUMNS_OPTION,
 ) -> None:
     """List channels with their kind, note, threshold and share.
 
@@ -119,7 +121,8 @@ def list_cmd(
     if channels:
         render(cols, [[c.name, c.kind, fmt_money(c.threshold), "-" if c.share is None else str(c.share),
                        c.parent or "-", "-" if c.override is None else str(c.override),
-                       c.note or ""] for c in channels], title="Channels")
+                       c.note or ""] for c in channels], title="Channels",
+               wide=wide, only=columns.split(",") if columns else None)
     if not channels:
         out().print("No channels yet: `sharekit channel add wechat_group_a --kind group`.")
 
