@@ -42,6 +42,9 @@ def test_demo_runs_every_step_and_the_store_agrees_across_areas(cli, demo_home):
     assert {"wechat_group_a", "moments", "friend_lili"} <= keys
     assert report["totals"]["orders"] == sum(row["orders"] for row in report["rows"])
     assert report["totals"]["clicks"] > 0  # the demo's clicks reach the report through the counters
+    clicks = json.loads(cli(["--home", str(demo_home), "clicks", "--by", "channel", "--json"]).stdout)
+    moments = next(row for row in clicks["rows"] if row["key"] == "moments")
+    assert moments["returning"] == 1 and clicks["total"]["returning"] == 1   # one visitor came back a day later
     me = next(row for row in report["rows"] if row["key"] == "me")   # own purchases: savings, not income
     assert (me["estimated"]["minor"], me["settled"]["minor"], me["self_saved"]["minor"]) == (0, 0, 774 + 1674)
 

@@ -231,11 +231,13 @@ def channels(
         print_json(result.to_json())
         return
 
-    cols = [Col("channel", fixed=True), Col("kind", fixed=True, drop=3), Col("orders", fixed=True, right=True, drop=4),
-            Col("spent", fixed=True, right=True), Col("saved", fixed=True, right=True, drop=5),
-            Col("threshold", fixed=True, right=True, drop=2), Col("progress", fixed=True, right=True, drop=1),
-            Col("to go", fixed=True, right=True, drop=6),
-            Col("visitors / returning", fixed=True, right=True, drop=7), Col("buyers", fixed=True, right=True, drop=8)]
+    # at 80 columns: channel, orders, spent, progress and visitors / returning (fans) stay; the rest
+    # goes first (buyers, to go, saved, threshold, kind), then progress, visitors, orders
+    cols = [Col("channel", fixed=True), Col("kind", fixed=True, drop=5), Col("orders", fixed=True, right=True, drop=2),
+            Col("spent", fixed=True, right=True), Col("saved", fixed=True, right=True, drop=7),
+            Col("threshold", fixed=True, right=True, drop=6), Col("progress", fixed=True, right=True, drop=4),
+            Col("to go", fixed=True, right=True, drop=8),
+            Col("visitors / returning", fixed=True, right=True, drop=3), Col("buyers", fixed=True, right=True, drop=9)]
     rows = []
     for r in result.rows:
         progress = "-"

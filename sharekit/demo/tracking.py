@@ -4,11 +4,14 @@ through the real redirect app in-process (no sockets), so `sharekit clicks` show
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..core.timeutil import utcnow
 from ..tracking.clicks import click_stats
 from ..tracking.links import ensure_link
 from ..tracking.server.app import RedirectApp
@@ -46,7 +49,8 @@ def demo_step(ws: Workspace, examples: Path, say: Callable[[str], None]) -> dict
     stats = click_stats(ws, "channel")
     say(f"click tracking: replayed {sent} synthetic visits through the redirect app: "
         f"{stats.total.clicks} clicks ({stats.total.qr} from poster QR codes), "
-        f"{stats.total.visitors} visitors, {stats.total.bots} bot hits; try `sharekit clicks --by channel`")
+        f"{stats.total.visitors} visitors ({stats.total.returning or 0} returning: seen on an earlier day), "
+        f"{stats.total.bots} bot hits; try `sharekit clicks --by channel`")
     return {"step": "tracking", "done": True, "links": len(links), "clicks": stats.total.clicks,
             "bots": stats.total.bots, "sent": sent}
 
@@ -55,11 +59,15 @@ async def _replay(home: Path, spec: dict[str, Any], links: dict[tuple[str, str],
     """Send the spec's visits to the ASGI app directly (an in-process ASGI call, no sockets)."""
     app = RedirectApp(home, mode="queue")
     await app.startup()
+    classify = app.classifier.click   # the real classifier; a visit `days_ago` is stamped that many days back
     sent = 0
     try:
         for visit in spec["visits"]:
             product = products[int(visit.get("product", 0)) % len(products)]
             code = links[(product, visit["channel"])]
+            back = int(visit.get("days_ago", 0))
+            app.classifier.click = (functools.partial(classify, now=utcnow() - timedelta(days=back))  # type: ignore[method-assign]
+                                    if back else classify)
             for n in range(int(visit.get("times", 1))):
                 ip = visit.get("ip", "203.0.113.10").replace("{n}", str(n))
                 status = await _call(app, visit.get("method", "GET"), f"/{code}",
@@ -68,6 +76,7 @@ async def _replay(home: Path, spec: dict[str, Any], links: dict[tuple[str, str],
                     raise RuntimeError(f"demo click on {code} answered {status}")
                 sent += 1
     finally:
+        app.classifier.click = classify  # type: ignore[method-assign]
         await app.shutdown()
     return sent
 
