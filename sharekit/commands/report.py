@@ -42,6 +42,12 @@ Example: sharekit report --by day --since 2026-11-01 --chart earnings.png
 report_app = sub_app(REPORT_HELP, invoke_without_command=True, no_args_is_help=False)
 
 
+class Attribution(StrEnum):
+    all = "all"
+    supplier = "supplier"
+    inferred = "inferred"
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(report_app, name="report")
 
@@ -64,13 +70,17 @@ def report(
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
     json_out: bool = typer.Option(False, "--json", help="Same as --format json."),
     chart: Path = typer.Option(None, "--chart", help="Also write a PNG chart of the rows to this file."),
+    attribution: Attribution = typer.Option(
+        "all", "--attribution", help="all: lines credited from clicks shown as CHANNEL (inferred); supplier: only "
+        "the supplier's channels; inferred: only the lines credited from clicks."),
 ) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from ..reports import earnings_report, report_csv
 
     ws = workspace(ctx)
-    result = earnings_report(ws, by=By(by).value, since=since, until=until, currency=currency)
+    result = earnings_report(ws, by=By(by).value, since=since, until=until, currency=currency,
+                             attribution=Attribution(attribution).value)
     chart_path = None
     if chart is not None:
         from ..reports.charts import render_chart

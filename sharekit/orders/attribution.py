@@ -125,7 +125,7 @@ def attribute_orders(conn: sqlite3.Connection, window: timedelta, *, lines: Iter
             if ids is not None:
                 for start in range(0, len(ids), _CHUNK):
                     chunk = ids[start:start + _CHUNK]
-                    conn.execute(f"INSERT OR IGNORE INTO att_ids VALUES {','.join('(?)' * len(chunk))}", chunk)
+                    conn.execute(f"INSERT OR IGNORE INTO att_ids VALUES {','.join(['(?)'] * len(chunk))}", chunk)
                 conn.execute(f"INSERT INTO att_orders {_SELECT_ORDERS} JOIN att_ids t ON t.id = o.id"
                              f" WHERE{_NEEDS_CREDIT}", (shift,))
             elif since is not None:
