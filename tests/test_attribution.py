@@ -111,7 +111,7 @@ def test_one_channel_clicked_credits_the_line_as_inferred(ws, tmp_path: Path) ->
     assert rows["A3"].shown_channel() == "-"
     # never written into the supplier's column; the report keeps both apart
     assert ws.db.execute("SELECT channel FROM orders WHERE id = 'demo:A1:SK1'").fetchone()[0] == ""
-    by = {r.key: r.orders for r in earnings_report(ws, by="channel").rows}
+    by = {r.key: r.orders for r in earnings_report(ws, by="channel", attribution="all").rows}
     assert by == {"moments (inferred)": 1, "lili": 1, "(none)": 1, "moments": 0, "mama_group": 0} | {
         k: v for k, v in by.items() if k in ("moments", "mama_group")}
     assert {r.key: r.orders for r in earnings_report(ws, by="channel", attribution="supplier").rows
@@ -253,3 +253,30 @@ def test_generated_streams_agree_with_a_plain_recomputation(ws, tmp_path: Path, 
                   {oid for oid, _p, supplier, _w in rows if not supplier}]
     assert right / len(credited) >= 0.8
     assert right / len(unlabelled) >= 0.6
+
+
+def test_report_and_orders_list_show_inferred_lines_as_such(ws, tmp_path: Path, cli) -> None:
+    codes = _setup(ws)
+    when = T0 + DAY
+    _clicks(ws, codes, [("demo:SK1", "moments", when - timedelta(hours=3), "1.1.1.1", False)])
+    _import(ws, tmp_path, [("F1", "demo:SK1", "", when), ("F2", "demo:SK2", "", when),
+                           ("F3", "demo:SK1", "lili", when)])
+    table = cli(["orders", "list"])
+    assert "moments (inferred)" in table.output, table.output
+    plain = cli(["report", "--by", "channel"])
+    assert "1 line(s) without a channel were credited from clicks (inferred)" in plain.output, plain.output
+    views = {}
+    for view in ("supplier", "all", "inferred"):
+        out = cli(["report", "--by", "channel", "--attribution", view, "--json"])
+        assert out.exit_code == 0, out.output
+        data = json.loads(out.output)
+        assert data["attribution"] == view and data["inferred_lines"] == 1
+        views[view] = ({r["key"]: r["orders"] for r in data["rows"] if r["orders"]}, data["totals"]["orders"])
+    assert views["supplier"] == ({"lili": 1, "(none)": 2}, 3)
+    assert views["all"] == ({"lili": 1, "moments (inferred)": 1, "(none)": 1}, 3)    # totals never change
+    assert views["inferred"] == ({"moments": 1}, 1)
+    assert "moments (inferred)" in cli(["report", "--by", "channel", "--attribution", "all"]).output
+    by_month = json.loads(cli(["report", "--by", "month", "--attribution", "inferred", "--json"]).output)
+    assert [(r["key"], r["orders"], r["gmv"]["minor"]) for r in by_month["rows"]] == [("2026-11", 1, 1990)]
+    bad = cli(["report", "--attribution", "guess"])
+    assert bad.exit_code == 2

@@ -71,8 +71,8 @@ def report(
     json_out: bool = typer.Option(False, "--json", help="Same as --format json."),
     chart: Path = typer.Option(None, "--chart", help="Also write a PNG chart of the rows to this file."),
     attribution: Attribution = typer.Option(
-        "all", "--attribution", help="all: lines credited from clicks shown as CHANNEL (inferred); supplier: only "
-        "the supplier's channels; inferred: only the lines credited from clicks."),
+        "supplier", "--attribution", help="supplier: where the supplier put each line; all: lines without a "
+        "channel credited from clicks shown as CHANNEL (inferred); inferred: only those lines."),
 ) -> None:
     if ctx.invoked_subcommand is not None:
         return
@@ -130,8 +130,9 @@ def _render_report(result: Any, titles: dict[str, str]) -> None:
     total = row_cells(result.totals)
     if titles:
         total[1] = ""
+    view = {"all": ", inferred shown", "inferred": ", inferred only"}.get(result.attribution, "")
     render(cols, [row_cells(r) for r in result.rows], total=total, con=con,
-           title=f"Earnings by {result.by} in {result.currency} ({span})")
+           title=f"Earnings by {result.by} in {result.currency} ({span}{view})")
     labels, values, _ = result.series()
     if any(values):
         note = ""
@@ -149,6 +150,9 @@ def _render_report(result: Any, titles: dict[str, str]) -> None:
     if result.other_currencies:
         listed = ", ".join(f"{n} in {c}" for c, n in sorted(result.other_currencies.items()))
         con.print(f"Not included (other currencies, see --currency): {listed} order lines.", markup=False)
+    if result.attribution == "supplier" and result.inferred_lines:
+        con.print(f"{result.inferred_lines} line(s) without a channel were credited from clicks (inferred): "
+                  "see --attribution all.", markup=False)
 
 
 @report_app.command("channels")

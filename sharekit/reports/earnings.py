@@ -33,7 +33,7 @@ from ..errors import InputError
 from ..orders.attribution import inferred_label
 from ..tracking.channels import NONE_KEY, channel_names
 from ..tracking.counting import PEOPLE
-from .inferred import ATTRIBUTIONS, inferred_lines, negated
+from .inferred import ATTRIBUTIONS, count_inferred, inferred_lines, negated
 from .rollups import (
     Figures,
     Groups,
@@ -105,11 +105,13 @@ class Report:
     totals: ReportRow
     unmatched: dict[str, int] = field(default_factory=dict)         # sub-id -> orders under (none)
     other_currencies: dict[str, int] = field(default_factory=dict)  # currency -> orders not included
-    attribution: str = "all"    # supplier | inferred | all (see reports.inferred)
+    attribution: str = "supplier"    # supplier | inferred | all (see reports.inferred)
+    inferred_lines: int = 0          # lines of the span credited from clicks (shown by --attribution all)
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "by": self.by, "attribution": self.attribution, "currency": self.currency, "timezone": self.timezone,
+            "by": self.by, "attribution": self.attribution, "inferred_lines": self.inferred_lines,
+            "currency": self.currency, "timezone": self.timezone,
             "since": self.since,
             "until": self.until, "rows": [r.to_json() for r in self.rows], "totals": self.totals.to_json(),
             "unmatched": [{"channel": k, "orders": v} for k, v in sorted(self.unmatched.items())],
@@ -288,13 +290,15 @@ def earnings_report(
     since: str | date | datetime | None = None,
     until: str | date | datetime | None = None,
     currency: str | None = None,
-    attribution: str = "all",
+    attribution: str = "supplier",
 ) -> Report:
     """Clicks, orders, GMV, estimated/settled/lost commission, conversion and EPC per ``by`` key.
 
-    ``attribution``: ``all`` (default; by channel, lines credited from clicks are their own
-    ``CHANNEL (inferred)`` rows instead of ``(none)``), ``supplier`` (only the supplier's
-    channels) or ``inferred`` (only the inferred lines); see :mod:`.inferred`.
+    ``attribution``: ``supplier`` (default: where the supplier put each line, as `report
+    channels` and `report payouts` count), ``all`` (by channel, lines credited from clicks are
+    their own ``CHANNEL (inferred)`` rows instead of ``(none)``; totals unchanged) or
+    ``inferred`` (only the inferred lines); see :mod:`.inferred`. ``inferred_lines`` counts the
+    inferred lines of the span whatever the view.
 
     ``since`` is inclusive, ``until`` exclusive (a date or month given as ``until`` is included
     whole). ``currency`` defaults to the configured one. Reads the rollups the triggers keep,
@@ -325,6 +329,7 @@ def earnings_report(
         since=local_iso(lo, tz) if lo else None, until=local_iso(hi, tz) if hi else None,
         rows=rows, totals=_totals(rows, cur), unmatched=unmatched,
         other_currencies=_other_currencies(conn, cur, lo, hi), attribution=attribution,
+        inferred_lines=count_inferred(conn, cur, lo, hi),
     )
 
 

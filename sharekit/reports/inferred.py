@@ -1,8 +1,10 @@
 """Inferred order lines in reports: lines without a supplier channel that the attribution pass
 credited to a channel (``sharekit.orders.attribution``).
 
-``--attribution`` chooses the view: ``supplier`` counts every line where the supplier put it
-(lines without a sub-id under ``(none)``); ``all`` (the default) is the same, except that by
+``--attribution`` chooses the view: ``supplier`` (the default, and what ``report channels`` and
+``report payouts`` always count: a friend is paid and a group unlocked on what the supplier
+reported) counts every line where the supplier put it (lines without a sub-id under
+``(none)``); ``all`` is the same, except that by
 channel each inferred line moves from ``(none)`` to its own row ``CHANNEL (inferred)``, so the
 totals never change; ``inferred`` counts the inferred lines alone. Inferred lines are a subset
 read line by line through ``order_attribution`` (its primary key joins each to its order).
@@ -61,6 +63,15 @@ def inferred_lines(conn: sqlite3.Connection, currency: str, lo: datetime | None,
             figures.unknown = commission
         found.append(InferredLine(at, product, source, channel, figures))
     return found
+
+
+def count_inferred(conn: sqlite3.Connection, currency: str, lo: datetime | None, hi: datetime | None) -> int:
+    """How many lines in ``currency`` ordered in [lo, hi) carry an inferred channel."""
+    where_sql, params = range_sql(lo, hi, "orders.ordered_at")
+    return int(conn.execute(
+        "SELECT count(*) FROM order_attribution a JOIN orders ON orders.id = a.order_line"
+        f" WHERE a.channel IS NOT NULL AND orders.channel = '' AND orders.currency = ?{where_sql}",
+        (currency, *params)).fetchone()[0])
 
 
 def negated(figures: Figures) -> Figures:
