@@ -78,6 +78,26 @@ def _with_flags(ctx: click.Context, exc: SharekitError) -> str:
     return text
 
 
+def _name_closest_choice(exc: typer.BadParameter) -> None:
+    """Reword "'chanel' is not one of 'day', ..." (an option typed as an enum) to name the closest
+    choice: `'chanel' is not one of day, ..., channel; did you mean channel?` (still exit 2)."""
+    import re
+    import typing
+    from enum import Enum
+
+    from .core.settings import closest
+
+    annotation = getattr(getattr(exc.param, "type_descriptor", None), "annotation", None)
+    kinds = [annotation, *typing.get_args(annotation)]  # list[Kind] for a repeatable option
+    enum = next((k for k in kinds if isinstance(k, type) and issubclass(k, Enum)), None)
+    found = re.search(r"'(.*)' is not one of ", exc.message)
+    if enum is None or found is None:
+        return
+    value, choices = found.group(1), [str(member.value) for member in enum]
+    near = closest(value, choices)
+    exc.message = f"{value!r} is not one of {', '.join(choices)}" + (f"; did you mean {near}?" if near else ".")
+
+
 class BoundaryGroup(TyperGroup):
     """The one error boundary: SharekitError (and OSError, sqlite3.Error) become a one-line
     message on stderr and exit 1; ``--debug`` re-raises so the traceback shows; Ctrl-C is 130.
@@ -88,6 +108,9 @@ class BoundaryGroup(TyperGroup):
             return super().invoke(ctx)
         except KeyboardInterrupt:
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except typer.BadParameter as exc:
+            _name_closest_choice(exc)
+            raise
         except Exception as exc:
             state = ctx.obj if isinstance(ctx.obj, State) else None
             if state is not None and state.debug:

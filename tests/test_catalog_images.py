@@ -103,7 +103,7 @@ def test_no_images_skips_downloads(ws, serve, client):
 def test_too_many_pixels_is_refused_before_decoding(tmp_path):
     path = tmp_path / "wide.png"
     path.write_bytes(image_bytes("PNG", size=(200, 100)))
-    with ImageCache(tmp_path / "cache", allow_files=True, max_pixels=10_000) as cache:
+    with ImageCache(tmp_path / "cache", file_roots=[tmp_path], max_pixels=10_000) as cache:
         with pytest.raises(ImageError, match=r"200x100 is over the 10,000-pixel limit \(decompression-bomb guard\)"):
             cache.fetch(path.as_uri())
 
@@ -129,7 +129,7 @@ def test_non_images_and_empty_files_are_named(tmp_path):
 def test_local_image_over_the_cap_is_refused_without_reading_it(tmp_path):
     path = tmp_path / "big.png"
     path.write_bytes(BIG)
-    with ImageCache(tmp_path / "cache", allow_files=True, max_bytes=1024) as cache:
+    with ImageCache(tmp_path / "cache", file_roots=[tmp_path], max_bytes=1024) as cache:
         with pytest.raises(ImageError, match="over the 1 KB cap"):
             cache.fetch(str(path))
 

@@ -65,7 +65,7 @@ def decode(path: Path) -> list[str]:
 
 def test_poster_renders_named_files_with_share_text_and_the_promotion_link(cli, ws) -> None:
     add_product(ws, "jd:100012043978")
-    result = cli(["poster", "jd:100012043978", "--channel", "wx-group-1", "--jobs", "1"])
+    result = cli(["poster", "jd:100012043978", "--channel", "wx-group-1", "--create-channel", "--jobs", "1"])
     assert result.exit_code == 0, result.output
     image = ws.paths.posters / "jd_100012043978-wx-group-1-moments.jpg"
     assert image.is_file() and hash_path(image).is_file()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sharekit.errors import InputError, NotFoundError
+from sharekit.errors import InputError, NotFoundError, UsageError
 from sharekit.poster.templates import builtin_names, list_templates, load_template
 
 GOOD = """\
@@ -90,5 +90,10 @@ def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
 
 
 def test_an_unknown_template_name_lists_the_builtins() -> None:
-    with pytest.raises(NotFoundError, match="moments"):
+    with pytest.raises(UsageError, match="moments") as raised:   # a mistyped name: exit 2
         load_template("poster-of-dreams")
+    assert "did you mean" not in str(raised.value)
+    with pytest.raises(UsageError, match="did you mean square"):
+        load_template("sqare")
+    with pytest.raises(NotFoundError, match="no such file"):
+        load_template("no/such/poster.toml")

@@ -106,8 +106,8 @@ def test_orders_list_table_and_bad_status(cli, servers):
     table = cli(["orders", "list", "--source", "pdd"])
     assert table.exit_code == 0, table.output
     assert "Orders (8)" in table.stdout and "¥" in table.stdout
-    bad = cli(["orders", "list", "--status", "paid"])
-    assert bad.exit_code == 1 and "Unknown status" in bad.stderr
+    bad = cli(["orders", "list", "--status", "pendng"])
+    assert bad.exit_code == 2 and "'pendng' is not one of" in bad.stderr and "did you mean pending?" in bad.stderr
 
 
 def test_sync_without_order_sources_says_what_to_configure(cli, ws):

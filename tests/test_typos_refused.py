@@ -68,3 +68,20 @@ def test_channel_rename_moves_links_orders_and_reports(cli, ws):
     assert cli(["channel", "rename", "nope", "x"]).exit_code == 2
     add_channel(ws.db, "other_one", kind="group")
     assert cli(["channel", "rename", "other_one", "mama_group"]).exit_code == 1  # taken
+
+
+def test_poster_and_today_refuse_an_unknown_channel_and_leave_no_link(cli, ws):
+    _product(ws)
+    add_channel(ws.db, "mama_group", kind="group")
+    for args in (["poster", "jd:100012043978", "--channel", "mama_gruop", "--template", "square"],
+                 ["today", "--channel", "mama_gruop"]):
+        result = cli(args)
+        assert result.exit_code == 2, result.output
+        error = result.stderr.strip()
+        assert "\n" not in error and "did you mean mama_group?" in error, error
+        assert ("--create-channel" in error) == (args[0] == "poster")
+    assert ws.db.execute("SELECT count(*) FROM links").fetchone()[0] == 0   # no litter
+    assert not list(ws.paths.posters.glob("*mama_gruop*"))
+    made = cli(["poster", "jd:100012043978", "--channel", "new_group", "--create-channel", "--template", "square"])
+    assert made.exit_code == 0, made.output
+    assert "new_group" in {r[0] for r in ws.db.execute("SELECT name FROM channels")}

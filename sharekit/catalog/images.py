@@ -8,8 +8,10 @@ decompression-bomb warning turned into a refusal too). A good image is stored as
 URLs is kept once. Nothing here raises for a bad image: problems are returned, the caller
 lists them.
 
-``file://`` URLs and plain paths are read only when ``allow_files`` is set (a local feed the
-user pointed at); a remote supplier can never make sharekit read a local file.
+``file://`` URLs and plain paths are read only under ``file_roots`` (a local feed's own folder
+and the source's ``image_dirs``), after symlinks and ``..`` are resolved; a remote supplier can
+never make sharekit read a local file. Downloads go to public addresses only (see
+``core.netguard``) unless ``allow_private``.
 """
 
 from __future__ import annotations
@@ -188,7 +190,8 @@ class ImageCache:
 
     def __init__(self, root: Path, *, client: httpx.Client | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
                  timeout: float = DEFAULT_TIMEOUT, max_pixels: int = DEFAULT_MAX_PIXELS,
-                 workers: int = DEFAULT_WORKERS, allow_files: bool = False) -> None:
+                 workers: int = DEFAULT_WORKERS, file_roots: Iterable[Path] = (),
+                 allow_private: bool = False) -> None:
         self.root = root
         self._client = client
         self._own_client = client is None
@@ -196,7 +199,8 @@ class ImageCache:
         self.timeout = float(timeout)
         self.max_pixels = int(max_pixels)
         self.workers = max(1, int(workers))
-        self.allow_files = allow_files
+        self.file_roots = tuple(Path(root).expanduser().resolve() for root in file_roots)
+        self.allow_private = allow_private
         self._client_lock = threading.Lock()
         self.cancel = CancelToken()   # cancel() stops every download of this cache at once
 
@@ -205,8 +209,9 @@ class ImageCache:
         with self._client_lock:
             if self._client is None:
                 from ..core.http import make_client
+                from ..core.netguard import guard_hooks
 
-                self._client = make_client()
+                self._client = make_client(event_hooks=guard_hooks(self.allow_private))
             return self._client
 
     def close(self) -> None:
@@ -235,14 +240,21 @@ class ImageCache:
         if scheme in ("http", "https"):
             data = self._download(url)
         elif scheme == "file" or (not scheme and url):
-            if not self.allow_files:
+            if not self.file_roots:
                 raise ImageError("local file images are read only for a local feed")
             path = Path(url2pathname(unquote(parts.path))) if scheme == "file" else Path(url)
-            data = self._read_file(path)
+            data = self._read_file(self._confined(path))
         else:
             raise ImageError(f"unsupported URL scheme {scheme!r}" if scheme else "empty URL")
         fmt, width, height = inspect_image(data, self.max_pixels)
         return self._store(url, data, fmt, width, height)
+
+    def _confined(self, path: Path) -> Path:
+        """``path`` resolved (symlinks, ``..``), if it lies under one of the file roots."""
+        real = (path if path.is_absolute() else self.file_roots[0] / path).resolve()
+        if not any(real.is_relative_to(root) for root in self.file_roots):
+            raise ImageError(f"{path} is outside the feed's folder (list other folders in the source's image_dirs)")
+        return real
 
     def _too_big(self, size: int) -> ImageError:
         return ImageError(f"{_megabytes(size)} is over the {_megabytes(self.max_bytes)} cap")

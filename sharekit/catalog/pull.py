@@ -27,6 +27,8 @@ from ..errors import InputError
 from ..store.db import transaction
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import httpx
 
     from ..sources.base import Source
@@ -204,7 +206,8 @@ def pull(ws: Workspace, source_name: str, query: str | None = None, ids: str | S
                 if summary.shrink_refused is None:
                     summary.unavailable = mark_unlisted(conn, source_name, listed, now=now,
                                                         listed_available=listed_available)
-            allow_files = source.local_images
+            file_roots = source.image_roots if source.local_images else ()
+            allow_private = bool(source.settings.get("allow_private_hosts"))
     finally:
         gc.set_threshold(*gc_thresholds)
         conn.execute(f"PRAGMA cache_size = {int(cache_size)}")
@@ -212,7 +215,7 @@ def pull(ws: Workspace, source_name: str, query: str | None = None, ids: str | S
         if not conn.in_transaction:
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)")  # never waits for readers (the click server)
     if images and jobs:
-        batch = _cache_images(ws, jobs, allow_files, progress, image_client)
+        batch = _cache_images(ws, jobs, file_roots, allow_private, progress, image_client)
         summary.images_downloaded = batch.downloaded
         summary.images_reused = batch.reused
         summary.images_failed = len(batch.problems)
@@ -231,7 +234,7 @@ def pull(ws: Workspace, source_name: str, query: str | None = None, ids: str | S
     return summary
 
 
-def _cache_images(ws: Workspace, jobs: dict[str, list[str]], allow_files: bool,
+def _cache_images(ws: Workspace, jobs: dict[str, list[str]], file_roots: tuple[Path, ...], allow_private: bool,
                   progress: Callable[[PullProgress], None] | None, client: httpx.Client | None) -> ImageBatch:
     from .images import CachedImage, ImageCache, image_settings
 
@@ -247,7 +250,8 @@ def _cache_images(ws: Workspace, jobs: dict[str, list[str]], allow_files: bool,
             set_image_paths(ws.db, pending)
             pending.clear()
 
-    with ImageCache(ws.paths.cache, client=client, allow_files=allow_files, **image_settings(ws.config)) as cache:
+    with ImageCache(ws.paths.cache, client=client, file_roots=file_roots, allow_private=allow_private,
+                    **image_settings(ws.config)) as cache:
         try:
             batch = cache.fetch_many(list(jobs), progress=step, on_cached=cached)
         finally:

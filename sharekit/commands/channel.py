@@ -21,11 +21,22 @@ class Kind(StrEnum):
     other = "other"
     self = "self"
 
+class Period(StrEnum):
+    """Threshold periods (mirrors sharekit.tracking.groups.PERIODS)."""
+
+    week = "week"
+    month = "month"
+    none = "none"
+
+
 channel_app = sub_app("Add, list, rename and remove channels: where you share links "
                       "(a WeChat group, Moments, a friend).")
 
 
 def register(app: typer.Typer) -> None:
+    from .channel_progress import progress_cmd
+
+    channel_app.command("progress")(progress_cmd)
     app.add_typer(channel_app, name="channel")
 
 
@@ -38,6 +49,8 @@ def add(
                                    "(savings, not income; new channels default to other)."),
     note: str = typer.Option(None, "--note", help="A note for you, e.g. who runs the group."),
     threshold: str = typer.Option(None, "--threshold", help="Spending that unlocks group deals, e.g. 100 or ¥100."),
+    period: Period = typer.Option(None, "--period", help="The threshold counts per week, per month, or none "
+                               "(over the report's span)."),
     share: str = typer.Option(None, "--share", help="A friend's share of the commission, e.g. 0.3 or 30%."),
     json_out: bool = typer.Option(False, "--json", help="Print the channel as JSON."),
 ) -> None:
@@ -53,13 +66,18 @@ def add(
         threshold=parse_threshold(threshold, ws.config.currency) if threshold else None,
         share=parse_share(share) if share else None,
     )
+    from ..tracking.groups import period_of, set_period
+
+    if period is not None:
+        set_period(ws.db, name, Period(period).value)
     if json_out:
-        print_json(saved.channel.to_json(ws.config.timezone))
+        print_json({**saved.channel.to_json(ws.config.timezone), "period": period_of(ws.db, name)})
         return
     ch = saved.channel
     extras = []
     if ch.threshold:
-        extras.append(f"threshold {ch.threshold}")
+        extras.append(f"threshold {ch.threshold}" + (f" per {period_of(ws.db, name)}"
+                                                     if period_of(ws.db, name) != "none" else ""))
     if ch.share is not None:
         extras.append(f"share {ch.share}")
     verb = "Added" if saved.created else "Updated"
@@ -142,6 +160,24 @@ def _known(ws: Any, name: str) -> None:
     if name in names:
         return
     raise UsageError(unknown_channel_message(name, names))
+
+
+def require_channel(ws: Any, name: str, *, create: bool = False, offer_create: bool = True) -> None:
+    """A usage error (exit 2) listing the channels and naming the closest when ``name`` is not a
+    channel; with ``create`` the channel is added instead. An empty name (no channel) passes.
+    ``offer_create`` says the command has ``--create-channel`` (the error then names it)."""
+    from ..tracking.channels import add_channel, channel_names
+
+    if not name:
+        return
+    names = channel_names(ws.db)
+    if name in names:
+        return
+    if create:
+        add_channel(ws.db, name)
+        return
+    how = "--create-channel or " if offer_create else ""
+    raise UsageError(unknown_channel_message(name, names), hint=f"Make it with {how}`sharekit channel add {name}`.")
 
 
 def unknown_channel_message(name: str, names: set[str]) -> str:

@@ -58,9 +58,10 @@ def create(
     """
     from ..tracking.links import create_link
     from ..tracking.shares import ShareNotes
+    from .channel import require_channel
 
     ws = workspace(ctx)
-    _check_channel(ws, channel, create_channel)
+    require_channel(ws, channel, create=create_channel)
     row = ws.db.execute("SELECT available FROM products WHERE id = ?", (product,)).fetchone()
     if row is not None and not row[0]:
         warn(f"{product} is out of stock or no longer listed by its source: friends may not be able to buy.")
@@ -84,25 +85,6 @@ def create(
     if not link.short_url:
         out().print("(No server.base_url set: posters carry the target URL itself. "
                     "Set it with `sharekit config set server.base_url https://s.example.com`.)")
-
-
-def _check_channel(ws: Any, channel: str, create: bool) -> None:
-    """A usage error (listing the channels and the closest) for a channel that does not exist."""
-    from ..tracking.channels import add_channel, channel_names
-
-    if not channel:
-        return
-    names = channel_names(ws.db)
-    if channel in names:
-        return
-    if create:
-        add_channel(ws.db, channel)
-        return
-    from ..errors import UsageError
-    from .channel import unknown_channel_message
-
-    raise UsageError(unknown_channel_message(channel, names),
-                     hint=f"Make it with --create-channel or `sharekit channel add {channel}`.")
 
 
 @link_app.command("list")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 import typer
 
 from ..core.limits import MAX_LIST_LIMIT
@@ -11,6 +13,16 @@ from ._table import COLUMNS_OPTION, WIDE_OPTION, Col, render
 TABLE_CAP = 100
 
 
+class Status(StrEnum):
+    """Order statuses (mirrors sharekit.orders.store.STATUSES); a typo is exit 2 naming the closest."""
+
+    pending = "pending"
+    confirmed = "confirmed"
+    settled = "settled"
+    invalid = "invalid"
+    unknown = "unknown"
+
+
 def register(orders_app: typer.Typer) -> None:
     orders_app.command("list")(list_command)
 
@@ -18,7 +30,7 @@ def register(orders_app: typer.Typer) -> None:
 def list_command(
     ctx: typer.Context,
     source: str = typer.Option(None, "--source", help="Only this source (its configured name)."),
-    status: str = typer.Option(None, "--status", help="pending, confirmed, settled, invalid or unknown."),
+    status: Status = typer.Option(None, "--status", help="Only lines with this status."),
     channel: str = typer.Option(None, "--channel", help="Only lines that came through this channel."),
     since: str = typer.Option(None, "--since", metavar="WHEN", help="Ordered since WHEN: ISO date/time or 7d."),
     limit: int = typer.Option(None, "--limit", min=1, max=MAX_LIST_LIMIT,
@@ -38,7 +50,8 @@ def list_command(
         tz = ws.config.timezone
         since_at = parse_when(since, tz) if since else None
         cap = limit if (limit or as_json) else TABLE_CAP + 1
-        rows = list_orders(ws.db, source=source, status=status, channel=channel, since=since_at, limit=cap)
+        rows = list_orders(ws.db, source=source, status=status.value if status else None, channel=channel,
+                           since=since_at, limit=cap)
     if as_json:
         print_json([r.to_json(tz) for r in rows])
         return

@@ -41,16 +41,21 @@ def render(
     all_products: bool = typer.Option(False, "--all", help="Every available product in the store."),
     source: str = typer.Option(None, "--source", "-s", help="Only products from this source."),
     template: str = typer.Option(None, "--template", "-t",
-                                 help="Built-in template name (moments, square, card) or a .toml path."),
+                                 help="Built-in template name (moments, square, card) or a .toml path; "
+                                      "several comma-separated (moments,square) give one poster each."),
     channel: list[str] = typer.Option(None, "--channel", "-c",
                                       help="Channel whose link the QR carries; repeat for several."),
     out_dir: str = typer.Option(None, "--out", "-o", help="Output folder (default: the home's posters/)."),
     fmt: str = typer.Option(None, "--format", "-f", help="jpg, png or webp (default from config: jpg)."),
     jobs: int = typer.Option(None, "--jobs", "-j", min=1, max=64, help="Worker processes (default: the core count)."),
     force: bool = typer.Option(False, "--force", help="Re-render posters that are already up to date."),
+    create_channel: bool = typer.Option(False, "--create-channel", help="Add each --channel first if it is new."),
     strict: bool = typer.Option(False, "--strict",
                                 help="Exit 1 when a product is out of stock or delisted, or a poster shows a "
                                      "placeholder instead of the photo."),
+    variants: bool = typer.Option(False, "--variants",
+                                  help="Give each template's poster a short link of its own, so `report --by "
+                                       "template` tells their scans, orders and earnings apart."),
     quiet_repeats: bool = typer.Option(False, "--quiet-repeats",
                                        help="No summary line about products shared to the channel lately."),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON (per poster: file, share text "
@@ -64,18 +69,25 @@ def render(
     unavailable products, posters without their photo.
     `sharekit poster PRODUCT...` is short for `sharekit poster render PRODUCT...`.
 
-    Example: sharekit poster jd:100012043978 --channel wx-group-1 --template square
+    --template moments,square --variants gives each template's poster its own short link, so
+    `report --by template` tells which one sells.
+
+    Example: sharekit poster jd:100012043978 --channel wx-group-1 --template moments,square --variants
     """
     from ..poster.batch import make_posters
 
     if not products and not all_products:
         raise typer.BadParameter("name at least one product (SOURCE:ID) or pass --all.", param_hint="PRODUCT")
+    from .channel import require_channel
+
     ws = workspace(ctx)
+    for name in channel or ():
+        require_channel(ws, name, create=create_channel)
     progress_cb, finish = _progress(not json_out and interactive())
     try:
         result = make_posters(ws, products or (), all_products=all_products, source=source, template=template,
                               channels=channel or ("",), out=out_dir, fmt=fmt, jobs=jobs, force=force,
-                              progress=progress_cb, quiet_repeats=quiet_repeats)
+                              progress=progress_cb, quiet_repeats=quiet_repeats, variants=variants)
     finally:
         finish()
         ws.close()
@@ -88,7 +100,9 @@ def render(
                     f" → {result.out_dir}")
         for outcome in result.outcomes:
             if outcome.status == "rendered" and len(result.outcomes) <= 20:
-                out().print(f"  {outcome.path}")
+                out().print(f"  {outcome.path}", markup=False)
+                if outcome.variant:
+                    out().print(f"    variant {outcome.variant}: {outcome.short_url}", markup=False)
         for outcome in result.failed:
             err().print(f"[red]Failed:[/] {outcome.product} ({outcome.channel or 'no channel'}): {outcome.error}",
                         markup=True)

@@ -22,6 +22,8 @@ class By(StrEnum):
     product = "product"
     channel = "channel"
     source = "source"
+    template = "template"
+    variant = "variant"
 
 
 class Format(StrEnum):
@@ -34,6 +36,8 @@ REPORT_HELP = """Earnings per day, week, month, product, channel or source, in o
 Each row holds the orders placed in it (configured timezone): clicks, orders, GMV, estimated
 (pending + confirmed), settled and lost (invalid) commission, conversion (orders per click) and
 earnings per click, then totals. Currencies are never added together: --currency picks one.
+--by template (or variant) shows which poster sells: clicks, QR scans, orders and commission per
+poster template made with `poster --variants`, with conversion and EPC.
 Subcommands: channels, payouts, products.
 
 Example: sharekit report --by day --since 2026-11-01 --chart earnings.png
@@ -79,6 +83,9 @@ def report(
     from ..reports import earnings_report, report_csv
 
     ws = workspace(ctx)
+    if By(by).value in ("template", "variant"):
+        _variants(ws, By(by).value, since, until, currency, _format(fmt, json_out), chart)
+        return
     result = earnings_report(ws, by=By(by).value, since=since, until=until, currency=currency,
                              attribution=Attribution(attribution).value)
     chart_path = None
@@ -97,6 +104,48 @@ def report(
         _render_report(result, product_titles(ws, [r.key for r in result.rows]) if result.by == "product" else {})
     if chart_path is not None and kind == "table":
         out().print(f"Chart written to {chart_path}")
+
+
+def _variants(ws: Any, by: str, since: str | None, until: str | None, currency: str | None, kind: str,
+              chart: Path | None) -> None:
+    """`report --by template|variant`: which poster sells (see sharekit.reports.variants)."""
+    from ..errors import UsageError
+    from ..reports.variants import variants_csv, variants_report
+
+    if chart is not None:
+        raise UsageError(f"--chart is not drawn for --by {by}; use --json or --format csv.")
+    result = variants_report(ws, by=by, since=since, until=until, currency=currency)
+    if kind == "json":
+        print_json(result.to_json())
+        return
+    if kind == "csv":
+        sys.stdout.write(variants_csv(result))
+        return
+    con = out()
+
+    def cells(r: Any) -> list[str]:
+        head = [r.key] + ([r.template, r.product or "", r.channel or ""] if by == "variant" else [])
+        return [*head, f"{r.clicks:,}", f"{r.scans:,}", f"{r.orders:,}", f"{r.commission.amount:,}",
+                _pct(r.conversion), "-" if r.epc is None else f"{r.epc:.2f}"]
+
+    cols = [Col(by, fixed=True)]
+    if by == "variant":  # at 80 columns the product stays longest, then the template
+        cols += [Col("template", fixed=True, drop=3), Col("product", fixed=True, drop=1),
+                 Col("channel", fixed=True, drop=5)]
+    cols += [Col("clicks", fixed=True, right=True), Col("scans", fixed=True, right=True, drop=4),
+             Col("orders", fixed=True, right=True), Col("commission", fixed=True, right=True),
+             Col("conv.", fixed=True, right=True, drop=6), Col("EPC", fixed=True, right=True, drop=2)]
+    span = f"{result.since or 'start'} .. {result.until or 'now'}"
+    if not result.rows:
+        con.print("No poster variants yet: `sharekit poster PRODUCT --channel C --template moments,square "
+                  "--variants`.", markup=False)
+        return
+    total = cells(result.totals)
+    render(cols, [cells(r) for r in result.rows], total=total, con=con,
+           title=f"Which poster sells, by {by}, in {result.currency} ({span})")
+    con.print(f"Orders: credited to the variant a person clicked last within {result.window} before them.",
+              markup=False)
+    con.print(f"Not told apart (no variant clicked last): {result.not_told_apart} orders.", markup=False)
 
 
 def _render_report(result: Any, titles: dict[str, str]) -> None:
@@ -194,6 +243,11 @@ def channels(
     if result.rows:
         con.print("orders: every line placed; spent, saved: not invalid; saved — = no list price.",
                   markup=False)
+    for r in result.rows:
+        if r.period is not None and r.period_spent is not None:
+            reached = f", reached {r.unlocked_at[:16].replace('T', ' ')}" if r.unlocked_at else ""
+            con.print(f"{r.channel}: progress is this {r.period_kind} ({r.period}: {fmt_money(r.period_spent)} "
+                      f"spent{reached}).", markup=False)
     if result.unmatched:
         listed = ", ".join(f"{k} ({v})" for k, v in sorted(result.unmatched.items()))
         con.print(f"Under (none): orders whose channel matches no channel: {listed}.", markup=False)

@@ -35,8 +35,11 @@ def today(
     Example: sharekit today --channel mama_group --posters
     """
     from ..today import pick_today, render_picks
+    from .channel import require_channel
 
     ws = workspace(ctx)
+    for name in channel or ():
+        require_channel(ws, name, offer_create=False)
     results = pick_today(ws, channel or None, count=count)
     warnings: list[str] = []
     if posters:

@@ -17,6 +17,8 @@ from typing import Any
 import httpx
 
 from ..errors import SourceError, SourceThrottled
+from .download import DownloadError
+from .netguard import BlockedHost
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 
@@ -125,6 +127,8 @@ class RetryingClient:
                     response = self.client.request(method, url, **kwargs)
             except _RetryDownload as exc:
                 last_reason = str(exc)
+            except DownloadError as exc:   # refused before sending (a private address): final
+                raise SourceError(self.source, f"{what} refused: {exc}.") from None
             except httpx.TimeoutException:
                 last_reason = f"timed out after {self.timeout:g}s"
             except httpx.TransportError as exc:
@@ -156,14 +160,15 @@ class RetryingClient:
 
     def _bounded_get(self, url: str, max_bytes: int, deadline: float, what: str) -> httpx.Response:
         """One capped GET: over the cap or past the deadline is final; a dropped connection retries."""
-        from .download import DownloadError, buffered, download
+        from .download import buffered, download
 
         try:
             body, response = download(self.client, url, max_bytes=max_bytes, timeout=deadline)
         except DownloadError as exc:
             if exc.retry:
                 raise _RetryDownload(str(exc)) from None
-            raise SourceError(self.source, f"{what} stopped: {exc}.") from None
+            verb = "refused" if isinstance(exc, BlockedHost) else "stopped"
+            raise SourceError(self.source, f"{what} {verb}: {exc}.") from None
         return buffered(body, response)
 
 

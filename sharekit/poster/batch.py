@@ -310,13 +310,37 @@ def user_fonts(config: Any, home: Path | None = None) -> tuple[str, ...]:
     return tuple(p if Path(p).expanduser().is_absolute() else str(home / p) for p in paths)
 
 
+def load_templates(names: str) -> list[Template]:
+    """``moments,square``: the templates named (built-in names or .toml paths), in order, once each;
+    two different templates with one name are refused (a variant is named after its template)."""
+    tpls: dict[str, Template] = {}
+    for item in (n.strip() for n in names.split(",")):
+        if not item:
+            continue
+        tpl = load_template(item)
+        seen = tpls.get(tpl.name)
+        if seen is not None and seen.path != tpl.path:
+            raise InputError(f"Templates {seen.path} and {tpl.path} are both named {tpl.name!r}: "
+                             "give one another `name`.", params=("template",))
+        tpls[tpl.name] = tpl
+    if not tpls:
+        raise InputError(f"No template named in {names!r}.", params=("template",))
+    return list(tpls.values())
+
+
 def make_posters(ws: Workspace, product_ids: Iterable[str] = (), *, all_products: bool = False,
                  source: str | None = None,
                  template: str | None = None, channels: Iterable[str] = ("",), out: str | Path | None = None,
                  fmt: str | None = None, quality: int | None = None, jobs: int | None = None, force: bool = False,
                  progress: Callable[[int, int], None] | None = None,
-                 unseen_list_price: Collection[str] = (), quiet_repeats: bool = False) -> BatchResult:
+                 unseen_list_price: Collection[str] = (), quiet_repeats: bool = False,
+                 variants: bool = False) -> BatchResult:
     """Render posters (and share texts) for products and channels; the one call behind `sharekit poster`.
+
+    ``template`` may name several templates, comma-separated (``moments,square``): each product and
+    channel gets one poster per template. With ``variants`` each template's poster carries a short
+    link of its own (the link's ``variant`` is the template's name), so its scans, orders and
+    earnings are told apart (`report --by template`); without it they all carry the ordinary link.
 
     Products named in ``unseen_list_price`` show no list price (nothing struck, no 原价 line):
     `sharekit today` passes those whose list price the store never saw charged. Repeat and
@@ -331,7 +355,7 @@ def make_posters(ws: Workspace, product_ids: Iterable[str] = (), *, all_products
     if fmt not in FORMATS:
         raise InputError(f"Unknown poster format {fmt!r} (use jpg, png or webp).")
     quality = int(quality or config.get("poster.quality") or 88)
-    tpl = load_template(template or str(config.get("poster.template") or "moments"))
+    tpls = load_templates(template or str(config.get("poster.template") or "moments"))
     brand = Brand.from_config(config)
     if brand.logo and not Path(brand.logo).is_absolute():  # relative to the home folder
         brand = replace(brand, logo=str(ws.home / brand.logo))
@@ -354,27 +378,33 @@ def make_posters(ws: Workspace, product_ids: Iterable[str] = (), *, all_products
         if product.id in unseen_list_price:
             product = replace(product, list_price=None)
         for channel in channel_list:
-            path = out_dir / output_name(product.id, channel, tpl.name, fmt)
             notes.check(product.id, channel)
-            try:
-                link = ensure_link(ws, product.id, channel)
-            except SharekitError as exc:
-                result.outcomes.append(PosterOutcome(product.id, channel, tpl.name, str(path), "failed",
-                                                     error=str(exc), title=product.title))
-                continue
-            notes.record(product.id, channel, "poster")
-            qr = qr_text_for(link)
-            apps = app_values(_json_object(row["extra"]), link_extra(ws.db, link.code), link.share_text)
-            share = share_text(product, link.share_url, link.share_text, brand, text_template, apps)
-            about[str(path)] = {"title": product.title, "short_url": link.share_url, "share_text": share}
-            job = PosterJob(product, channel, qr, share, tpl.path, str(path), fmt, quality, brand,
-                            input_hash(product, qr, share, tpl, brand, fmt, quality, digest))
-            if not force and up_to_date(job):
-                photo = bool(product.image_path and Path(product.image_path).is_file())
-                result.outcomes.append(PosterOutcome(product.id, channel, tpl.name, str(path), "skipped",
-                                                     placeholder=not photo, **about[str(path)]))
-            else:
-                todo.append(job)
+            shared = False
+            for tpl in tpls:
+                path = out_dir / output_name(product.id, channel, tpl.name, fmt)
+                variant = tpl.name if variants else ""
+                try:
+                    link = ensure_link(ws, product.id, channel, variant=variant)
+                except SharekitError as exc:
+                    result.outcomes.append(PosterOutcome(product.id, channel, tpl.name, str(path), "failed",
+                                                         error=str(exc), title=product.title, variant=variant))
+                    continue
+                if not shared:
+                    notes.record(product.id, channel, "poster")
+                    shared = True
+                qr = qr_text_for(link)
+                apps = app_values(_json_object(row["extra"]), link_extra(ws.db, link.code), link.share_text)
+                share = share_text(product, link.share_url, link.share_text, brand, text_template, apps)
+                about[str(path)] = {"title": product.title, "short_url": link.share_url, "share_text": share,
+                                    "variant": variant}
+                job = PosterJob(product, channel, qr, share, tpl.path, str(path), fmt, quality, brand,
+                                input_hash(product, qr, share, tpl, brand, fmt, quality, digest))
+                if not force and up_to_date(job):
+                    photo = bool(product.image_path and Path(product.image_path).is_file())
+                    result.outcomes.append(PosterOutcome(product.id, channel, tpl.name, str(path), "skipped",
+                                                         placeholder=not photo, **about[str(path)]))
+                else:
+                    todo.append(job)
     result.share_warnings = notes.warnings()
     workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     already = len(result.outcomes)

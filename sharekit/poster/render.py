@@ -115,6 +115,9 @@ class Renderer:
     def render(self, product: ProductRecord, qr_text: str, template: Template, brand: Brand) -> Rendered:
         from PIL import Image, ImageDraw
 
+        if template.kind != "product":
+            raise InputError(f"{template.path}: a template with a progress block shows a group's progress, not a "
+                             "product: use it with `sharekit channel progress NAME --poster FILE`.")
         canvas = Image.new("RGB", (template.width, template.height), rgb(template.background, brand.color))
         draw = ImageDraw.Draw(canvas)
         warnings: list[str] = []

@@ -20,6 +20,7 @@ class PosterOutcome:
     title: str = ""
     short_url: str | None = None       # what the QR and the share text carry
     share_text: str | None = None
+    variant: str = ""                  # the template whose own short link it carries (`--variants`)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

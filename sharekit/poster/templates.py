@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.limits import MAX_BLOCK_OFFSET, MAX_CANVAS_SIDE, MAX_FONT_SIZE
-from ..errors import InputError, NotFoundError
+from ..errors import InputError, NotFoundError, UsageError
 from .placeholders import POSTER_PLACEHOLDERS, unknown_names
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "templates"
@@ -55,12 +55,20 @@ BLOCKS: dict[str, dict[str, Any]] = {
     "qr": {"size": int, "logo": bool, "caption": str, "caption_size": int, "caption_color": _COLOR},
     "brand": {"color": _COLOR, "text_color": _COLOR, "name_size": int, "slogan_size": int, "logo": bool,
               "logo_size": int},
+    # a group's spending toward its threshold (progress posters only: `sharekit channel progress --poster`)
+    "progress": {"color": _COLOR, "track_color": _COLOR, "radius": int, "size": int, "text_color": _COLOR,
+                 "format": str},
 }
 # Fields each block type must have (beyond ``type``, ``x``, ``y``).
 REQUIRED: dict[str, tuple[str, ...]] = {
     "rect": ("w", "h"), "image": ("w", "h"), "title": ("w",), "text": ("w", "text"), "price": ("w",),
-    "coupon": (), "qr": ("size",), "brand": ("w", "h"),
+    "coupon": (), "qr": ("size",), "brand": ("w", "h"), "progress": ("w", "h"),
 }
+# A template with a progress block is a progress poster: its text takes these names (and no product's).
+PROGRESS_PLACEHOLDERS = frozenset({"channel", "period", "spent", "remaining", "threshold", "progress", "saved",
+                                   "saved_line", "share_line", "unlocked_at", "brand", "slogan"})
+# Blocks a progress poster may hold (it has no product: no photo, title, price, coupon or QR).
+PROGRESS_BLOCKS = ("rect", "text", "brand", "progress")
 _TOP: dict[str, Any] = {"name": str, "description": str, "width": int, "height": int, "background": _COLOR,
                         "blocks": list}
 # Fields whose text may hold placeholders -> the names they accept.
@@ -104,6 +112,11 @@ class Template:
     description: str
     digest: str
     builtin: bool
+
+    @property
+    def kind(self) -> str:
+        """``progress`` for a group-progress poster (it has a progress block), else ``product``."""
+        return "progress" if any(b.type == "progress" for b in self.blocks) else "product"
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "path": self.path, "width": self.width, "height": self.height,
@@ -200,7 +213,9 @@ def parse_template(path: Path, text: str, *, builtin: bool = False) -> Template:
         if key not in data:
             raise InputError(f"{path}: `{key}` is missing (the canvas size in pixels).")
     blocks: list[Block] = []
-    for i, raw in enumerate(data.get("blocks", [])):
+    raw_blocks = data.get("blocks", [])
+    progress = any(isinstance(b, dict) and b.get("type") == "progress" for b in raw_blocks)
+    for i, raw in enumerate(raw_blocks):
         if not isinstance(raw, dict):
             raise check.fail(None, "blocks", "must be [[blocks]] tables.")
         kind = raw.get("type")
@@ -208,6 +223,9 @@ def parse_template(path: Path, text: str, *, builtin: bool = False) -> Template:
             raise check.fail(i, "", f"has no `type` (one of {', '.join(BLOCKS)}).")
         if kind not in BLOCKS:
             raise check.fail(i, "type", f"names an unknown block {kind!r} (known: {', '.join(BLOCKS)}).")
+        if progress and kind not in PROGRESS_BLOCKS:
+            raise check.fail(i, "type", f"is {kind!r}: a template with a progress block takes only "
+                             f"{', '.join(PROGRESS_BLOCKS)} blocks (it shows a group, not a product).")
         fields = {**_COMMON, **BLOCKS[kind]}
         check.kind = kind
         opts: dict[str, Any] = {}
@@ -216,9 +234,11 @@ def parse_template(path: Path, text: str, *, builtin: bool = False) -> Template:
                 raise check.fail(i, key, f"is not a field of a {kind} block (known: {', '.join(fields)}).")
             opts[key] = check.value(i, key, value, fields[key])
             if key in _PLACEHOLDER_FIELDS:
-                bad = unknown_names(value, _PLACEHOLDER_FIELDS[key])
+                names = PROGRESS_PLACEHOLDERS if progress and key != "format" or kind == "progress" \
+                    else _PLACEHOLDER_FIELDS[key]
+                bad = unknown_names(value, names)
                 if bad:
-                    known = ", ".join("{" + n + "}" for n in sorted(_PLACEHOLDER_FIELDS[key]))
+                    known = ", ".join("{" + n + "}" for n in sorted(names))
                     raise check.fail(i, key, f"has an unknown placeholder {{{bad[0]}}} (known: {known}).")
         for key in ("x", "y", *REQUIRED[kind]):
             if key not in opts:
@@ -246,8 +266,14 @@ def load_template(name_or_path: str | Path) -> Template:
     else:
         path, is_builtin = Path(value).expanduser(), False
         if not path.is_file():
-            raise NotFoundError(f"No template {value!r}: not a built-in ({', '.join(builtin_names())}) "
-                                "and no such file.")
+            names = builtin_names()
+            message = f"No template {value!r}: not a built-in ({', '.join(names)}) and no such file"
+            if "/" not in value and "\\" not in value and not value.endswith(".toml"):  # a mistyped name
+                from ..core.settings import closest
+
+                near = closest(value, names)
+                raise UsageError(message + (f"; did you mean {near}?" if near else "."))
+            raise NotFoundError(message + ".")
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:

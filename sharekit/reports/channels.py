@@ -17,6 +17,7 @@ from ..core.money import Money
 from ..core.timeutil import local_iso
 from ..tracking.channels import NONE_KEY, list_channels
 from ..tracking.counting import distinct_visitors
+from .groups import apply_periods
 from .rollups import click_sums
 from .spans import day_span, range_sql, rate, resolve_bound
 
@@ -38,6 +39,13 @@ class ChannelSpend:
     clicks: int = 0          # people's clicks on the channel's links in the span's local days (products
     #                          in this currency, as in `report --by channel`)
     visitors: int = 0        # distinct visitors of the channel over those days
+    # a threshold's period (group shops): week | month | none; with week or month, remaining and
+    # progress are those of the current period (see reports.groups); None without a threshold
+    period_kind: str | None = None
+    period: str | None = None          # the current period's key (2026-W48, 2026-11)
+    period_spent: Money | None = None
+    period_saved: Money | None = None  # None: no list amount known in the period
+    unlocked_at: str | None = None     # local ISO time the threshold was reached (in the period or span)
 
     @property
     def reached(self) -> bool:
@@ -49,8 +57,12 @@ class ChannelSpend:
             "spent": self.spent.to_json(), "saved": self.saved.to_json() if self.saved is not None else None,
             "saved_orders": self.saved_orders, "clicks": self.clicks, "visitors": self.visitors,
             "threshold": self.threshold.to_json() if self.threshold else None,
-            "remaining": self.remaining.to_json() if self.remaining else None,
+            "remaining": self.remaining.to_json() if self.remaining is not None else None,
             "progress": None if self.progress is None else str(self.progress), "reached": self.reached,
+            "period_kind": self.period_kind, "period": self.period,
+            "period_spent": self.period_spent.to_json() if self.period_spent is not None else None,
+            "period_saved": self.period_saved.to_json() if self.period_saved is not None else None,
+            "unlocked_at": self.unlocked_at,
         }
 
 
@@ -115,5 +127,6 @@ def channels_report(ws: Any, since: str | date | datetime | None = None, until: 
         rows.append(ChannelSpend(key, ch.kind if ch else None, n, invalid, Money(spent, cur),
                                  Money(saved, cur) if saved_n else None, saved_n, threshold, remaining, progress,
                                  clicks.get(key, 0), visitors.get(key, 0)))
+    rows = apply_periods(ws, rows, lo, hi, cur)
     rows.sort(key=lambda r: (r.channel == NONE_KEY, -r.spent.minor, r.channel))
     return ChannelsReport(cur, local_iso(lo, tz) if lo else None, local_iso(hi, tz) if hi else None, rows, unmatched)

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core.envnames import source_env_name
@@ -174,6 +175,7 @@ class Source:
     # This kind's own [sources.NAME] keys (besides kind, timeout, retries, ...); None: any key goes.
     settings_keys: ClassVar[Mapping[str, Setting] | None] = None
     local_images: bool = False                 # image links may be local files (a local feed)
+    image_roots: tuple[Path, ...] = ()         # ... and only under these folders
 
     def __init__(self, name: str, settings: Mapping[str, Any], *, client: httpx.Client | None = None,
                  sleep: Any = None) -> None:

@@ -36,6 +36,7 @@ SLUG_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{1,30})[A-Za-z0-9]$")
 # Paths the redirect server answers itself; a slug may not shadow them.
 RESERVED_SLUGS = frozenset({"HEALTHZ", "ROBOTS", "FAVICON", "STATIC", "API", "ADMIN"})
 _MAX_ATTEMPTS = 50
+VARIANT_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Link:
     expires_at: str | None = None
     created: bool = False  # True when this call stored it (False: an existing link reused)
     state: str = "ok"  # ok | sold_out | coupon_expired (set by `sharekit link check`)
+    variant: str = ""  # the poster template it was made for (`poster --variants`); "" = the ordinary link
 
     @property
     def share_url(self) -> str:
@@ -79,6 +81,7 @@ class Link:
             "expires_at": local_iso(self.expires_at, tz),
             "disabled": self.disabled,
             "state": self.state,
+            "variant": self.variant or None,
         }
 
 
@@ -94,7 +97,8 @@ def row_to_link(row: sqlite3.Row, base_url: str | None) -> Link:
     return Link(code=row["code"], product_id=row["product_id"], channel=row["channel"],
                 target_url=row["target_url"], short_url=short_url_for(base_url, row["code"]),
                 share_text=row["share_text"], created_at=row["created_at"], disabled=bool(row["disabled"]),
-                expires_at=row["expires_at"], state=row["state"])
+                expires_at=row["expires_at"], state=row["state"],
+                variant=row["variant"] if "variant" in row.keys() else "")
 
 
 def _base_url(ws: Workspace) -> str | None:
@@ -129,13 +133,15 @@ def link_extra(conn: sqlite3.Connection, code: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def find_link(conn: sqlite3.Connection, product_id: str, channel: str, base_url: str | None) -> Link | None:
-    """The newest active (not disabled, not expired) link of ``product_id`` and ``channel``."""
+def find_link(conn: sqlite3.Connection, product_id: str, channel: str, base_url: str | None,
+              variant: str = "") -> Link | None:
+    """The newest active (not disabled, not expired) link of ``product_id`` and ``channel`` (and
+    poster ``variant``: ``""`` is the ordinary link, never a variant's)."""
     now = to_utc_iso(utcnow())
     row = conn.execute(
-        "SELECT * FROM links WHERE product_id = ? AND channel = ? AND disabled = 0"
+        "SELECT * FROM links WHERE product_id = ? AND channel = ? AND variant = ? AND disabled = 0"
         " AND (expires_at IS NULL OR expires_at > ?) ORDER BY created_at DESC, rowid DESC LIMIT 1",
-        (product_id, channel, now),
+        (product_id, channel, variant, now),
     ).fetchone()
     return row_to_link(row, base_url) if row else None
 
@@ -219,16 +225,26 @@ def parse_expires(text: str, tz: str, *, now: datetime | None = None) -> datetim
     return when
 
 
+def validate_variant(variant: str) -> str:
+    """Return ``variant`` (a poster template's name) if it can name a link variant, else InputError."""
+    if variant and not VARIANT_RE.match(variant):
+        raise InputError(f"Variant {variant!r} is not allowed: use 1-64 letters, digits, '_', '.' or '-' "
+                         "(a template's name).", params=("variant",))
+    return variant
+
+
 def ensure_link(ws: Workspace, product_id: str, channel: str = "", *, slug: str | None = None,
-                expires: datetime | None = None) -> Link:
+                expires: datetime | None = None, variant: str = "") -> Link:
     """The link for ``product_id`` and ``channel``, created (one transaction) if there is none.
 
     The same product and channel reuse their active link (``expires`` then updates its
     expiry). A ``slug`` asks for that exact code: refused when malformed or taken by another
-    link; a random code is regenerated on collision.
+    link; a random code is regenerated on collision. A ``variant`` (a poster template's name,
+    ``poster --variants``) has a link of its own beside the ordinary one, so its scans are told apart.
     """
     if channel:
         validate_channel_name(channel)
+    validate_variant(variant)
     if slug is not None:
         validate_slug(slug)
     conn = ws.db
@@ -236,18 +252,22 @@ def ensure_link(ws: Workspace, product_id: str, channel: str = "", *, slug: str 
     if slug is not None:
         taken = get_link(conn, slug, base_url)
         if taken is not None:
-            if taken.product_id == product_id and taken.channel == channel and taken.is_active():
+            if taken.product_id == product_id and taken.channel == channel and taken.variant == variant \
+                    and taken.is_active():
                 return _with_expiry(conn, taken, expires)
             raise InputError(f"Slug {slug!r} is already taken by link {taken.code} ({taken.product_id}).",
                              hint="Pick another `slug`.", params=("slug",))
     else:
-        existing = find_link(conn, product_id, channel, base_url)
+        existing = find_link(conn, product_id, channel, base_url, variant)
         if existing is not None:
             return _with_expiry(conn, existing, expires)
     product = conn.execute("SELECT * FROM products WHERE id = ?", (product_id,)).fetchone()
     if product is None:
         raise NotFoundError(f"No product {product_id} in the store.", hint="Run `sharekit pull SOURCE` first.")
     target, share_text, extra = target_for(ws, product, channel)
+    if not re.match(r"^https?://", target, re.IGNORECASE):   # never javascript:, data:, file: ...
+        raise InputError(f"Product {product_id} links to {target[:60]!r}, not an http(s) address; "
+                         "a short link only sends buyers to web pages.")
     share_text = clean_text(share_text, multiline=True)
     now = to_utc_iso(utcnow())
     expires_at = to_utc_iso(expires) if expires else None
@@ -259,9 +279,9 @@ def ensure_link(ws: Workspace, product_id: str, channel: str = "", *, slug: str 
                     raise _Collision
                 conn.execute(
                     "INSERT INTO links (code, product_id, channel, target_url, share_text, extra, custom,"
-                    " expires_at, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                    " expires_at, created_at, variant) VALUES (?,?,?,?,?,?,?,?,?,?)",
                     (code, product_id, channel, target, share_text, json.dumps(extra, ensure_ascii=False),
-                     int(slug is not None), expires_at, now),
+                     int(slug is not None), expires_at, now, variant),
                 )
         except (_Collision, sqlite3.IntegrityError):
             # Taken (perhaps by another process between our check and insert): a random
@@ -271,7 +291,7 @@ def ensure_link(ws: Workspace, product_id: str, channel: str = "", *, slug: str 
                                  params=("slug",)) from None
             continue
         return Link(code, product_id, channel, target, short_url_for(base_url, code), share_text, now,
-                    expires_at=expires_at, created=True)
+                    expires_at=expires_at, created=True, variant=variant)
     raise InputError(f"Could not find a free short code after {_MAX_ATTEMPTS} tries.")  # pragma: no cover
 
 

@@ -154,7 +154,8 @@ def test_cancel_shuts_every_running_download_at_once(hostile, client):
 def _feed_home(cli, home: Path, url: str, max_mb: float = 2) -> None:
     assert cli("init").exit_code == 0
     with (home / "config.toml").open("a", encoding="utf-8") as fh:
-        fh.write(f'\n[feeds]\nmax_mb = {max_mb}\n\n[sources.remote]\nkind = "feed"\nurl = "{url}"\n')
+        fh.write(f'\n[feeds]\nmax_mb = {max_mb}\n\n[sources.remote]\nkind = "feed"\nurl = "{url}"\n'
+                 'allow_private_hosts = true\n')
 
 
 def test_an_endless_chunked_remote_feed_stops_at_feeds_max_mb(cli, home, serve):
@@ -190,7 +191,7 @@ def test_ctrl_c_stops_a_pull_at_once_with_exit_130(serve, home):
     subprocess.run([sys.executable, "-m", "sharekit", "init"], env=env, check=True, capture_output=True)
     with (home / "config.toml").open("a", encoding="utf-8") as fh:
         fh.write(f'\n[images]\ntimeout = 60\nworkers = 4\n\n[sources.shop]\nkind = "shopify"\n'
-                 f'store = "{server.url}"\ncurrency = "USD"\nrate_limit = 0\n')
+                 f'store = "{server.url}"\ncurrency = "USD"\nrate_limit = 0\nallow_private_hosts = true\n')
     proc = subprocess.Popen([sys.executable, "-m", "sharekit", "pull", "shop"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

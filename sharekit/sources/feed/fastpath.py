@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 from ...core.money import Money, exponent
 from ...errors import InputError
 from ..base import Product
-from .fields import _HAS_SCHEME, AVAILABLE, BadRow, _plain_price, parse_commission
+from .fields import _HAS_SCHEME, AVAILABLE, BadRow, _plain_price, is_web_url, parse_commission
 from .parse import FeedParser
 
 
@@ -123,14 +123,16 @@ def row_builder(parser: FeedParser, index: dict[str, int]) -> Callable[[list[str
         link = (row[i_link].strip() or None) if i_link is not None else None
         if link and base_url and not _HAS_SCHEME.match(link):
             link = urljoin(base_url, link)
+        coupon_link = (row[i_coupon_link].strip() or None) if i_coupon_link is not None else None
+        if (link and not is_web_url(link)) or (coupon_link and not is_web_url(coupon_link)):
+            return None   # the general path names the bad column
         for attr, i in extra_cols:
             value = row[i].strip()
             if value:
                 extra[attr] = value
         ids[native_id] = line
-        return product_cls(native_id, title, currency, price, original, coupon,
-                           (row[i_coupon_link].strip() or None) if i_coupon_link is not None else None,
-                           rate, link, images, available,
+        return product_cls(native_id, title, currency, price, original, coupon, coupon_link, rate, link, images,
+                           available,
                            (row[i_desc].strip() or None) if i_desc is not None else None,
                            (row[i_brand].strip() or None) if i_brand is not None else None, extra, threshold)
 

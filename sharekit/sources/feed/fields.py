@@ -69,6 +69,21 @@ class BadRow(Exception):
     """A row that cannot become a product; its message is the reason."""
 
 
+def is_web_url(text: str | None) -> bool:
+    """True for an ``http://`` or ``https://`` address: the only links a short link may send a buyer to
+    (never ``javascript:``, ``data:``, ``file:`` ...)."""
+    return bool(text) and str(text).lower().startswith(("http://", "https://"))
+
+
+def web_link(text: str | None, column: str) -> str | None:
+    """``text`` if it is a web address (or empty: None); BadRow naming ``column`` otherwise."""
+    if not text:
+        return None
+    if not is_web_url(text):
+        raise BadRow(f"{column} {text[:60]!r} is not an http(s) address")
+    return text
+
+
 def normalise_header(name: str) -> str:
     key = name.strip().lstrip("\ufeff").strip().lower()
     if key.startswith("g:"):

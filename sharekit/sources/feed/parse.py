@@ -28,6 +28,7 @@ from .fields import (
     normalise_header,
     parse_commission,
     parse_price,
+    web_link,
 )
 from .rss import parse_rss_items
 
@@ -240,12 +241,14 @@ class FeedParser:
         link = get("link") or None
         if link and self.ctx.base_url and not _HAS_SCHEME.match(link):
             link = urljoin(self.ctx.base_url, link)
+        link = web_link(link, "link")
+        coupon_link = web_link(get("coupon_link") or None, "coupon_link")
         for attr in self.extra_attrs:
             value = get(attr)
             if value:
                 extra[attr] = value
         self.ids[native_id] = line
-        return Product(native_id, title, base.currency, base, original, coupon, get("coupon_link") or None, rate,
+        return Product(native_id, title, base.currency, base, original, coupon, coupon_link, rate,
                        link, images, available, get("description") or None, get("brand") or None, extra,
                        threshold)
 

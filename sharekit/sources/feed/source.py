@@ -48,6 +48,13 @@ class FeedSource(Source):
         if not settings.get("url") and kwargs.get("client") is None:
             # A local file needs no network: skip building a real client (its TLS setup costs ~0.2 s).
             self._offline_client = kwargs["client"] = httpx.Client(transport=_NoNetwork())
+        elif kwargs.get("client") is None:
+            # A remote feed reaches public addresses only (redirects too), unless allow_private_hosts.
+            from ...core.http import make_client
+            from ...core.netguard import guard_hooks
+
+            allow = bool(settings.get("allow_private_hosts"))
+            self._offline_client = kwargs["client"] = make_client(event_hooks=guard_hooks(allow))
         super().__init__(name, settings, **kwargs)
         path, url = self.settings.get("path"), self.settings.get("url")
         if not path and not url:
@@ -71,8 +78,14 @@ class FeedSource(Source):
             self.path = p
         else:
             self.url = str(url)
-        # Local image paths are read only from a local feed the user pointed at.
+        # Local image paths are read only from a local feed the user pointed at, under its folder
+        # and the folders listed in image_dirs (relative ones from the feed's folder).
         self.local_images = self.path is not None
+        if self.path is not None:
+            folder = self.path.expanduser().resolve().parent
+            extra = self.settings.get("image_dirs") or []
+            extra = [extra] if isinstance(extra, str) else list(extra)
+            self.image_roots = (folder, *(folder / Path(str(d)).expanduser() for d in extra))
 
     def close(self) -> None:
         super().close()
