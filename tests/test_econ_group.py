@@ -132,3 +132,54 @@ def test_a_product_block_in_a_progress_template_is_refused(tmp_path):
                      'text = "{spent}"\n', encoding="utf-8")
     with pytest.raises(InputError, match="unknown placeholder"):
         load_progress_template(plain)
+
+
+def test_the_demo_step_shows_the_group_progress_line_and_poster(ws):
+    from sharekit.demo import EXAMPLES
+    from sharekit.demo.econ_group import demo_step
+
+    add_channel(ws.db, "wechat_group_a", kind="group", threshold=Money(30000, "CNY"))
+    upsert_order_lines(ws.db, "jd", [
+        line("d1", "pending", "24.90", "1.00", "2026-11-23 20:30", product="1", channel="wechat_group_a"),
+        line("d2", "settled", "99.00", "1.00", "2026-11-20 10:00", product="1", channel="wechat_group_a"),
+    ])
+    said: list[str] = []
+    result = demo_step(ws, EXAMPLES, said.append)
+    assert "  本群本周已消费¥24.90，还差¥275.10解锁群专享价" in said
+    assert result["period"] == "2026-W48" and (ws.home / "progress-wechat_group_a.png").is_file()
+    assert all(len(s) <= 78 for s in said if "written to" not in s)
+
+
+def test_the_threshold_event_follows_the_period(group):
+    from datetime import UTC, datetime
+
+    from sharekit.events import _thresholds
+
+    add_channel(group.db, "mama", threshold=Money(2500, "CNY"))
+    # week 48 spent 29.80 >= 25: reached, once in that week
+    assert _thresholds(group.db, datetime(2026, 11, 26, tzinfo=UTC)) == 1
+    assert _thresholds(group.db, datetime(2026, 11, 27, tzinfo=UTC)) == 0
+
+
+def test_rename_keeps_the_period(group):
+    from sharekit.tracking.channels import rename_channel
+    from sharekit.tracking.groups import period_of
+
+    rename_channel(group.db, "mama", "mama2")
+    assert period_of(group.db, "mama2") == "week"
+
+
+def test_m146_carries_periods_of_the_m145_table_onto_the_channel(tmp_path):
+    import sqlite3
+
+    from sharekit.store.migrations import MIGRATIONS
+
+    db = sqlite3.connect(tmp_path / "x.db")
+    db.execute("CREATE TABLE channels (name TEXT PRIMARY KEY, kind TEXT)")
+    db.executemany("INSERT INTO channels VALUES (?, 'group')", [("a",), ("b",)])
+    MIGRATIONS["m145_channel_period"](db)
+    db.execute("INSERT INTO channel_periods VALUES ('a', 'month')")
+    MIGRATIONS["m146_threshold_period_column"](db)
+    assert db.execute("SELECT name, threshold_period FROM channels ORDER BY name").fetchall() == [
+        ("a", "month"), ("b", None)]
+    assert db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'channel_periods'").fetchone()[0] == 0

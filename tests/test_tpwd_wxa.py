@@ -18,6 +18,7 @@ from sharekit.poster.batch import app_values, share_text
 from sharekit.poster.render import Brand, ProductRecord
 from sharekit.sources.feed import FeedSource
 from sharekit.store.config import write_config
+from sharekit.tracking.channels import add_channel
 from sharekit.tracking.links import ensure_link
 from sharekit.tracking.server.app import RedirectApp
 
@@ -138,6 +139,7 @@ def test_pdd_links_keep_we_app_info_and_the_poster_share_text_uses_it(cli, ws):
         write_config(ws.paths.config, data)
         ws.reload_config()
         add_product(ws, "pdd:c9r2omogKFFAc7WBwvbZU1", url="https://mobile.yangkeduo.com/goods.html?goods_id=1")
+        add_channel(ws.db, "g1", kind="group")
         result = cli(["poster", "pdd:c9r2omogKFFAc7WBwvbZU1", "--channel", "g1", "--json", "--jobs", "1"])
     assert result.exit_code == 0, result.output
     assert gateway.calls[-1]["generate_we_app"] == "true"

@@ -21,6 +21,7 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("orders", "sharekit.demo.orders:demo_step"),
     ("sync", "sharekit.demo.sync:demo_step"),
     ("report", "sharekit.demo.reports:demo_step"),
+    ("group progress", "sharekit.demo.econ_group:demo_step"),
     ("today", "sharekit.demo.today:demo_step"),
 )
 
