@@ -15,7 +15,7 @@ def demo_home(cli, tmp_path: Path) -> Path:
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert [s["step"] for s in report["steps"] if s["done"]] == [
-        "pull", "links and clicks", "posters", "orders", "sync", "report", "today"]
+        "pull", "links and clicks", "posters", "orders", "sync", "report", "group progress", "attribution", "today"]
     return target
 
 
@@ -24,7 +24,8 @@ def test_demo_runs_every_step_and_the_store_agrees_across_areas(cli, demo_home):
     assert len(products) == 12 and all(p["price"]["currency"] == "CNY" for p in products)
     ids = {p["id"] for p in products}
     orders = json.loads(cli(["--home", str(demo_home), "orders", "list", "--source", "demo", "--json"]).stdout)
-    assert len(orders) == 30 and {o["product"] for o in orders} <= ids  # example orders name real demo products
+    # the example file's 30 lines and the attribution step's line without a channel; all name real demo products
+    assert len(orders) == 31 and {o["product"] for o in orders} <= ids
     links = json.loads(cli(["--home", str(demo_home), "link", "list", "--json"]).stdout)
     assert {link["product"] for link in links} == ids
     assert all(link["short_url"].startswith("http://127.0.0.1:8080/") for link in links)

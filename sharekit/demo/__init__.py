@@ -22,6 +22,7 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("sync", "sharekit.demo.sync:demo_step"),
     ("report", "sharekit.demo.reports:demo_step"),
     ("group progress", "sharekit.demo.econ_group:demo_step"),
+    ("attribution", "sharekit.demo.attribution:demo_step"),
     ("today", "sharekit.demo.today:demo_step"),
 )
 
