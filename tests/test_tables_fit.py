@@ -26,7 +26,8 @@ COMMANDS = [
     ["report", "--since", "2026-01"], ["report", "--by", "product", "--since", "2026-01"],
     ["report", "--by", "channel", "--since", "2026-01"], ["report", "channels"],
     ["report", "payouts", "--month", "2026-11"], ["report", "products"],
-    ["clicks", "--by", "link"], ["clicks", "--by", "product"], ["source", "list"],
+    ["clicks", "--by", "link"], ["clicks", "--by", "product"], ["clicks", "--by", "channel"], ["source", "list"],
+    ["report", "--by", "source", "--since", "2026-01"], ["config", "show"], ["products", "show", "jd:100012043978"],
 ]
 
 
@@ -118,3 +119,42 @@ def test_titles_sit_next_to_ids_and_json_is_unaffected(cli, shop, monkeypatch):
     monkeypatch.setenv("COLUMNS", "40")
     rows = json.loads(cli(["orders", "list", "--json"]).stdout)
     assert {r["product_title"] for r in rows} >= {PRODUCTS[PDD_ID]}  # full title, whatever the width
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: " ".join(a))
+def test_a_note_of_hidden_columns_offers_options_the_command_has(cli, shop, monkeypatch, args):
+    """`(hidden at 80 columns: …; --wide or --columns to choose)`: both options work there."""
+    narrow = _run(cli, args, 80, monkeypatch)
+    if "hidden at 80 columns" not in narrow:
+        return
+    every = _run(cli, [*args, "--wide"], 80, monkeypatch)
+    assert "hidden at" not in every
+    hidden = " ".join(narrow.split()).split("hidden at 80 columns: ", 1)[1].split(";", 1)[0].split(", ")
+    chosen = _run(cli, [*args, "--columns", hidden[0]], 80, monkeypatch)
+    assert "hidden at" not in chosen and hidden[0] in chosen
+
+
+def test_settings_and_product_details_keep_urls_and_paths_whole_at_80_columns(cli, shop, monkeypatch):
+    shown = _run(cli, ["config", "show"], 80, monkeypatch)
+    assert BASE_URL in shown.splitlines() or f"  {BASE_URL}" in shown.splitlines()
+    details = _run(cli, ["products", "show", "jd:100012043978"], 80, monkeypatch)
+    url = "https://item.example.com/100012043978?utm_source=a-long-tracking-value"
+    assert any(ln.strip() == url or ln.endswith(f"  {url}") for ln in details.splitlines()), details
+    assert "…" not in shown and "…" not in details
+
+
+def test_csv_and_json_are_the_same_at_any_width(cli, shop, monkeypatch):
+    for args in (["report", "--by", "product", "--since", "2026-01", "--format", "csv"],
+                 ["report", "payouts", "--month", "2026-11", "--format", "csv"],
+                 ["orders", "list", "--json"], ["link", "list", "--json"], ["report", "channels", "--json"]):
+        narrow, wide = _run(cli, args, 40, monkeypatch), _run(cli, args, 200, monkeypatch)
+        assert narrow == wide, args
+
+
+def test_text_bars_pad_chinese_labels_by_cells_and_fit_the_width():
+    from sharekit.reports.charts import text_bars
+
+    rows = text_bars(["朋友圈", "mama_group", "宝妈群A"], [300, 150, 0], "CNY", max_width=40)
+    assert len({cell_len(r) for r in rows}) == 1 and all(cell_len(r) <= 40 for r in rows), rows
+    assert {cell_len(r[:r.index("█")]) for r in rows[:2]} == {12}   # the bars start in the same cell
+    assert all(cell_len(r) <= 60 for r in text_bars(["a" * 37], [5], "CNY", max_width=60))

@@ -96,7 +96,7 @@ def render(cols: Sequence[Col], rows: Sequence[Sequence[str]], *, title: str | N
     if widths is None:
         _records(cols, rows, keep, title, con)
         return
-    table = Table(title=title, title_justify="left")
+    table = Table()
     for i, w in zip(keep, widths, strict=True):
         c = cols[i]
         table.add_column(c.name, justify="right" if c.right else "left", no_wrap=True, width=w,
@@ -115,6 +115,8 @@ def render(cols: Sequence[Col], rows: Sequence[Sequence[str]], *, title: str | N
 
         con = Console(width=max(con.width, sum(widths) + _overhead(len(keep))), highlight=False,
                       file=con.file, no_color=con.no_color)
+    if title:  # a line of its own: a narrow table does not wrap it
+        con.print(title, markup=False, highlight=False, soft_wrap=True)
     con.print(table)
     if dropped:
         con.print(f"(hidden at {con.width} columns: {', '.join(dropped)}; --wide or --columns to choose)",
@@ -133,3 +135,27 @@ def _records(cols: Sequence[Col], rows: Sequence[Sequence[str]], keep: list[int]
         for i in keep:
             name = cols[i].name
             con.print(f"{name}{' ' * (label - cell_len(name))}  {r[i]}", markup=False, soft_wrap=True)
+
+
+def pairs(items: Sequence[tuple[str, str]], *, title: str | None = None, con: Console | None = None,
+          indent: int = 0) -> None:
+    """Print ``name  value`` lines (names padded in terminal cells). A value is never cut: one that
+    does not fit beside its name goes whole on the next line, indented (paths, URLs stay copyable)."""
+    from rich.cells import cell_len
+
+    from ._common import out
+
+    con = con or out()
+    if title:
+        con.print(title, markup=False, highlight=False)
+    if not items:
+        return
+    lead = " " * indent
+    label = max(cell_len(name) for name, _ in items)
+    for name, value in items:
+        head = f"{lead}{name}{' ' * (label - cell_len(name))}  "
+        if cell_len(head) + cell_len(value) <= con.width or "\n" in value:
+            con.print(f"{head}{value}".rstrip(), markup=False, highlight=False, soft_wrap=True)
+        else:
+            con.print(f"{lead}{name}", markup=False, highlight=False)
+            con.print(f"{lead}  {value}", markup=False, highlight=False, soft_wrap=True)

@@ -9,7 +9,7 @@ import typer
 
 from ..errors import UsageError
 from ._common import fmt_money, out, print_json, sub_app, workspace
-from ._table import Col, render
+from ._table import COLUMNS_OPTION, WIDE_OPTION, Col, render
 
 
 class Kind(StrEnum):
@@ -89,6 +89,8 @@ def list_cmd(
     ctx: typer.Context,
     kind: Kind = typer.Option(None, "--kind", help="Only channels of this kind."),
     json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
+    wide: bool = WIDE_OPTION,
+    columns: str = COLUMNS_OPTION,
 ) -> None:
     """List channels with their kind, note, threshold and share.
 
@@ -105,7 +107,8 @@ def list_cmd(
             Col("share", fixed=True, right=True, drop=1), Col("note", min=6, drop=3)]
     if channels:
         render(cols, [[c.name, c.kind, fmt_money(c.threshold), "-" if c.share is None else str(c.share),
-                       c.note or ""] for c in channels], title="Channels")
+                       c.note or ""] for c in channels], title="Channels",
+               wide=wide, only=columns.split(",") if columns else None)
     if not channels:
         out().print("No channels yet: `sharekit channel add wechat_group_a --kind group`.")
 

@@ -41,14 +41,10 @@ def show(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help
     if json_out:
         print_json(data)
         return
-    from rich.table import Table
+    from ._table import pairs
 
-    table = Table(title=str(ws.paths.config), title_justify="left")
-    table.add_column("key")
-    table.add_column("value")
-    for key, value in _flatten(data):
-        table.add_row(key, _toml_text(value) if isinstance(value, str | bool | int) else repr(value))
-    out().print(table)
+    pairs([(key, _toml_text(value) if isinstance(value, str | bool | int) else repr(value))
+           for key, value in _flatten(data)], title=str(ws.paths.config))
 
 
 @config_app.command("get")

@@ -94,12 +94,11 @@ def show(
     from rich.markup import escape
     from rich.table import Table
 
+    from ._table import pairs
+
     p = detail.product
     con = out()
     con.print(f"[bold]{escape(p['title'])}[/]  [dim]{escape(p['id'])}[/]")
-    facts = Table.grid(padding=(0, 2))
-    facts.add_column(style="dim")
-    facts.add_column()
     rows = [
         ("price", fmt_money(p["price"])),
         ("original price", fmt_money(p["original_price"])),
@@ -115,9 +114,7 @@ def show(
         ("updated", p["updated_at"] or "-"),
         ("last stored", p["seen_at"] or "-"),
     ]
-    for key, value in rows:
-        facts.add_row(key, escape(str(value)))
-    con.print(facts)
+    pairs([(key, str(value)) for key, value in rows], con=con)
     if p["description"]:
         con.print(escape(p["description"]))
     history = Table(title="price history", title_justify="left")

@@ -10,7 +10,7 @@ from typing import Any
 import typer
 
 from ._common import fmt_money, out, print_json, product_titles, sub_app, workspace
-from ._table import Col, render
+from ._table import COLUMNS_OPTION, WIDE_OPTION, Col, render
 
 
 class By(StrEnum):
@@ -77,6 +77,8 @@ def report(
     attribution: Attribution = typer.Option(
         "supplier", "--attribution", help="supplier: where the supplier put each line; all: lines without a "
         "channel credited from clicks shown as CHANNEL (inferred); inferred: only those lines."),
+    wide: bool = WIDE_OPTION,
+    columns: str = COLUMNS_OPTION,
 ) -> None:
     if ctx.invoked_subcommand is not None:
         return
@@ -84,7 +86,8 @@ def report(
 
     ws = workspace(ctx)
     if By(by).value in ("template", "variant"):
-        _variants(ws, By(by).value, since, until, currency, _format(fmt, json_out), chart)
+        _variants(ws, By(by).value, since, until, currency, _format(fmt, json_out), chart, wide=wide,
+                  only=_only(columns))
         return
     result = earnings_report(ws, by=By(by).value, since=since, until=until, currency=currency,
                              attribution=Attribution(attribution).value)
@@ -101,13 +104,14 @@ def report(
     elif kind == "csv":
         sys.stdout.write(report_csv(result))
     else:
-        _render_report(result, product_titles(ws, [r.key for r in result.rows]) if result.by == "product" else {})
+        _render_report(result, product_titles(ws, [r.key for r in result.rows]) if result.by == "product" else {},
+                       wide=wide, only=_only(columns))
     if chart_path is not None and kind == "table":
         out().print(f"Chart written to {chart_path}")
 
 
 def _variants(ws: Any, by: str, since: str | None, until: str | None, currency: str | None, kind: str,
-              chart: Path | None) -> None:
+              chart: Path | None, *, wide: bool = False, only: list[str] | None = None) -> None:
     """`report --by template|variant`: which poster sells (see sharekit.reports.variants)."""
     from ..errors import UsageError
     from ..reports.variants import variants_csv, variants_report
@@ -141,14 +145,19 @@ def _variants(ws: Any, by: str, since: str | None, until: str | None, currency: 
                   "--variants`.", markup=False)
         return
     total = cells(result.totals)
-    render(cols, [cells(r) for r in result.rows], total=total, con=con,
+    render(cols, [cells(r) for r in result.rows], total=total, con=con, wide=wide, only=only,
            title=f"Which poster sells, by {by}, in {result.currency} ({span})")
     con.print(f"Orders: credited to the variant a person clicked last within {result.window} before them.",
               markup=False)
     con.print(f"Not told apart (no variant clicked last): {result.not_told_apart} orders.", markup=False)
 
 
-def _render_report(result: Any, titles: dict[str, str]) -> None:
+def _only(columns: str | None) -> list[str] | None:
+    return columns.split(",") if columns else None
+
+
+def _render_report(result: Any, titles: dict[str, str], *, wide: bool = False,
+                   only: list[str] | None = None) -> None:
     from ..reports.charts import text_bars
 
     span = f"{result.since or 'start'} .. {result.until or 'now'}"
@@ -180,7 +189,7 @@ def _render_report(result: Any, titles: dict[str, str]) -> None:
     if titles:
         total[1] = ""
     view = {"all": ", inferred shown", "inferred": ", inferred only"}.get(result.attribution, "")
-    render(cols, [row_cells(r) for r in result.rows], total=total, con=con,
+    render(cols, [row_cells(r) for r in result.rows], total=total, con=con, wide=wide, only=only,
            title=f"Earnings by {result.by} in {result.currency} ({span}{view})")
     labels, values, _ = result.series()
     if any(values):
@@ -190,7 +199,7 @@ def _render_report(result: Any, titles: dict[str, str]) -> None:
             labels, values = [k for k, _ in kept], [v for _, v in kept]
             note = f" ({result.by}s without earnings left out)"
         con.print(f"estimated + settled{note}:", markup=False)
-        for line in text_bars(labels, values, result.currency):
+        for line in text_bars(labels, values, result.currency, max_width=con.width):
             con.print(line, highlight=False, markup=False)
     if result.unmatched:
         listed = ", ".join(f"{k} ({v})" for k, v in sorted(result.unmatched.items()))
@@ -211,6 +220,8 @@ def channels(
     until: str = typer.Option(None, "--until", help="Up to this time; a date or month is included whole."),
     currency: str = typer.Option(None, "--currency", help="Report this currency (default: the configured one)."),
     json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
+    wide: bool = WIDE_OPTION,
+    columns: str = COLUMNS_OPTION,
 ) -> None:
     """Per channel: what its members spent and saved (coupons included), and progress to its threshold.
 
@@ -238,7 +249,7 @@ def channels(
         rows.append([r.channel, r.kind or "-", f"{r.orders:,}", fmt_money(r.spent),
                      fmt_money(r.saved) if r.saved is not None else "—",
                      fmt_money(r.threshold), progress, fmt_money(r.remaining)])
-    render(cols, rows, title=f"Channels in {result.currency}")
+    render(cols, rows, title=f"Channels in {result.currency}", wide=wide, only=_only(columns))
     con = out()
     if result.rows:
         con.print("orders: every line placed; spent, saved: not invalid; saved — = no list price.",
@@ -259,6 +270,8 @@ def payouts_cmd(
     month: str = typer.Option(None, "--month", help="YYYY-MM, local time (default: the previous month)."),
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
     json_out: bool = typer.Option(False, "--json", help="Same as --format json."),
+    wide: bool = WIDE_OPTION,
+    columns: str = COLUMNS_OPTION,
 ) -> None:
     """Each friend's share of the commission her channel's orders settled in the month.
 
@@ -283,7 +296,8 @@ def payouts_cmd(
             Col("share", fixed=True, right=True), Col("payout", fixed=True, right=True)]
     rows = [[r.channel, r.kind, r.note or "", f"{r.orders:,}", fmt_money(r.settled), _pct(r.share),
              fmt_money(r.payout)] for r in result.rows]
-    render(cols, rows, title=f"Payouts for {result.month} (commission settled that month)")
+    render(cols, rows, title=f"Payouts for {result.month} (commission settled that month)", wide=wide,
+           only=_only(columns))
     con = out()
     if not result.rows:
         con.print("No friend channels yet: `sharekit channel add NAME --kind friend --share 0.3`.")
@@ -295,6 +309,8 @@ def products_cmd(
     since: str = typer.Option(None, "--since", help="From this date/time; inclusive."),
     until: str = typer.Option(None, "--until", help="Up to this time; a date or month is included whole."),
     json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
+    wide: bool = WIDE_OPTION,
+    columns: str = COLUMNS_OPTION,
 ) -> None:
     """Per product: orders and the share that ended invalid; flags those above [reports] max_invalid_rate.
 
@@ -312,4 +328,5 @@ def products_cmd(
             Col("flag", fixed=True)]
     rows = [[r.product, r.title or "", f"{r.orders:,}", f"{r.invalid:,}", _pct(r.invalid_rate),
              "FLAGGED" if r.flagged else ""] for r in result.rows]
-    render(cols, rows, title=f"Products (flagged above {_pct(result.max_invalid_rate)} invalid)")
+    render(cols, rows, title=f"Products (flagged above {_pct(result.max_invalid_rate)} invalid)", wide=wide,
+           only=_only(columns))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from ._common import out, print_json, sub_app, workspace
+from ._table import COLUMNS_OPTION, WIDE_OPTION, Col, render
 
 source_app = sub_app("Show configured sources and installed kinds; check a source's endpoint.")
 
@@ -14,7 +15,8 @@ def register(app: typer.Typer) -> None:
 
 
 @source_app.command("list")
-def list_(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
+def list_(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
+          wide: bool = WIDE_OPTION, columns: str = COLUMNS_OPTION) -> None:
     """List the sources in config.toml and every installed source kind (built-in and plugins).
 
     Example: sharekit source list --json
@@ -31,14 +33,12 @@ def list_(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", hel
 
     con = out()
     if report.sources:
-        table = Table(title="configured sources", title_justify="left")
-        for name in ("name", "kind", "location", "products", "available", "last pull"):
-            table.add_column(name, justify="right" if name in ("products", "available") else "left")
-        for s in report.sources:
-            kind = s.kind if s.installed else f"[red]{escape(s.kind)} (not installed)[/]"
-            table.add_row(escape(s.name), kind, escape(s.location), str(s.products), str(s.available),
-                          (s.last_pull or "-")[:16].replace("T", " "))
-        con.print(table)
+        cols = [Col("name", fixed=True), Col("kind", fixed=True), Col("location", fixed=True, drop=4),
+                Col("products", fixed=True, right=True, drop=2), Col("available", fixed=True, right=True, drop=3),
+                Col("last pull", fixed=True, drop=1)]
+        render(cols, [[s.name, s.kind if s.installed else f"{s.kind} (not installed)", s.location, str(s.products),
+                       str(s.available), (s.last_pull or "-")[:16].replace("T", " ")] for s in report.sources],
+               title="configured sources", con=con, wide=wide, only=columns.split(",") if columns else None)
     else:
         con.print("No sources configured. Add one, e.g. "
                   "`sharekit config set sources.shop.kind feed` and `sharekit config set sources.shop.path FILE`.")

@@ -19,21 +19,38 @@ BAR = "█"
 PARTIALS = " ▏▎▍▌▋▊▉"
 
 
-def text_bars(labels: Sequence[str], values: Sequence[int], currency: str, *, width: int = 30) -> list[str]:
-    """One text row per label: ``label  ████▌  ¥12.34``; bars scale to the largest value."""
+def cells(text: str) -> int:
+    """Terminal cells ``text`` takes: East Asian wide and full-width characters count two,
+    combining marks none (so a Chinese label pads like the terminal shows it, unlike ``len``)."""
+    import unicodedata
+
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+               for ch in text)
+
+
+def text_bars(labels: Sequence[str], values: Sequence[int], currency: str, *, width: int = 30,
+              max_width: int | None = None) -> list[str]:
+    """One text row per label: ``label  ████▌  ¥12.34``; bars scale to the largest value.
+
+    Labels are padded by terminal cells; with ``max_width`` the bars shrink (to 5 cells at least)
+    so each row fits that many columns. Labels are never cut.
+    """
     if len(labels) != len(values):
         raise ValueError("labels and values differ in length")
     if not labels:
         return []
     top = max(max(values), 1)
-    pad = max(len(label) for label in labels)
+    pad = max(cells(label) for label in labels)
     amounts = [Money(v, currency).format() for v in values]
-    amount_pad = max(len(a) for a in amounts)
+    amount_pad = max(cells(a) for a in amounts)
+    if max_width is not None:
+        width = max(5, min(width, max_width - pad - amount_pad - 4))
     rows = []
     for label, value, amount in zip(labels, values, amounts, strict=True):
         eighths = max(value, 0) * width * 8 // top
         bar = BAR * (eighths // 8) + (PARTIALS[eighths % 8] if eighths % 8 else "")
-        rows.append(f"{label.ljust(pad)}  {bar.ljust(width)}  {amount.rjust(amount_pad)}")
+        rows.append(f"{label}{' ' * (pad - cells(label))}  {bar.ljust(width)}  "
+                    f"{' ' * (amount_pad - cells(amount))}{amount}")
     return rows
 
 
