@@ -85,3 +85,18 @@ def test_poster_and_today_refuse_an_unknown_channel_and_leave_no_link(cli, ws):
     made = cli(["poster", "jd:100012043978", "--channel", "new_group", "--create-channel", "--template", "square"])
     assert made.exit_code == 0, made.output
     assert "new_group" in {r[0] for r in ws.db.execute("SELECT name FROM channels")}
+
+
+def test_a_listing_filter_naming_no_channel_anywhere_is_refused(cli, ws):
+    _product(ws)
+    add_channel(ws.db, "mama_group", kind="group")
+    upsert_order_lines(ws.db, "jd", [line("1001", "pending", "10.00", "1.00", "2026-11-10 10:00",
+                                          product="100012043978", channel="g1")])
+    for args in (["orders", "list", "--channel", "mama_gruop"], ["link", "list", "--channel", "mama_gruop"]):
+        result = cli(args)
+        assert result.exit_code == 2, result.output
+        assert "did you mean mama_group?" in result.stderr and "\n" not in result.stderr.strip()
+    seen = cli(["orders", "list", "--channel", "g1"])   # a sub-id orders carry, not (yet) a channel
+    assert seen.exit_code == 0 and "1001" in seen.stdout
+    empty = cli(["orders", "list", "--channel", "mama_group"])
+    assert empty.exit_code == 0 and "No order lines match." in empty.stdout

@@ -101,7 +101,10 @@ def list_cmd(
     ws = workspace(ctx)
     channels = list_channels(ws.db, kind=Kind(kind).value if kind else None)
     if json_out:
-        print_json([c.to_json(ws.config.timezone) for c in channels])
+        from ..tracking.groups import channel_periods
+
+        periods = channel_periods(ws.db)
+        print_json([{**c.to_json(ws.config.timezone), "period": periods.get(c.name, "none")} for c in channels])
         return
     cols = [Col("name", fixed=True), Col("kind", fixed=True), Col("threshold", fixed=True, right=True, drop=2),
             Col("share", fixed=True, right=True, drop=1), Col("note", min=6, drop=3)]
@@ -181,6 +184,22 @@ def require_channel(ws: Any, name: str, *, create: bool = False, offer_create: b
         return
     how = "--create-channel or " if offer_create else ""
     raise UsageError(unknown_channel_message(name, names), hint=f"Make it with {how}`sharekit channel add {name}`.")
+
+
+def require_seen_channel(ws: Any, name: str | None) -> None:
+    """For a listing's ``--channel`` filter: a usage error naming the closest channel when ``name``
+    is neither a channel nor a channel any order or link carries (a typo would list nothing)."""
+    from ..tracking.channels import channel_names
+
+    if not name:
+        return
+    names = channel_names(ws.db)
+    if name in names:
+        return
+    seen = ws.db.execute("SELECT 1 FROM orders WHERE channel = ? UNION ALL SELECT 1 FROM links WHERE channel = ?"
+                         " LIMIT 1", (name, name)).fetchone()
+    if seen is None:
+        raise UsageError(unknown_channel_message(name, names))
 
 
 def unknown_channel_message(name: str, names: set[str]) -> str:

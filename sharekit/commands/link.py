@@ -102,8 +102,10 @@ def list_(
     Example: sharekit link list --channel moments --json
     """
     from ..tracking.links import list_links
+    from .channel import require_seen_channel
 
     ws = workspace(ctx)
+    require_seen_channel(ws, channel)
     links = list_links(ws, channel=channel, product=product, active_only=active)
     tz = ws.config.timezone
     if json_out:

@@ -45,8 +45,10 @@ def list_command(
     """
     from ..core.timeutil import local_iso, parse_when
     from ..orders.query import list_orders
+    from .channel import require_seen_channel
 
     with workspace(ctx) as ws:
+        require_seen_channel(ws, channel)
         tz = ws.config.timezone
         since_at = parse_when(since, tz) if since else None
         cap = limit if (limit or as_json) else TABLE_CAP + 1
@@ -54,6 +56,11 @@ def list_command(
                            since=since_at, limit=cap)
     if as_json:
         print_json([r.to_json(tz) for r in rows])
+        return
+    if not rows:
+        filtered = any(v is not None for v in (source, status, channel, since))
+        out().print("No order lines match." if filtered else
+                    "No orders yet: `sharekit sync` or `sharekit orders import FILE`.", markup=False)
         return
     more = not limit and len(rows) > TABLE_CAP
     rows = rows[:TABLE_CAP] if more else rows

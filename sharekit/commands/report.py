@@ -256,9 +256,9 @@ def channels(
                   markup=False)
     for r in result.rows:
         if r.period is not None and r.period_spent is not None:
-            reached = f", reached {r.unlocked_at[:16].replace('T', ' ')}" if r.unlocked_at else ""
-            con.print(f"{r.channel}: progress is this {r.period_kind} ({r.period}: {fmt_money(r.period_spent)} "
-                      f"spent{reached}).", markup=False)
+            reached = f", reached {r.unlocked_at[5:16].replace('T', ' ')}" if r.unlocked_at else ""
+            con.print(f"{r.channel}: progress of this {r.period_kind}, {r.period}: {fmt_money(r.period_spent)} "
+                      f"spent{reached}.", markup=False)
     if result.unmatched:
         listed = ", ".join(f"{k} ({v})" for k, v in sorted(result.unmatched.items()))
         con.print(f"Under (none): orders whose channel matches no channel: {listed}.", markup=False)
