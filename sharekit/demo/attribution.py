@@ -21,12 +21,12 @@ ORDER_ID = "DEMO-NOSUB-1"
 
 
 def _clicked_in_one_channel(ws: Workspace) -> tuple[str, str, str] | None:
-    """(product, channel, last click UTC ISO) of the product most recently clicked by people on
-    links of exactly one channel (bots never count)."""
+    """(product, channel, last click UTC ISO) of the product people clicked most, on links of
+    exactly one channel (bots never count; ties go to the smaller product id, so reruns agree)."""
     row = ws.db.execute(
         "SELECT product_id, min(channel), max(clicked_at) FROM clicks"
         " WHERE is_bot = 0 AND channel <> '' AND product_id IS NOT NULL"
-        " GROUP BY product_id HAVING count(DISTINCT channel) = 1 ORDER BY max(clicked_at) DESC, product_id LIMIT 1"
+        " GROUP BY product_id HAVING count(DISTINCT channel) = 1 ORDER BY count(*) DESC, product_id LIMIT 1"
     ).fetchone()
     return (row[0], row[1], row[2]) if row else None
 
