@@ -51,8 +51,8 @@ App = Callable[[Request], Reply]
 class FakeServer(LocalServer):
     """The shared harness answering GET with ``app``; records every request."""
 
-    def __init__(self, app: App) -> None:
-        super().__init__()
+    def __init__(self, app: App, host: str = "127.0.0.1") -> None:
+        super().__init__(host=host)
         self.app = app
         self.requests: list[Request] = []
 

@@ -115,6 +115,8 @@ def test_period_option_on_channel_add_and_typos(cli, ws):
     ok = cli("channel", "add", "g", "--kind", "group", "--threshold", "100", "--period", "month", "--json")
     assert ok.exit_code == 0, ok.output and json.loads(ok.output)["period"] == "month"
     assert cli("channel", "add", "g", "--period", "fortnight").exit_code == 2
+    listed = json.loads(cli("channel", "list", "--json").output)
+    assert [(c["name"], c["period"]) for c in listed] == [("g", "month")]
     assert cli("channel", "progress", "nope").exit_code == 2
 
 

@@ -181,3 +181,14 @@ def test_report_by_template_fits_80_columns(cli, ws, monkeypatch):
         assert all(cell_len(line.rstrip()) <= 80 for line in result.stdout.splitlines()), result.stdout
         assert all(code in result.stdout for code in codes) if by == "variant" else "card" in result.stdout
     common._out = None
+
+
+def test_variants_without_a_click_server_warn_that_scans_cannot_be_told_apart(cli, ws):
+    add_channel(ws.db, "g", kind="group")
+    add_product(ws, "demo:SK1", price=5990)
+    result = cli(["poster", "demo:SK1", "--channel", "g", "--template", "moments,square", "--variants",
+                  "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert "no server.base_url" in result.output and "cannot be told apart" in result.output
+    quiet = cli(["poster", "demo:SK1", "--channel", "g", "--template", "moments,square", "--jobs", "1"])
+    assert "no server.base_url" not in quiet.output

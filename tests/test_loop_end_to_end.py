@@ -15,7 +15,11 @@ def demo_home(cli, tmp_path: Path) -> Path:
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert [s["step"] for s in report["steps"] if s["done"]] == [
-        "pull", "links and clicks", "posters", "orders", "sync", "report", "group progress", "today"]
+        "pull", "links and clicks", "posters", "orders", "sync", "report", "self-purchase",
+        "two-level payout", "group progress", "today"]
+    two_level = next(s["result"] for s in report["steps"] if s["step"] == "two-level payout")
+    # amy's November: ¥21.41 settled = amy 20% (4.28) + friend_lili's 5% override (1.07) + kept 16.06
+    assert [two_level[k]["minor"] for k in ("settled", "own", "override", "kept")] == [2141, 428, 107, 1606]
     return target
 
 
@@ -24,7 +28,10 @@ def test_demo_runs_every_step_and_the_store_agrees_across_areas(cli, demo_home):
     assert len(products) == 12 and all(p["price"]["currency"] == "CNY" for p in products)
     ids = {p["id"] for p in products}
     orders = json.loads(cli(["--home", str(demo_home), "orders", "list", "--source", "demo", "--json"]).stdout)
-    assert len(orders) == 30 and {o["product"] for o in orders} <= ids  # example orders name real demo products
+    own = [o for o in orders if o["channel"] == "me"]   # the self-purchase step's two own orders
+    amy = [o for o in orders if o["channel"] == "amy"]  # the two-level step's three
+    assert len(orders) == 30 + len(own) + len(amy) and (len(own), len(amy)) == (2, 3)
+    assert {o["product"] for o in orders} <= ids  # example orders name real demo products
     links = json.loads(cli(["--home", str(demo_home), "link", "list", "--json"]).stdout)
     assert {link["product"] for link in links} == ids
     assert all(link["short_url"].startswith("http://127.0.0.1:8080/") for link in links)
@@ -35,6 +42,8 @@ def test_demo_runs_every_step_and_the_store_agrees_across_areas(cli, demo_home):
     assert {"wechat_group_a", "moments", "friend_lili"} <= keys
     assert report["totals"]["orders"] == sum(row["orders"] for row in report["rows"])
     assert report["totals"]["clicks"] > 0  # the demo's clicks reach the report through the counters
+    me = next(row for row in report["rows"] if row["key"] == "me")   # own purchases: savings, not income
+    assert (me["estimated"]["minor"], me["settled"]["minor"], me["self_saved"]["minor"]) == (0, 0, 774 + 1674)
 
 
 def test_a_poster_qr_of_the_demo_decodes_to_its_short_link_marked_as_a_scan(cli, demo_home):

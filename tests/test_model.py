@@ -23,7 +23,7 @@ import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -55,7 +55,10 @@ TZ = "Asia/Shanghai"
 SH = ZoneInfo(TZ)
 DAY0 = date(2026, 10, 29)            # clicks and orders fall on 8 local days from here (two months)
 CHANNELS = {"mama_group": ("group", None), "moments": ("moments", None), "lili": ("friend", Decimal("0.3")),
-            "amy": ("friend", Decimal("0.25"))}
+            "amy": ("friend", Decimal("0.25")), "me": ("self", None)}
+PARENTS = {"amy": ("lili", Decimal("0.05"))}   # two-level sharing: Lili's override on Amy's commission
+SELF = {name for name, (kind, _) in CHANNELS.items() if kind == "self"}   # own purchases: savings, not income
+SAVED = ("pending", "confirmed", "settled")    # statuses whose self commission is a saving
 SUBIDS = [*CHANNELS, "stray", ""]     # a sub-id of no channel, and none
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
 WECHAT = PHONE + " MicroMessenger/8.0.49"
@@ -75,6 +78,11 @@ def month_of(t: datetime) -> str:
 
 def share_of(minor: int, share: Decimal) -> int:
     return int((Decimal(minor) * share).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def override_of(minor: int, rate: Decimal) -> int:
+    """A parent's override: rounded toward zero (the odd fen stays with the reseller)."""
+    return int((Decimal(minor) * rate).quantize(Decimal(1), rounding=ROUND_DOWN))
 
 
 @dataclass
@@ -145,7 +153,8 @@ class World(RuleBasedStateMachine):
     @initialize()
     def channels(self) -> None:
         for name, (kind, share) in CHANNELS.items():
-            add_channel(self.ws.db, name, kind=kind, share=share)
+            parent, override = PARENTS.get(name, (None, None))
+            add_channel(self.ws.db, name, kind=kind, share=share, parent=parent, override=override)
 
     @rule(items=st.lists(st.tuples(st.integers(1, 6), st.integers(990, 19990), st.integers(0, 3000),
                                    st.sampled_from([0, 0, 500, 1000, 2000, 30000]),
@@ -324,6 +333,37 @@ class World(RuleBasedStateMachine):
                 assert got == {k: (v[0], len(v[1]), v[2], v[3], v[4], v[0] - v[3]) for k, v in want.items()}, by
                 people = {c.visitor for c in clicks if not c.bot}
                 assert (stats.total.clicks, stats.total.visitors) == (sum(not c.bot for c in clicks), len(people))
+                if by != "link":   # fans: visitors seen in the same grouping on an earlier day
+                    returning = self._returning(by, key, span)
+                    assert {r.key: r.returning for r in stats.rows} == {k: returning.get(k, 0) for k in want}, by
+                    if stats.rows:
+                        assert stats.total.returning == self._returning("all", lambda c: "", span).get("", 0)
+
+    def _returning(self, by: str, key, span: tuple[str, str] | None) -> dict[str, int]:
+        """Returning visitors per key: visitors of the key in the span who had visited it (any link of
+        it; for days, any link at all) on a day before their last day in the span."""
+        people = [c for c in self.clicks if not c.bot]
+        if by == "day":
+            first_seen: dict[tuple[str, str], str] = {}
+            for c in people:
+                first_seen[c.visitor] = min(first_seen.get(c.visitor, c.day), c.day)
+            found: dict[str, set] = defaultdict(set)
+            for c in self._people(span):
+                if not c.bot and first_seen[c.visitor] < c.day:
+                    found[c.day].add(c.visitor)
+            return {d: len(v) for d, v in found.items()}
+        seen: dict[tuple[str, tuple[str, str]], list[str]] = defaultdict(list)
+        for c in people:
+            seen[(key(c), c.visitor)].append(c.day)
+        last: dict[tuple[str, tuple[str, str]], str] = {}
+        for c in self._people(span):
+            if not c.bot:
+                last[(key(c), c.visitor)] = max(last.get((key(c), c.visitor), c.day), c.day)
+        counts: dict[str, int] = defaultdict(int)
+        for (k, visitor), day in last.items():
+            if min(seen[(k, visitor)]) < day:
+                counts[k] += 1
+        return dict(counts)
 
     def _placed(self) -> list[Line]:
         return [line for line in self.lines.values() if line.status]
@@ -360,6 +400,9 @@ class World(RuleBasedStateMachine):
                 acc = want[key_of(by, line)]
                 acc[1] += 1
                 acc[2] += line.amount
+                if line.channel in SELF:   # own purchases: orders placed, but savings, not income
+                    acc[6] += line.commission if line.status in SAVED else 0
+                    continue
                 acc[3] += line.commission if line.status in ("pending", "confirmed") else 0
                 acc[4] += line.commission if line.status == "settled" else 0
                 acc[5] += self._lost(line) if line.status == "invalid" else 0
@@ -367,15 +410,18 @@ class World(RuleBasedStateMachine):
                 if not c.bot:
                     want[click_key(by, c)][0] += 1
             report = earnings_report(self.ws, by=by)
-            got = {r.key: [r.clicks, r.orders, r.gmv.minor, r.estimated.minor, r.settled.minor, r.lost.minor, 0]
-                   for r in report.rows if r.clicks or r.orders}
+            got = {r.key: [r.clicks, r.orders, r.gmv.minor, r.estimated.minor, r.settled.minor, r.lost.minor,
+                           r.self_saved.minor] for r in report.rows if r.clicks or r.orders}
             assert got == {k: v for k, v in want.items() if v[0] or v[1]}, by
             assert report.totals.orders == len(self._placed())
+            assert report.totals.self_saved.minor == sum(x.commission for x in self._placed()
+                                                         if x.channel in SELF and x.status in SAVED), by
 
     @invariant()
     def report_channels_agrees(self) -> None:
         rows = {r.channel: r for r in channels_report(self.ws).rows}
         by_channel = {r.key: r for r in earnings_report(self.ws, by="channel").rows}
+        returning = self._returning("channel", lambda c: self.links[c.code][1], None)
         for name in [*CHANNELS, "(none)"]:
             lines = [x for x in self._placed() if (x.channel if x.channel in CHANNELS else "(none)") == name]
             bought = [x for x in lines if x.status != "invalid"]
@@ -391,6 +437,7 @@ class World(RuleBasedStateMachine):
             assert row.saved == (Money(sum(x.list_amount - x.amount for x in known), "CNY") if known else None)
             if name in CHANNELS:
                 assert row.clicks == len(people) and row.visitors == len({c.visitor for c in people}), name
+                assert row.returning == returning.get(name, 0), name
             same = by_channel.get(name)
             assert row.orders == (same.orders if same else 0), name   # the same orders in both views
 
@@ -399,22 +446,27 @@ class World(RuleBasedStateMachine):
         months = {month_of(x.settled_at) for x in self.lines.values() if x.settled_at}
         months |= {m for x in self.lines.values() for m, _ in x.adjustments} | {"2026-11"}
         for month in sorted(months):
-            got = {(r.channel, r.kind): (r.orders, r.settled.minor, r.payout.minor)
-                   for r in payouts(self.ws, month).rows}
-            want: dict[tuple[str, str], tuple[int, int, int]] = {}
+            result = payouts(self.ws, month)
+            got = {(r.channel, r.kind, r.line, r.via): (r.orders, r.settled.minor, r.payout.minor)
+                   for r in result.rows}
+            want: dict[tuple[str, str, str, str | None], tuple[int, int, int]] = {}
+            kept: dict[tuple[str, str], tuple[int, int, int, int, int]] = {}
+
             for name, (kind, share) in CHANNELS.items():
                 if kind != "friend":
                     continue
                 mine = [x for x in self.lines.values() if x.channel == name]
                 settled = [x for x in mine if x.settled_at and month_of(x.settled_at) == month]
-                credit = sum(x.credit for x in settled)
-                want[(name, "settled")] = (len(settled), credit, share_of(credit, share))
+                _payout_rows(want, kept, name, "settled", len(settled), sum(x.credit for x in settled), share)
                 moved = [(x, sum(d for m, d in x.adjustments if m == month)) for x in mine]
                 moved = [(x, d) for x, d in moved if d]
                 if moved:
-                    total = sum(d for _, d in moved)
-                    want[(name, "adjustment")] = (len(moved), total, share_of(total, share))
+                    _payout_rows(want, kept, name, "adjustment", len(moved), sum(d for _, d in moved), share)
             assert got == want, month
+            # own + override + kept is exactly the commission base, to the fen, for every friend and kind
+            assert {(k.channel, k.kind): (k.orders, k.settled.minor, k.own.minor, k.override.minor, k.kept.minor)
+                    for k in result.reseller} == kept, month
+            assert all(k.own + k.override + k.kept == k.settled for k in result.reseller), month
 
     @invariant()
     def price_story_adds_up(self) -> None:
@@ -447,6 +499,19 @@ class World(RuleBasedStateMachine):
             "SELECT id, status, raw_status, commission_minor, amount_minor, list_amount_minor FROM orders")}
         assert stored == {f"demo:{x.key}": (x.status, x.raw, x.commission, x.amount, x.list_amount)
                           for x in self._placed()}
+
+
+def _payout_rows(want: dict, kept: dict, name: str, kind: str, n: int, base: int, share: Decimal) -> None:
+    """The payout lines of one friend's commission base: her own share (half up), her parent's
+    override (toward zero), and what the reseller keeps (the rest)."""
+    own = share_of(base, share)
+    want[(name, kind, "own", None)] = (n, base, own)
+    cut = 0
+    if name in PARENTS:   # the parent's override line on this friend's commission
+        parent, rate = PARENTS[name]
+        cut = override_of(base, rate)
+        want[(parent, kind, "override", name)] = (n, base, cut)
+    kept[(name, kind)] = (n, base, own, cut, base - own - cut)
 
 
 class _Supplier:

@@ -58,8 +58,8 @@ def test_payouts_take_the_friends_share_of_commission_settled_in_the_month(ws):
     ]
     assert payouts(ws, "2026-10").rows[0].settled == cny(0)
     assert payouts_csv(result).splitlines() == [
-        "month,channel,kind,note,currency,orders,settled,share,payout",
-        "2026-11,friend_lili,settled,Lili,CNY,1,8.00,0.3,2.40",
+        "month,channel,kind,note,currency,orders,settled,share,payout,line,via",
+        "2026-11,friend_lili,settled,Lili,CNY,1,8.00,0.3,2.40,own,",
     ]
 
 

@@ -84,7 +84,7 @@ def test_report_subcommands_and_options_both_work(cli, loaded):
     assert products.exit_code == 0 and "FLAGGED" in products.stdout
     payouts = cli(["report", "payouts", "--month", "2026-11", "--format", "csv"])
     assert payouts.exit_code == 0
-    assert payouts.stdout.splitlines()[1] == "2026-11,friend_lili,settled,Lili,CNY,1,8.00,0.3,2.40"
+    assert payouts.stdout.splitlines()[1] == "2026-11,friend_lili,settled,Lili,CNY,1,8.00,0.3,2.40,own,"
     table = cli(["report", "payouts", "--month", "2026-11"])
     assert table.exit_code == 0 and "¥2.40" in table.stdout
     as_json = json.loads(cli(["report", "channels", "--json"]).stdout)

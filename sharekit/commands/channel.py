@@ -52,19 +52,29 @@ def add(
     period: Period = typer.Option(None, "--period", help="The threshold counts per week, per month, or none "
                                "(over the report's span)."),
     share: str = typer.Option(None, "--share", help="A friend's share of the commission, e.g. 0.3 or 30%."),
+    parent: str = typer.Option(None, "--parent",
+                               help="The friend who brought this friend in (two levels at most; '' removes it)."),
+    override: str = typer.Option(None, "--override",
+                                 help="The parent's cut of this friend's commission, e.g. 5%."),
     json_out: bool = typer.Option(False, "--json", help="Print the channel as JSON."),
 ) -> None:
     """Add a channel, or change the given fields of an existing one.
 
+    A friend may have a parent friend who earns an override on her orders (two levels at most: a
+    deeper chain is what WeChat's rules and 《禁止传销条例》 call 传销, so it is refused).
+
     Example: sharekit channel add friend_lili --kind friend --share 30% --note "Lili, pays monthly"
+
+    Example: sharekit channel add amy --kind friend --parent friend_lili --share 20% --override 5%
     """
-    from ..tracking.channels import add_channel, parse_share, parse_threshold
+    from ..tracking.channels import add_channel, parse_override, parse_share, parse_threshold
 
     ws = workspace(ctx)
     saved = add_channel(
         ws.db, name, kind=Kind(kind).value if kind else None, note=note,
         threshold=parse_threshold(threshold, ws.config.currency) if threshold else None,
-        share=parse_share(share) if share else None,
+        share=parse_share(share) if share else None, parent=parent,
+        override=parse_override(override) if override else None,
     )
     from ..tracking.groups import period_of, set_period
 
@@ -80,6 +90,8 @@ def add(
                                                      if period_of(ws.db, name) != "none" else ""))
     if ch.share is not None:
         extras.append(f"share {ch.share}")
+    if ch.parent:
+        extras.append(f"parent {ch.parent}" + (f", override {ch.override}" if ch.override is not None else ""))
     verb = "Added" if saved.created else "Updated"
     out().print(f"{verb} channel {ch.name} ({ch.kind}{', ' + ', '.join(extras) if extras else ''})", markup=False)
 
@@ -101,12 +113,17 @@ def list_cmd(
     ws = workspace(ctx)
     channels = list_channels(ws.db, kind=Kind(kind).value if kind else None)
     if json_out:
-        print_json([c.to_json(ws.config.timezone) for c in channels])
+        from ..tracking.groups import channel_periods
+
+        periods = channel_periods(ws.db)
+        print_json([{**c.to_json(ws.config.timezone), "period": periods.get(c.name, "none")} for c in channels])
         return
     cols = [Col("name", fixed=True), Col("kind", fixed=True), Col("threshold", fixed=True, right=True, drop=2),
-            Col("share", fixed=True, right=True, drop=1), Col("note", min=6, drop=3)]
+            Col("share", fixed=True, right=True, drop=1), Col("parent", fixed=True, drop=4),
+            Col("override", fixed=True, right=True, drop=5), Col("note", min=6, drop=3)]
     if channels:
         render(cols, [[c.name, c.kind, fmt_money(c.threshold), "-" if c.share is None else str(c.share),
+                       c.parent or "-", "-" if c.override is None else str(c.override),
                        c.note or ""] for c in channels], title="Channels",
                wide=wide, only=columns.split(",") if columns else None)
     if not channels:

@@ -37,7 +37,8 @@ def clicks(
     """Show clicks per link, channel, day or product, from counters kept as clicks arrive.
 
     Clicks are people's clicks (bots are counted apart unless --include-bots); QR = scans of a
-    poster's QR code, link = everything else; visitors are unique per link and day.
+    poster's QR code, link = everything else; visitors are the distinct people of each row and span.
+    By channel, "visitors / returning": returning ones had opened the channel's links on an earlier day.
 
     Example: sharekit clicks --by channel --since 7d
     """
@@ -61,9 +62,11 @@ def clicks(
         cols += [Col("product", fixed=True, drop=3), Col("title", drop=4, min=6), Col("channel", fixed=True)]
     elif by == "product":
         cols += [Col("title", drop=4, min=6)]
-    drops = {"bots": 8, "in WeChat": 7, "link": 6, "QR": 5, "visitors": 2}
+    fans = by == "channel"   # visitors / returning (returning: seen in the channel on an earlier day)
+    visitors_col = "visitors / returning" if fans else "visitors"
+    drops = {"bots": 8, "in WeChat": 7, "link": 6, "QR": 5, visitors_col: 2}
     cols += [Col(name, fixed=True, right=True, drop=drops.get(name, 0))
-             for name in ("clicks", "visitors", "QR", "link", "in WeChat", "bots")]
+             for name in ("clicks", visitors_col, "QR", "link", "in WeChat", "bots")]
 
     def cells(row: Any) -> list[str]:
         out_cells = [row.key if row.key else "(none)"]
@@ -73,7 +76,8 @@ def clicks(
                           "" if total else (row.channel or "(none)")]
         elif by == "product":
             out_cells += ["" if row is stats.total else titles.get(row.key or "", "")]
-        return out_cells + [str(v) for v in (row.clicks, row.visitors, row.qr, row.link, row.wechat, row.bots)]
+        visitors = f"{row.visitors} / {row.returning or 0}" if fans else str(row.visitors)
+        return out_cells + [str(row.clicks), visitors, *(str(v) for v in (row.qr, row.link, row.wechat, row.bots))]
 
     render(cols, [cells(r) for r in stats.rows], total=cells(stats.total),
            title=f"Clicks by {by}{span}" + (" (bots included)" if include_bots else ""), wide=wide,

@@ -48,6 +48,9 @@ def create(
     expires: str = typer.Option(None, "--expires", help="Stop working after: 7d, 12h, 2w, an ISO date or time."),
     create_channel: bool = typer.Option(False, "--create-channel", help="Add the --channel first if it is new."),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when the product is out of stock or delisted."),
+    own: bool = typer.Option(False, "--self",
+                             help="A link to buy through yourself: its orders are savings, not income "
+                                  "(uses your self channel; makes `me` of kind self if you have none)."),
     quiet_repeats: bool = typer.Option(False, "--quiet-repeats",
                                        help="No warning when the product was shared to the channel lately."),
     json_out: bool = typer.Option(False, "--json", help="Print the link as JSON."),
@@ -55,12 +58,16 @@ def create(
     """Create the short link for a product and channel (the same pair reuses its link).
 
     Example: sharekit link create jd:100012043978 --channel moments
+
+    Example: sharekit link create jd:100012043978 --self
     """
     from ..tracking.links import create_link
     from ..tracking.shares import ShareNotes
     from .channel import require_channel
 
     ws = workspace(ctx)
+    if own:
+        channel = _self_channel(ws, channel)
     require_channel(ws, channel, create=create_channel)
     row = ws.db.execute("SELECT available FROM products WHERE id = ?", (product,)).fetchone()
     if row is not None and not row[0]:
@@ -85,6 +92,22 @@ def create(
     if not link.short_url:
         out().print("(No server.base_url set: posters carry the target URL itself. "
                     "Set it with `sharekit config set server.base_url https://s.example.com`.)")
+
+
+def _self_channel(ws: Any, channel: str) -> str:
+    """The channel of ``--self``: the one given (it must be of kind self), else the self channel."""
+    from ..errors import UsageError
+    from ..tracking.channels import self_channel_for_link, self_channels
+
+    if channel:
+        if channel not in self_channels(ws.db):
+            raise UsageError(f"--self with --channel {channel}: that channel is not of kind self.",
+                             hint=f"Make it one with `sharekit channel add {channel} --kind self`, or drop --self.")
+        return channel
+    name, created = self_channel_for_link(ws.db)
+    if created:
+        err().print("Added channel me (self): orders through it are savings, not income.")
+    return name
 
 
 @link_app.command("list")

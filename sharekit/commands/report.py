@@ -35,7 +35,9 @@ REPORT_HELP = """Earnings per day, week, month, product, channel or source, in o
 
 Each row holds the orders placed in it (configured timezone): clicks, orders, GMV, estimated
 (pending + confirmed), settled and lost (invalid) commission, conversion (orders per click) and
-earnings per click, then totals. Currencies are never added together: --currency picks one.
+earnings per click, then totals. Orders through a channel of kind self (your own purchases) are
+savings, not income: their commission is shown as "self saved" and left out of the rest.
+Currencies are never added together: --currency picks one.
 --by template (or variant) shows which poster sells: clicks, QR scans, orders and commission per
 poster template made with `poster --variants`, with conversion and EPC.
 Subcommands: channels, payouts, products.
@@ -153,8 +155,9 @@ def _render_report(result: Any, titles: dict[str, str], *, wide: bool = False,
     span = f"{result.since or 'start'} .. {result.until or 'now'}"
     con = out()
     show_unknown = result.totals.unknown.minor != 0
+    show_self = result.totals.self_saved.minor != 0
     columns = ["key", "clicks", "orders", "GMV", "estimated", "settled", "lost",
-               *(["unknown"] if show_unknown else []), "conv.", "EPC"]
+               *(["unknown"] if show_unknown else []), *(["self saved"] if show_self else []), "conv.", "EPC"]
 
     def amount(m: Any) -> str:  # the title names the currency; no symbol keeps columns narrow
         return f"{m.amount:,}"
@@ -162,11 +165,11 @@ def _render_report(result: Any, titles: dict[str, str], *, wide: bool = False,
     def cells(row: Any) -> list[str]:
         values = {"key": row.key, "clicks": f"{row.clicks:,}", "orders": f"{row.orders:,}", "GMV": amount(row.gmv),
                   "estimated": amount(row.estimated), "settled": amount(row.settled), "lost": amount(row.lost),
-                  "unknown": amount(row.unknown), "conv.": _pct(row.conversion),
+                  "unknown": amount(row.unknown), "self saved": amount(row.self_saved), "conv.": _pct(row.conversion),
                   "EPC": "-" if row.epc is None else f"{row.epc:.2f}"}
         return [values[c] for c in columns]
 
-    drops = {"EPC": 9, "conv.": 8, "unknown": 7, "clicks": 6, "lost": 5, "GMV": 4}
+    drops = {"EPC": 9, "conv.": 8, "unknown": 7, "clicks": 6, "lost": 5, "GMV": 4, "self saved": 7}
     cols = [Col(result.by, fixed=True)] + ([Col("title", drop=3, min=6)] if titles else []) + [
         Col(name, fixed=True, right=True, drop=drops.get(name, 0))
         for name in columns[1:]]
@@ -181,6 +184,10 @@ def _render_report(result: Any, titles: dict[str, str], *, wide: bool = False,
     render(cols, [row_cells(r) for r in result.rows], total=total, con=con, wide=wide, only=only,
            title=f"Earnings by {result.by} in {result.currency} ({span})")
     labels, values, _ = result.series()
+    if result.by == "channel" and show_self:  # a self channel's bar would always be empty: savings, not income
+        own = {r.key for r in result.rows if r.self_saved.minor and not r.earned.minor}
+        labels, values = [k for k in labels if k not in own], [v for k, v in zip(labels, values, strict=True)
+                                                                if k not in own]
     if any(values):
         note = ""
         if len(values) > 20:  # keep the terminal chart small: rows without earnings are left out
@@ -190,6 +197,9 @@ def _render_report(result: Any, titles: dict[str, str], *, wide: bool = False,
         con.print(f"estimated + settled{note}:", markup=False)
         for line in text_bars(labels, values, result.currency, max_width=con.width):
             con.print(line, highlight=False, markup=False)
+    if show_self:
+        con.print(f"Your own purchases (self channels) saved {result.totals.self_saved}: not income, "
+                  "so not in estimated, settled or lost.", markup=False)
     if result.unmatched:
         listed = ", ".join(f"{k} ({v})" for k, v in sorted(result.unmatched.items()))
         con.print(f"Under (none): orders whose channel matches no channel: {listed}. "
@@ -209,7 +219,8 @@ def channels(
     wide: bool = WIDE_OPTION,
     columns: str = COLUMNS_OPTION,
 ) -> None:
-    """Per channel: what its members spent and saved (coupons included), and progress to its threshold.
+    """Per channel: what its members spent and saved (coupons included), progress to its threshold,
+    its visitors / returning visitors (seen on an earlier day) and buyers (where orders name them).
 
     Example: sharekit report channels --since 2026-11
     """
@@ -223,7 +234,8 @@ def channels(
     cols = [Col("channel", fixed=True), Col("kind", fixed=True, drop=3), Col("orders", fixed=True, right=True, drop=4),
             Col("spent", fixed=True, right=True), Col("saved", fixed=True, right=True, drop=5),
             Col("threshold", fixed=True, right=True, drop=2), Col("progress", fixed=True, right=True, drop=1),
-            Col("to go", fixed=True, right=True, drop=6)]
+            Col("to go", fixed=True, right=True, drop=6),
+            Col("visitors / returning", fixed=True, right=True, drop=7), Col("buyers", fixed=True, right=True, drop=8)]
     rows = []
     for r in result.rows:
         progress = "-"
@@ -234,17 +246,19 @@ def channels(
             progress = f"(threshold in {r.threshold.currency})"
         rows.append([r.channel, r.kind or "-", f"{r.orders:,}", fmt_money(r.spent),
                      fmt_money(r.saved) if r.saved is not None else "—",
-                     fmt_money(r.threshold), progress, fmt_money(r.remaining)])
+                     fmt_money(r.threshold), progress, fmt_money(r.remaining), f"{r.visitors} / {r.returning}",
+                     "—" if r.buyers is None else f"{r.buyers}"])
     render(cols, rows, title=f"Channels in {result.currency}", wide=wide, only=_only(columns))
     con = out()
     if result.rows:
-        con.print("orders: every line placed; spent, saved: not invalid; saved — = no list price.",
-                  markup=False)
+        con.print("orders: every line placed; spent, saved: not invalid; saved — = no list price; "
+                  "returning: seen on an earlier day; buyers — = no order names its buyer (JD, PDD and "
+                  "Taobao never do).", markup=False)
     for r in result.rows:
         if r.period is not None and r.period_spent is not None:
-            reached = f", reached {r.unlocked_at[:16].replace('T', ' ')}" if r.unlocked_at else ""
-            con.print(f"{r.channel}: progress is this {r.period_kind} ({r.period}: {fmt_money(r.period_spent)} "
-                      f"spent{reached}).", markup=False)
+            reached = f", reached {r.unlocked_at[5:16].replace('T', ' ')}" if r.unlocked_at else ""
+            con.print(f"{r.channel}: progress of this {r.period_kind}, {r.period}: {fmt_money(r.period_spent)} "
+                      f"spent{reached}.", markup=False)
     if result.unmatched:
         listed = ", ".join(f"{k} ({v})" for k, v in sorted(result.unmatched.items()))
         con.print(f"Under (none): orders whose channel matches no channel: {listed}.", markup=False)
@@ -259,7 +273,8 @@ def payouts_cmd(
     wide: bool = WIDE_OPTION,
     columns: str = COLUMNS_OPTION,
 ) -> None:
-    """Each friend's share of the commission her channel's orders settled in the month.
+    """Each friend's share of the commission her channel's orders settled in the month, her parent's
+    override on it (two-level sharing), and what you keep.
 
     A refund (or a changed commission) of a line settled in an earlier month is charged as an
     "adjustment" row in the month it is learned of, so a month already paid never changes.
@@ -277,16 +292,22 @@ def payouts_cmd(
         sys.stdout.write(payouts_csv(result))
         return
 
-    cols = [Col("channel", fixed=True), Col("kind", fixed=True, drop=2), Col("note", drop=3, min=6),
-            Col("orders", fixed=True, right=True, drop=1), Col("settled", fixed=True, right=True),
-            Col("share", fixed=True, right=True), Col("payout", fixed=True, right=True)]
-    rows = [[r.channel, r.kind, r.note or "", f"{r.orders:,}", fmt_money(r.settled), _pct(r.share),
-             fmt_money(r.payout)] for r in result.rows]
+    cols = [Col("channel", fixed=True), Col("line", fixed=True), Col("kind", fixed=True, drop=2),
+            Col("note", drop=3, min=6), Col("orders", fixed=True, right=True, drop=1),
+            Col("settled", fixed=True, right=True), Col("share", fixed=True, right=True),
+            Col("payout", fixed=True, right=True)]
+    rows = [[r.channel, "own" if r.line == "own" else f"override on {r.via}", r.kind, r.note or "",
+             f"{r.orders:,}", fmt_money(r.settled), _pct(r.share), fmt_money(r.payout)] for r in result.rows]
+    rows += [["(you)", f"keep of {k.channel}", k.kind, "", f"{k.orders:,}", fmt_money(k.settled), "-",
+              fmt_money(k.kept)] for k in result.reseller if k.settled.minor or k.kept.minor]
     render(cols, rows, title=f"Payouts for {result.month} (commission settled that month)", wide=wide,
            only=_only(columns))
     con = out()
     if not result.rows:
         con.print("No friend channels yet: `sharekit channel add NAME --kind friend --share 0.3`.")
+    elif any(r.line == "override" for r in result.rows) or len(rows) > len(result.rows):
+        con.print("own + override + what you keep = the commission, to the fen (shares round half up, "
+                  "overrides down, you keep the rest).", markup=False)
 
 
 @report_app.command("products")

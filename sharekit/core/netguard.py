@@ -8,14 +8,18 @@ the host is resolved and each of its addresses must be global (not loopback, pri
 link-local, carrier-grade NAT, multicast or reserved). ``allow_private_hosts = true`` on a
 source turns it off (a supplier on the reseller's own LAN).
 
-The check resolves the name before the connection does; a DNS answer that changes in between
-(rebinding) is not covered, which is one reason the README asks for a reverse proxy in front.
+The check resolves the name before the connection does, and checks again where each new
+connection actually landed (the peer address of its socket, through httpx's ``trace``
+extension), before the request or a TLS handshake is sent on it: a DNS answer that changes in
+between (rebinding) is refused too. Through an HTTP proxy the peer is the proxy, so only the
+first check applies.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .download import DownloadError
@@ -57,6 +61,39 @@ def check_host(host: str, port: int | None = None) -> None:
 
 def _guard(request: httpx.Request) -> None:
     check_host(request.url.host, request.url.port)
+    inner = request.extensions.get("trace")
+    inner = getattr(inner, "netguard_inner", inner)   # a redirect copies the last hop's extensions
+    request.extensions = {**request.extensions, "trace": _peer_trace(request.url.host, inner)}
+
+
+def _peer_trace(host: str, inner: Callable[[str, dict[str, Any]], None] | None) -> Any:
+    """An httpx ``trace`` callback refusing a new connection whose peer address is not public
+    (it is closed before anything is sent on it); ``inner`` (an earlier trace) runs first."""
+    target = host.strip("[]").lower()
+    connecting: list[str] = []
+
+    def trace(event: str, info: dict[str, Any]) -> None:
+        if inner is not None:
+            inner(event, info)
+        if event == "connection.connect_tcp.started":
+            connecting[:] = [str(info.get("host", "")).strip("[]").lower()]
+        elif event == "connection.connect_tcp.complete" and connecting == [target]:  # not via a proxy
+            stream = info.get("return_value")
+            get = getattr(stream, "get_extra_info", None)
+            sock = get("socket") if callable(get) else None
+            try:
+                address = str(sock.getpeername()[0]) if sock is not None else ""
+            except (OSError, IndexError):
+                address = ""
+            if address and not is_public(address):
+                close = getattr(stream, "close", None)
+                if callable(close):
+                    close()
+                shown = target if address == target else f"{target} ({address})"
+                raise BlockedHost(f"{shown} is a private, loopback or link-local address; {ALLOW_HINT}")
+
+    trace.netguard_inner = inner  # type: ignore[attr-defined]
+    return trace
 
 
 def guard_hooks(allow_private: bool) -> dict[str, Any]:

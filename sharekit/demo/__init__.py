@@ -21,6 +21,8 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("orders", "sharekit.demo.orders:demo_step"),
     ("sync", "sharekit.demo.sync:demo_step"),
     ("report", "sharekit.demo.reports:demo_step"),
+    ("self-purchase", "sharekit.demo.econ_self:demo_step"),
+    ("two-level payout", "sharekit.demo.econ_levels:demo_step"),
     ("group progress", "sharekit.demo.econ_group:demo_step"),
     ("today", "sharekit.demo.today:demo_step"),
 )

@@ -406,6 +406,10 @@ def make_posters(ws: Workspace, product_ids: Iterable[str] = (), *, all_products
                 else:
                     todo.append(job)
     result.share_warnings = notes.warnings()
+    if variants and not config.get("server.base_url"):
+        result.share_warnings.append(
+            "--variants: no server.base_url, so the posters carry the supplier's link, not short links of "
+            "their own; scans cannot be told apart (set it: `sharekit config set server.base_url URL`).")
     workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     already = len(result.outcomes)
     total = already + len(todo)

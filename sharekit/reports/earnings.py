@@ -46,6 +46,7 @@ from .rollups import (
     order_groups,
     zeroed_lost,
 )
+from .selfbuy import self_channels, self_day_groups, self_groups, split_self
 from .spans import day_span, key_start, local_day, range_sql, rate, resolve_bound, time_key, time_keys_between
 
 BYS = ("day", "week", "month", "product", "channel", "source")
@@ -64,6 +65,7 @@ class ReportRow:
     settled: Money
     lost: Money         # invalid: refunded, cancelled, risk-rejected
     unknown: Money      # commission of lines whose status is not mapped yet
+    self_saved: Money   # commission of one's own purchases (self channels): savings, not income
 
     @property
     def earned(self) -> Money:
@@ -84,7 +86,7 @@ class ReportRow:
         return {
             "key": self.key, "clicks": self.clicks, "orders": self.orders, "gmv": self.gmv.to_json(),
             "estimated": self.estimated.to_json(), "settled": self.settled.to_json(), "lost": self.lost.to_json(),
-            "unknown": self.unknown.to_json(),
+            "unknown": self.unknown.to_json(), "self_saved": self.self_saved.to_json(),
             "conversion": None if self.conversion is None else str(self.conversion),
             "epc": None if self.epc is None else str(self.epc),
         }
@@ -123,6 +125,7 @@ class _Rows:
 
     figures: Groups = field(default_factory=dict)
     clicks: dict[str, int] = field(default_factory=dict)
+    saved: dict[str, int] = field(default_factory=dict)   # self_saved per key
 
     def add_clicks(self, key: str, n: int | None) -> None:
         self.clicks[key] = self.clicks.get(key, 0) + int(n or 0)
@@ -130,7 +133,8 @@ class _Rows:
     def row(self, key: str, currency: str) -> ReportRow:
         f = self.figures.get(key) or Figures()
         return ReportRow(key, self.clicks.get(key, 0), f.orders, Money(f.gmv, currency), Money(f.estimated, currency),
-                         Money(f.settled, currency), Money(f.lost, currency), Money(f.unknown, currency))
+                         Money(f.settled, currency), Money(f.lost, currency), Money(f.unknown, currency),
+                         Money(self.saved.get(key, 0), currency))
 
     def keys(self) -> set[str]:
         return set(self.figures) | set(self.clicks)
@@ -141,7 +145,7 @@ def _totals(rows: list[ReportRow], currency: str) -> ReportRow:
         return Money(sum(getattr(r, name).minor for r in rows), currency)
 
     return ReportRow("total", sum(r.clicks for r in rows), sum(r.orders for r in rows), total("gmv"),
-                     total("estimated"), total("settled"), total("lost"), total("unknown"))
+                     total("estimated"), total("settled"), total("lost"), total("unknown"), total("self_saved"))
 
 
 def _other_currencies(conn: sqlite3.Connection, currency: str, lo: datetime | None,
@@ -193,6 +197,8 @@ def _time_rows(conn: sqlite3.Connection, by: str, cur: str, lo: datetime | None,
     if first is not None and last is not None:
         for day, figures in local_day_groups(conn, cur, first, last, tz).items():
             add_into(acc.figures, time_key(by, day), figures)
+        acc.saved = split_self(acc.figures, self_day_groups(conn, cur, first, last, tz, self_channels(conn),
+                                                            lambda day: time_key(by, day)))
     for day, n in click_sums(conn, "day", cur, *day_span(lo, hi, tz)).items():
         acc.add_clicks(time_key(by, day), n)
     keys = acc.keys()
@@ -221,6 +227,9 @@ def _key_rows(conn: sqlite3.Connection, by: str, cur: str, lo: datetime | None, 
             add_into(groups, key, Figures(lost=lost))
     else:
         groups = daily_groups(conn, by, cur, lo, hi)
+    key_sql = "coalesce(product_id, '')" if by == "product" else by
+    saved = split_self(groups, self_groups(conn, key_sql, cur, lo, hi, self_channels(conn)))
+    acc.saved = {k or NONE_KEY: v for k, v in saved.items()}  # self channels are known channels
     known = channel_names(conn) if by == "channel" else set()
     for k, figures in groups.items():
         key = k or NONE_KEY
@@ -286,8 +295,9 @@ def earnings_report(
 def report_csv(report: Report) -> str:
     """The report as CSV: money in major units with a currency column, totals as the last row."""
     header = [report.by, "currency", "clicks", "orders", "gmv", "estimated", "settled", "lost", "unknown",
-              "conversion", "epc"]
+              "conversion", "epc", "self_saved"]
     return csv_text(header, ([r.key, report.currency, r.clicks, r.orders, r.gmv.decimal_str(),
                               r.estimated.decimal_str(), r.settled.decimal_str(), r.lost.decimal_str(),
                               r.unknown.decimal_str(), "" if r.conversion is None else r.conversion,
-                              "" if r.epc is None else r.epc] for r in [*report.rows, report.totals]))
+                              "" if r.epc is None else r.epc, r.self_saved.decimal_str()]
+                             for r in [*report.rows, report.totals]))

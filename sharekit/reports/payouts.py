@@ -1,9 +1,20 @@
-"""Payouts: what each friend who re-shares is owed for a month."""
+"""Payouts: what each friend who re-shares is owed for a month, and what the reseller keeps.
+
+Two-level sharing: a friend's channel may have a parent friend with an override rate. Of each
+commission base of a friend's channel (settled in the month, or an adjustment learned in it):
+
+- the friend's own line is her share, rounded half away from zero to the minor unit (as always);
+- her parent's override line is the override rate, rounded toward zero;
+- the reseller keeps the rest (``reseller``), so the odd fen goes to the friend when her share
+  rounds up and otherwise stays with the reseller, and own + override + kept is always exactly
+  the base. Share plus override is at most 1 (``channel add`` refuses more), so what is kept is
+  never negative (for a refund adjustment: never positive).
+"""
 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import groupby
@@ -36,10 +47,31 @@ class Payout:
     settled: Money      # the commission base of this row (negative for a refund adjustment)
     payout: Money
     kind: str = "settled"
+    line: str = "own"   # own: her share of her channel; override: her cut of a child friend's channel
+    via: str | None = None  # for an override line: the child friend's channel whose commission it is on
 
     def to_json(self) -> dict[str, Any]:
-        return {"channel": self.channel, "kind": self.kind, "note": self.note, "share": str(self.share),
-                "orders": self.orders, "settled": self.settled.to_json(), "payout": self.payout.to_json()}
+        return {"channel": self.channel, "kind": self.kind, "line": self.line, "via": self.via, "note": self.note,
+                "share": str(self.share), "orders": self.orders, "settled": self.settled.to_json(),
+                "payout": self.payout.to_json()}
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What the reseller keeps of one friend channel's commission base (one kind, one currency):
+    ``settled`` = ``own`` + ``override`` + ``kept``, exactly."""
+
+    channel: str
+    kind: str
+    orders: int
+    settled: Money
+    own: Money
+    override: Money
+    kept: Money
+
+    def to_json(self) -> dict[str, Any]:
+        return {"channel": self.channel, "kind": self.kind, "orders": self.orders, "settled": self.settled.to_json(),
+                "own": self.own.to_json(), "override": self.override.to_json(), "kept": self.kept.to_json()}
 
 
 @dataclass(frozen=True)
@@ -47,9 +79,11 @@ class Payouts:
     month: str
     timezone: str
     rows: list[Payout]
+    reseller: list[Kept] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"month": self.month, "timezone": self.timezone, "rows": [r.to_json() for r in self.rows]}
+        return {"month": self.month, "timezone": self.timezone, "rows": [r.to_json() for r in self.rows],
+                "reseller": [k.to_json() for k in self.reseller]}
 
     def total(self, channel: str, currency: str) -> Money:
         """What ``channel`` is owed in ``currency`` for the month, all row kinds together."""
@@ -103,21 +137,35 @@ def _ledger(conn: sqlite3.Connection, channel: str, start: str, end: str) -> dic
     return found
 
 
-def payouts(ws: Any, month: str | None = None) -> Payouts:
-    """For each ``friend`` channel with a share: her share of the commission settled in ``month``,
-    and of the adjustments learned in it (see :class:`Payout`).
+def override_amount(base: int, rate: Decimal) -> int:
+    """A parent's override of ``base`` minor units: ``base * rate`` rounded toward zero (exact)."""
+    numerator, denominator = rate.as_integer_ratio()
+    value = abs(base) * numerator // denominator
+    return -value if base < 0 else value
 
-    One ``settled`` row per friend and currency (zero when nothing settled), then an
-    ``adjustment`` row where the month learned of a refund or a changed commission of a line
-    settled before. ``month`` defaults to the previous month.
+
+def payouts(ws: Any, month: str | None = None) -> Payouts:
+    """For each ``friend`` channel: her share of the commission settled in ``month``, and of the
+    adjustments learned in it (see :class:`Payout`); her parent's override on it; and what the
+    reseller keeps (see the module's doc for where the odd fen goes).
+
+    Per friend, in name order: one ``settled`` own row per currency (zero when nothing settled),
+    an ``adjustment`` row where the month learned of a refund or a changed commission of a line
+    settled before, then the override rows she earns on her child friends' channels.
+    ``month`` defaults to the previous month.
     """
     tz = ws.config.timezone
     month = month or previous_month(tz)
     start, end = month_bounds(month, tz)
     conn: sqlite3.Connection = ws.db
-    rows: list[Payout] = []
-    for ch in list_channels(conn, kind="friend"):
+    friends = list_channels(conn, kind="friend")
+    notes = {ch.name: ch.note for ch in friends}
+    own_rows: dict[str, list[Payout]] = {ch.name: [] for ch in friends}
+    override_rows: dict[str, list[Payout]] = {ch.name: [] for ch in friends}
+    kept: list[Kept] = []
+    for ch in friends:
         share = ch.share if ch.share is not None else Decimal(0)
+        rate = ch.override if ch.parent and ch.override is not None and ch.parent in own_rows else None
         found = _ledger(conn, ch.name, to_utc_iso(start), to_utc_iso(end))
         currencies = sorted({cur for _, cur in found}) or [ws.config.currency]
         for currency in currencies:
@@ -126,12 +174,21 @@ def payouts(ws: Any, month: str | None = None) -> Payouts:
                 if kind != "settled" and not n:
                     continue
                 money = Money(base, currency)
-                rows.append(Payout(ch.name, ch.note, share, n, money, money.times(share), kind))
-    return Payouts(month, tz, rows)
+                own = money.times(share)
+                cut = Money(override_amount(base, rate), currency) if rate is not None else Money(0, currency)
+                own_rows[ch.name].append(Payout(ch.name, ch.note, share, n, money, own, kind))
+                if rate is not None and ch.parent:
+                    override_rows[ch.parent].append(Payout(ch.parent, notes.get(ch.parent), rate, n, money, cut, kind,
+                                                           "override", ch.name))
+                kept.append(Kept(ch.name, kind, n, money, own, cut, money - own - cut))
+    rows = [r for ch in friends for r in (*own_rows[ch.name], *override_rows[ch.name])]
+    return Payouts(month, tz, rows, kept)
 
 
 def payouts_csv(result: Payouts) -> str:
-    """Payouts as CSV a reseller can pay from: one line per friend and currency."""
-    header = ["month", "channel", "kind", "note", "currency", "orders", "settled", "share", "payout"]
+    """Payouts as CSV a reseller can pay from: one line per friend, row kind, line and currency
+    (``line`` own or override; ``via`` the child friend an override is on)."""
+    header = ["month", "channel", "kind", "note", "currency", "orders", "settled", "share", "payout", "line", "via"]
     return csv_text(header, ([result.month, r.channel, r.kind, r.note or "", r.settled.currency, r.orders,
-                              r.settled.decimal_str(), r.share, r.payout.decimal_str()] for r in result.rows))
+                              r.settled.decimal_str(), r.share, r.payout.decimal_str(), r.line, r.via or ""]
+                             for r in result.rows))

@@ -3,7 +3,8 @@
 Counters (``click_daily``, kept by the server as clicks arrive): ``clicks`` = clicks by people,
 ``bots`` = bot hits (crawlers, link-preview fetchers, HEAD), ``qr`` = people's clicks that came
 from a poster QR (``?s=q``), ``wechat`` = people's clicks inside WeChat. Visitors of every row
-(and of the total) are the distinct visitors of that grouping over the span (see ``counting``).
+(and of the total) are the distinct visitors of that grouping over the span, and (but by link)
+``returning`` those of them seen in the same grouping on an earlier day (see ``counting``).
 Filters work at day granularity in the configured timezone.
 """
 
@@ -16,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from ..core.timeutil import parse_when
 from ..errors import InputError
-from .counting import PEOPLE, VISITORS_METHOD, distinct_visitors
+from .counting import PEOPLE, RETURNING_GROUPINGS, VISITORS_METHOD, distinct_visitors, returning_visitors
 
 if TYPE_CHECKING:
     from ..store.workspace import Workspace
@@ -37,13 +38,13 @@ class ClickRow:
     wechat: int = 0          # of clicks: inside WeChat
     channel: str | None = None   # by link: the link's channel and product
     product: str | None = None
+    returning: int | None = None  # of visitors: seen in the same grouping on an earlier day (not by link)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        if self.channel is None:
-            del data["channel"]
-        if self.product is None:
-            del data["product"]
+        for name in ("channel", "product", "returning"):
+            if data[name] is None:
+                del data[name]
         return data
 
 
@@ -105,17 +106,21 @@ def click_stats(ws: Workspace, by: str = "link", since: datetime | str | None = 
     rows: list[ClickRow] = []
     total = ClickRow(key="total")
     visitors = distinct_visitors(ws.db, by, first, last)
+    returning = returning_visitors(ws.db, by, first, last) if by in RETURNING_GROUPINGS else None
     for r in ws.db.execute(sql, args):
         clicks = r["clicks"] + (r["bots"] if include_bots else 0)
         row = ClickRow(key=r["key"], clicks=clicks, visitors=visitors.get(r["key"], 0), bots=r["bots"], qr=r["qr"],
                        link=clicks - r["qr"], wechat=r["wechat"],
                        channel=r["channel"] if by == "link" else None,
-                       product=r["product"] if by == "link" else None)
+                       product=r["product"] if by == "link" else None,
+                       returning=None if returning is None else returning.get(r["key"], 0))
         rows.append(row)
         for name in ("clicks", "bots", "qr", "link", "wechat"):
             setattr(total, name, getattr(total, name) + getattr(row, name))
     if rows:
         total.visitors = distinct_visitors(ws.db, "all", first, last).get("", 0)
+        if returning is not None:
+            total.returning = returning_visitors(ws.db, "all", first, last).get("", 0)
     if by == "day":
         rows.sort(key=lambda r: r.key)
     else:

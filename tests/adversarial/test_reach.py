@@ -157,3 +157,148 @@ def test_a_javascript_link_is_a_bad_row_and_never_a_redirect_target(ws, tmp_path
     add_product(ws, "old:1", url="javascript:alert(1)")
     with pytest.raises(InputError, match="not an http"):
         ensure_link(ws, "old:1", "")
+
+
+# The same attacks end to end: real servers, the CLI. The "public" supplier listens on 127.0.0.2,
+# which these tests let through as if it were a public address (127.0.0.1 stays internal).
+PUBLIC_STAND_IN = "127.0.0.2"
+HEADER = "id,title,price,currency,image_link,link,coupon_link\n"
+
+
+@pytest.fixture
+def internal(serve):
+    """The 'internal admin' on 127.0.0.1 that a supplier must never make sharekit request."""
+    return serve(lambda request: Reply(200, b"id,title,price\nadmin,ROOT PASSWORD,1.00\n",
+                                       {"Content-Type": "text/csv"}))
+
+
+@pytest.fixture
+def public(monkeypatch):
+    from catalog_fakes import FakeServer
+
+    from sharekit.core import netguard
+
+    real = netguard.is_public
+    monkeypatch.setattr(netguard, "is_public", lambda address: address == PUBLIC_STAND_IN or real(address))
+    servers: list = []
+
+    def start(app):
+        server = FakeServer(app, host=PUBLIC_STAND_IN).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def _config(home, text: str) -> None:
+    with (home / "config.toml").open("a", encoding="utf-8") as fh:
+        fh.write("\n" + text.strip() + "\n")
+
+
+def test_a_feed_redirected_from_an_allowed_host_to_internal_admin_is_never_requested(cli, home, internal, public):
+    assert cli("init").exit_code == 0
+    supplier = public(lambda request: Reply(302, headers={"Location": f"{internal.url}/internal-admin"}))
+    _config(home, f'[sources.r]\nkind = "feed"\nurl = "{supplier.url}/feed.csv"')
+    result = cli(["pull", "r"])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 1, said
+    assert "refused: 127.0.0.1 is a private, loopback or link-local address" in said and "Traceback" not in said
+    assert supplier.hits("/feed.csv") == 1 and internal.requests == []
+
+
+def test_a_remote_feeds_images_never_reach_internal_hosts(cli, home, internal, public):
+    import json
+
+    picture = image_bytes("JPEG")
+
+    def app(request):
+        base = f"http://{PUBLIC_STAND_IN}:{supplier.port}"
+        if request.path == "/feed.csv":
+            return Reply(200, (HEADER
+                               + f"P1,direct,1.00,CNY,{internal.url}/internal-admin.jpg,{base}/p/1,\n"
+                               + f"P2,redirected,1.00,CNY,{base}/hop.jpg,{base}/p/2,\n"
+                               + f"P3,metadata,1.00,CNY,http://169.254.169.254/latest/meta-data/,{base}/p/3,\n"
+                               + f"P4,fine,1.00,CNY,{base}/ok.jpg,{base}/p/4,\n").encode(),
+                         {"Content-Type": "text/csv"})
+        if request.path == "/hop.jpg":
+            return Reply(302, headers={"Location": f"{internal.url}/internal-admin.jpg"})
+        if request.path == "/ok.jpg":
+            return Reply(200, picture, {"Content-Type": "image/jpeg"})
+        return Reply.html("Not Found", 404)
+
+    assert cli("init").exit_code == 0
+    supplier = public(app)
+    _config(home, f'[sources.r]\nkind = "feed"\nurl = "{supplier.url}/feed.csv"')
+    summary = json.loads(cli(["pull", "r", "--json"]).output)
+    assert summary["added"] == 4
+    assert summary["images"] == {"enabled": True, "downloaded": 1, "reused": 0, "failed": 3}
+    reasons = {p["id"]: p["reason"] for p in summary["problems"]}
+    assert "127.0.0.1 is a private, loopback or link-local address" in reasons["r:P1"]
+    assert "127.0.0.1 is a private, loopback or link-local address" in reasons["r:P2"]
+    assert "169.254.169.254 is a private, loopback or link-local address" in reasons["r:P3"]
+    assert supplier.hits("/hop.jpg") == 1 and internal.requests == []
+
+
+def test_a_name_that_resolves_public_then_internal_is_caught_where_it_connects(internal, monkeypatch):
+    """DNS rebinding: the check's look-up says public, the connection's look-up says 127.0.0.1;
+    the connection is refused by the address it reached, before the request is sent."""
+    from sharekit.core.download import download
+
+    real = socket.getaddrinfo
+    answers = {"n": 0}
+
+    def rebinding(host, *args, **kwargs):
+        if host == "rebind.example":
+            answers["n"] += 1
+            if answers["n"] == 1:
+                return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 80))]
+            return real("127.0.0.1", *args, **kwargs)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    with httpx.Client(trust_env=False, event_hooks=guard_hooks(False)) as client:
+        with pytest.raises(BlockedHost, match=r"rebind.example \(127.0.0.1\) is a private"):
+            download(client, f"http://rebind.example:{internal.port}/internal-admin", max_bytes=1024, timeout=5)
+    assert answers["n"] >= 2 and internal.requests == []
+
+
+def test_a_javascript_coupon_link_is_a_bad_row(cli, home):
+    assert cli("init").exit_code == 0
+    (home / "live.csv").write_text(
+        HEADER
+        + "J1,script link,1.00,CNY,,javascript:alert(1),\n"
+        + "J2,script coupon,1.00,CNY,,https://shop.example/p/2,javascript:alert(document.cookie)\n"
+        + "J3,fine,1.00,CNY,,https://shop.example/p/3,https://shop.example/c/3\n", "utf-8")
+    _config(home, '[sources.f]\nkind = "feed"\npath = "live.csv"')
+    said = " ".join(cli(["pull", "f"]).output.split())
+    assert "line 2: link 'javascript:alert(1)' is not an http(s) address" in said
+    assert "line 3: coupon_link 'javascript:alert(document.cookie)' is not an http(s) address" in said
+
+
+@pytest.mark.slow
+def test_the_server_never_redirects_to_a_javascript_target_stored_by_an_older_version(cli, home):
+    import sqlite3
+
+    from proc_util import free_port, sharekit, wait_healthy
+
+    from sharekit.store.home import Paths
+
+    assert cli("init").exit_code == 0
+    now = "2026-01-01T00:00:00Z"
+    with sqlite3.connect(Paths(home).db) as db:
+        db.execute("INSERT INTO products (id, source, native_id, title, currency, price_minor, url, first_seen_at,"
+                   " updated_at, seen_at) VALUES ('old:1', 'old', '1', 'x', 'CNY', 100, 'javascript:alert(1)',"
+                   " ?, ?, ?)", (now, now, now))
+        db.execute("INSERT INTO links (code, product_id, channel, target_url, created_at)"
+                   " VALUES ('OLDJS', 'old:1', '', 'javascript:alert(1)', ?)", (now,))
+    port = free_port()
+    proc = sharekit(home, "serve", "--port", str(port))
+    try:
+        wait_healthy(port)
+        answer = httpx.get(f"http://127.0.0.1:{port}/OLDJS", timeout=5, trust_env=False)
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+    assert answer.status_code == 404 and "location" not in answer.headers

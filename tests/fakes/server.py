@@ -17,8 +17,9 @@ from typing import Any
 class LocalServer:
     """A real HTTP/1.1 server on ``127.0.0.1:port`` (0 = a free port), quiet, closed cleanly."""
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
         owner = self
+        self.host = host
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -47,7 +48,7 @@ class LocalServer:
                     super().handle_error(request, client_address)  # a fake's bug shows
                 # else: a client that timed out and left, expected in these tests
 
-        self.httpd = Server(("127.0.0.1", port), Handler)
+        self.httpd = Server((host, port), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._running = False
 
@@ -57,7 +58,7 @@ class LocalServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def respond(self, handler: BaseHTTPRequestHandler, method: str) -> None:
         raise NotImplementedError

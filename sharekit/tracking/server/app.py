@@ -250,7 +250,11 @@ class RedirectApp:
 
     async def _answer(self, send: Any, method: str, row: sqlite3.Row, in_wechat: bool) -> None:
         """The link's own answer: the 淘口令 page inside WeChat (Taobao links, and any product with a
-        淘口令 of its own), else 302 to the stored target."""
+        淘口令 of its own), else 302 to the stored target. A target that is not http(s) (stored
+        by an older version, before links were checked) is never sent anywhere: 404."""
+        if not str(row["target_url"] or "")[:8].lower().startswith(("http://", "https://")):
+            await _respond(send, 404, _NOT_FOUND, b"text/html; charset=utf-8", method)
+            return
         taobao = row["source"] in self.taobao_sources
         code = row["share_text"] or (clean_text(str(row["tpwd"])) if row["tpwd"] else None)
         if in_wechat and (code or taobao):
