@@ -78,6 +78,10 @@ def test_unset_environment_variable_is_named(tmp_path: Path, monkeypatch):
     ("currency", "XXXX", "ISO 4217"),
     ("sources.jd.app_kye", "k", "Did you mean `sources.jd.app_key`?"),
     ("poster.formatt", "png", "Did you mean `poster.format`?"),
+    ("brand.color", "redd", "not 'redd'; did you mean red?"),
+    ("brand.color", "tael", "did you mean teal?"),
+    ("poster.format", "jgp", "did you mean jpg?"),
+    ("timezone", "Asia/Shangai", "did you mean Asia/Shanghai?"),
 ])
 def test_config_set_refuses_typos_with_the_closest_key(cli, home, key, value, wanted):
     assert cli(["init"]).exit_code == 0

@@ -158,3 +158,15 @@ def test_text_bars_pad_chinese_labels_by_cells_and_fit_the_width():
     assert len({cell_len(r) for r in rows}) == 1 and all(cell_len(r) <= 40 for r in rows), rows
     assert {cell_len(r[:r.index("█")]) for r in rows[:2]} == {12}   # the bars start in the same cell
     assert all(cell_len(r) <= 60 for r in text_bars(["a" * 37], [5], "CNY", max_width=60))
+
+
+def test_a_url_or_path_printed_on_its_own_is_never_broken_at_80_columns(cli, shop, monkeypatch, tmp_path):
+    slug = "mama-group-double-eleven-cup-001"    # 32 characters: the Share line is wider than 80
+    made = _run(cli, ["link", "create", "jd:100012043978", "--channel", "wechat_group_mama", "--slug", slug], 80,
+                monkeypatch)
+    assert f"Share: {BASE_URL}/{slug}" in made.splitlines()
+    out_dir = tmp_path / "posters-for-the-double-eleven-sale-in-the-mama-group" / "and-one-more-folder-level"
+    shown = _run(cli, ["poster", "jd:100012043978", "--channel", "wechat_group_mama", "--template", "square",
+                       "--out", str(out_dir)], 80, monkeypatch)
+    poster = out_dir / "jd_100012043978-wechat_group_mama-square.jpg"
+    assert poster.is_file() and f"  {poster}" in shown.splitlines(), shown

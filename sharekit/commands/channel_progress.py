@@ -55,7 +55,7 @@ def progress_cmd(
         render(cols, rows, title=f"{name}: spending per {result.period}")
         con.print("spent, saved: lines not invalid; saved — = no list price.", markup=False)
     if written:
-        con.print(f"Poster written to {written}", markup=False)
+        con.print(f"Poster written to {written}", markup=False, soft_wrap=True)
 
 
 def _when(moment, tz: str) -> str:

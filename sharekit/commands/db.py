@@ -29,7 +29,7 @@ def check(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", hel
         print_json(result.__dict__)
     else:
         con = out()
-        con.print(f"Database: {result.path}", markup=False)
+        con.print(f"Database: {result.path}", markup=False, soft_wrap=True)
         con.print(f"Integrity: {result.integrity}", markup=False)
         con.print(f"Schema version: {result.schema_version} (this sharekit: {result.known_version})"
                   + (f", pending: {', '.join(result.pending)}" if result.pending else ""), markup=False)
@@ -54,4 +54,4 @@ def backup(ctx: typer.Context, dest: Path = typer.Argument(..., help="File to wr
 
     ws = workspace(ctx)
     written = backup_db(ws.paths.db, dest)
-    out().print(f"Backed up {ws.paths.db} to {written}", markup=False)
+    out().print(f"Backed up {ws.paths.db} to {written}", markup=False, soft_wrap=True)

@@ -88,7 +88,7 @@ def create(
     verb = "Created" if link.created else "Reusing"
     out().print(f"{verb} link {link.code} for {link.product_id}"
                 + (f" in channel {link.channel}" if link.channel else "") + ".")
-    out().print(f"Share: {link.share_url}")
+    out().print(f"Share: {link.share_url}", markup=False, soft_wrap=True)  # the URL whole, on one line
     if not link.short_url:
         out().print("(No server.base_url set: posters carry the target URL itself. "
                     "Set it with `sharekit config set server.base_url https://s.example.com`.)")

@@ -97,12 +97,12 @@ def render(
         for warning in result.warnings:
             warn(warning)
         out().print(f"{result.rendered} rendered, {result.skipped} up to date, {len(result.failed)} failed"
-                    f" → {result.out_dir}")
+                    f" → {result.out_dir}", markup=False, soft_wrap=True)
         for outcome in result.outcomes:
             if outcome.status == "rendered" and len(result.outcomes) <= 20:
-                out().print(f"  {outcome.path}", markup=False)
+                out().print(f"  {outcome.path}", markup=False, soft_wrap=True)
                 if outcome.variant:
-                    out().print(f"    variant {outcome.variant}: {outcome.short_url}", markup=False)
+                    out().print(f"    variant {outcome.variant}: {outcome.short_url}", markup=False, soft_wrap=True)
         for outcome in result.failed:
             err().print(f"[red]Failed:[/] {outcome.product} ({outcome.channel or 'no channel'}): {outcome.error}",
                         markup=True)

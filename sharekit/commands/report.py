@@ -109,7 +109,7 @@ def report(
         _render_report(result, product_titles(ws, [r.key for r in result.rows]) if result.by == "product" else {},
                        wide=wide, only=_only(columns))
     if chart_path is not None and kind == "table":
-        out().print(f"Chart written to {chart_path}")
+        out().print(f"Chart written to {chart_path}", markup=False, soft_wrap=True)
 
 
 def _variants(ws: Any, by: str, since: str | None, until: str | None, currency: str | None, kind: str,

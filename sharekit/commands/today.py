@@ -84,6 +84,6 @@ def _print(results: list, explain: bool, posters: bool) -> None:  # type: ignore
                 parts = "  ".join(f"{k} {v:.2f}" for k, v in pick.parts.items())
                 con.print(f"    parts: {parts}")
             if posters and pick.poster:
-                con.print(f"    poster: {escape(pick.poster)}", overflow="fold")
+                con.print(f"    poster: {escape(pick.poster)}", soft_wrap=True)
                 if pick.short_url:
-                    con.print(f"    link: {escape(pick.short_url)}", overflow="fold")
+                    con.print(f"    link: {escape(pick.short_url)}", soft_wrap=True)

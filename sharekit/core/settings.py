@@ -140,9 +140,12 @@ def check(setting: Setting, value: Any) -> str | None:
         if not isinstance(value, str):
             return bad
         if setting.choices and value not in setting.choices:
-            return bad
+            return bad + _did_you_mean(value, setting.choices)
         if kind == "color" and not is_color(value):
-            return f"must be a colour name (red, teal) or #hex (#E4393C), not {value!r}"
+            from PIL import ImageColor
+
+            near = "" if value.startswith("#") else _did_you_mean(value.strip().lower(), ImageColor.colormap)
+            return f"must be a colour name (red, teal) or #hex (#E4393C), not {value!r}{near}"
         if kind == "currency" and not is_currency_code(value):
             return f"must be an ISO 4217 currency code (CNY, USD), not {value!r}"
         if kind == "url" and value and not re.match(r"^https?://[^\s/]+", value):
@@ -155,7 +158,10 @@ def check(setting: Setting, value: Any) -> str | None:
 
                 ZoneInfo(value)
             except Exception:
-                return f"must be a known time zone (Asia/Shanghai), not {value!r}"
+                from zoneinfo import available_timezones
+
+                return f"must be a known time zone (Asia/Shanghai), not {value!r}" + _did_you_mean(
+                    value, available_timezones())
         return None
     if kind == "bool":
         return None if isinstance(value, bool) else bad
@@ -174,6 +180,12 @@ def check(setting: Setting, value: Any) -> str | None:
             return f"must be {setting.describe()}, not {value}"
         return None
     return None
+
+
+def _did_you_mean(value: str, candidates: Iterable[str]) -> str:
+    """``"; did you mean red?"`` for the candidate closest to ``value``, else ``""``."""
+    found = difflib.get_close_matches(str(value), sorted(candidates), n=1, cutoff=0.6)
+    return f"; did you mean {found[0]}?" if found else ""
 
 
 def closest(name: str, candidates: Iterable[str]) -> str | None:

@@ -27,6 +27,11 @@ DEFAULTS: dict[str, Any] = schema.defaults()
 _TEXT_KEYS = frozenset(k for k, s in schema.KEYS.items() if s.kind == "text")
 
 
+def _stop(text: str) -> str:
+    """The full stop after a reason, unless it ends with a question already (`did you mean red?`)."""
+    return "" if text.endswith("?") else "."
+
+
 def _resolve_env(value: Any, missing: list[str] | None = None) -> Any:
     """``value`` with ``${VAR}`` replaced from the environment; unset names go to ``missing``."""
     if isinstance(value, str):
@@ -157,7 +162,7 @@ class Config:
                 value = typed_from_text(setting, env_value) if setting else env_value
                 why = check(setting, value) if setting else None
                 if why:
-                    raise ConfigError(f"${env_key}: `sources.{name}.{key}` {why}.")
+                    raise ConfigError(f"${env_key}: `sources.{name}.{key}` {why}{_stop(why)}")
                 settings[key] = value
         # Channel tags per supplier (amazon_tag, taobao_relation_id, ...) live in [channels.NAME].
         tables = _resolve_env(self.data.get("channels") or {})
@@ -184,7 +189,7 @@ class Config:
     def validate(self) -> None:
         """Check every key's name, type and range; a ConfigError names the file, line and key."""
         for dotted, why, hint in schema.problems(self.data):
-            raise ConfigError(f"{self._where(dotted)}: `{dotted}` {why}.", hint=hint)
+            raise ConfigError(f"{self._where(dotted)}: `{dotted}` {why}{_stop(why)}", hint=hint)
 
 
 def load_config(path: Path) -> Config:
@@ -270,7 +275,7 @@ def set_value(config: Config, key: str, value: Any) -> Config:
     node[parts[-1]] = value
     for dotted, why, hint in schema.problems(data):
         if dotted == key or dotted.startswith(key + "."):
-            raise UsageError(f"{config.path}: `{dotted}` {why}.", hint=hint)
+            raise UsageError(f"{config.path}: `{dotted}` {why}{_stop(why)}", hint=hint)
     write_config(config.path, data)
     return load_config(config.path)
 
