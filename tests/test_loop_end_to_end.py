@@ -16,7 +16,7 @@ def demo_home(cli, tmp_path: Path) -> Path:
     report = json.loads(result.stdout)
     assert [s["step"] for s in report["steps"] if s["done"]] == [
         "pull", "links and clicks", "posters", "orders", "sync", "report", "self-purchase",
-        "two-level payout", "group progress", "today"]
+        "two-level payout", "group progress", "attribution", "today"]
     two_level = next(s["result"] for s in report["steps"] if s["step"] == "two-level payout")
     # amy's November: ¥21.41 settled = amy 20% (4.28) + friend_lili's 5% override (1.07) + kept 16.06
     assert [two_level[k]["minor"] for k in ("settled", "own", "override", "kept")] == [2141, 428, 107, 1606]
@@ -30,7 +30,8 @@ def test_demo_runs_every_step_and_the_store_agrees_across_areas(cli, demo_home):
     orders = json.loads(cli(["--home", str(demo_home), "orders", "list", "--source", "demo", "--json"]).stdout)
     own = [o for o in orders if o["channel"] == "me"]   # the self-purchase step's two own orders
     amy = [o for o in orders if o["channel"] == "amy"]  # the two-level step's three
-    assert len(orders) == 30 + len(own) + len(amy) and (len(own), len(amy)) == (2, 3)
+    inferred = [o for o in orders if o["attribution"] == "inferred"]   # the attribution step's line
+    assert len(orders) == 30 + len(own) + len(amy) + len(inferred) and (len(own), len(amy), len(inferred)) == (2, 3, 1)
     assert {o["product"] for o in orders} <= ids  # example orders name real demo products
     links = json.loads(cli(["--home", str(demo_home), "link", "list", "--json"]).stdout)
     assert {link["product"] for link in links} == ids

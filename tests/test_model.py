@@ -10,12 +10,21 @@ syncs move forwards and backwards. Invariants recompute, from the model's own ev
 `report payouts` for every month touched, `report products`, the stored order lines, and each
 product's price story (`products --json` and the share text's arithmetic).
 
+Lines without a channel are credited from clicks (``orders attribute``): the automatic pass after
+each import or sync covers the lines it stored, with the clicks present then, and a rule runs the
+full pass. The model keeps each line's expected credit the same way (one channel's links clicked
+by people within 24 hours before the order: inferred; several: ambiguous with its candidates) and
+checks the stored credits, `orders list`, and `report` by every key in the supplier, all and
+inferred views (they agree: all moves each inferred line from `(none)` to `CHANNEL (inferred)`,
+inferred holds those lines alone).
+
 Budget: ``SHAREKIT_MODEL_EXAMPLES`` (default 20 examples of up to 30 steps, well under a
 minute); e.g. ``SHAREKIT_MODEL_EXAMPLES=500 pytest tests/test_model.py`` for a long run.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -37,7 +46,9 @@ from sharekit import Workspace, init_home
 from sharekit.catalog.query import list_products, product_json
 from sharekit.catalog.store import upsert_products
 from sharekit.core.money import Money
+from sharekit.orders.attribution import attribute_orders, inferred_label, window_of
 from sharekit.orders.importers import import_orders
+from sharekit.orders.query import list_orders
 from sharekit.orders.sync import sync_source
 from sharekit.poster.batch import product_record, share_text
 from sharekit.poster.render import Brand
@@ -66,6 +77,7 @@ PREVIEW = "Mozilla/5.0 (compatible; TelegramBot like TwitterBot) preview"
 RAW = {"pending": ["paid", "pending"], "confirmed": ["confirmed", "received"], "settled": ["settled", "已结算"],
        "invalid": ["refunded", "invalid"]}
 RANK = {"pending": 0, "confirmed": 1, "settled": 2, "invalid": 3}
+WINDOW = timedelta(hours=24)          # [attribution] window, the default
 
 
 def local_day(t: datetime) -> str:
@@ -93,6 +105,7 @@ class Click:
     bot: bool
     qr: bool
     wechat: bool
+    at: datetime | None = None        # UTC: when it was made (attribution windows)
 
 
 @dataclass
@@ -141,6 +154,7 @@ class World(RuleBasedStateMachine):
         self.prices: dict[str, tuple[int, int | None, int | None]] = {}  # id -> (selling, coupon, threshold)
         self.orders = 0
         self._utcnow = order_store.utcnow
+        self.credits: dict[str, tuple[str | None, list[str]]] = {}  # line key -> (inferred or None, candidates)
         self._csv_utcnow = csv_importer.utcnow
 
     def teardown(self) -> None:
@@ -200,7 +214,8 @@ class World(RuleBasedStateMachine):
             batch.append(self.classifier.click(code=code, channel=self.links[code][1], product_id=self.links[code][0],
                                                ip=ip, user_agent=ua, referer=None, method=method, via_qr=qr, now=when))
             bot = who in ("preview", "head")
-            self.clicks.append(Click(code, local_day(when), (ip, ua), bot, qr and not bot, who == "wechat"))
+            self.clicks.append(Click(code, local_day(when), (ip, ua), bot, qr and not bot, who == "wechat",
+                                     when.astimezone(UTC)))
         writer = ClickWriter(self.ws.paths.db)
         try:
             writer.write(batch)
@@ -244,6 +259,7 @@ class World(RuleBasedStateMachine):
                 if status != line.status and (line.status == "invalid" or RANK[status] < RANK[line.status]):
                     self.ignored += 1
                     continue
+            self._credit(line)  # the automatic pass covers the lines the import or sync stored
             line.status, line.raw, line.commission, line.updated_at = status, raw, commission, updated
             line.commissions.append(commission)
             new_base = commission if status == "settled" else 0
@@ -302,6 +318,35 @@ class World(RuleBasedStateMachine):
         before = self.ignored
         self._apply(reports, updated)
         assert result.ignored == self.ignored - before
+
+    def _credit(self, line: Line) -> None:
+        """The plain rule: people's clicks on links of the line's product, in a channel, within the
+        window before the order; one channel credits the line, several leave it ambiguous."""
+        if line.channel:
+            self.credits.pop(line.key, None)
+            return
+        found = sorted({self.links[c.code][1] for c in self.clicks
+                        if not c.bot and self.links[c.code][0] == line.product and self.links[c.code][1]
+                        and c.at is not None and line.ordered_at - WINDOW <= c.at <= line.ordered_at})
+        if found:
+            self.credits[line.key] = (found[0] if len(found) == 1 else None, found)
+        else:
+            self.credits.pop(line.key, None)
+
+    @precondition(lambda self: self.lines)
+    @rule()
+    def attribute(self) -> None:
+        """`sharekit orders attribute`: the full pass, over every line (clicks made since count now);
+        run twice, the second changes nothing."""
+        first = attribute_orders(self.ws.db, window_of(self.ws.config))
+        for line in self._placed():
+            self._credit(line)
+        assert first.credited == sum(1 for c, _ in self.credits.values() if c)
+        assert attribute_orders(self.ws.db, window_of(self.ws.config)).changed == 0
+
+    def _inferred(self, line: Line) -> str | None:
+        """The channel ``line`` is credited with by clicks (None: the supplier's, or none)."""
+        return None if line.channel else self.credits.get(line.key, (None, []))[0]
 
     # invariants -------------------------------------------------------------------------------
     def _people(self, span: tuple[str, str] | None = None) -> list[Click]:
@@ -373,6 +418,14 @@ class World(RuleBasedStateMachine):
 
     @invariant()
     def report_by_every_key(self) -> None:
+        for view in ("supplier", "all", "inferred"):
+            self._report_view(view)
+        supplier, every = (earnings_report(self.ws, by="channel", attribution=v).totals for v in ("supplier", "all"))
+        assert supplier == every   # moving inferred lines between rows never changes the totals
+        inferred = [x for x in self._placed() if self._inferred(x)]
+        assert earnings_report(self.ws, by="month").inferred_lines == len(inferred)
+
+    def _report_view(self, view: str) -> None:
         def key_of(by: str, line: Line) -> str:
             day = local_day(line.ordered_at)
             if by == "day":
@@ -383,6 +436,8 @@ class World(RuleBasedStateMachine):
                 y, w, _ = date.fromisoformat(day).isocalendar()
                 return f"{y}-W{w:02d}"
             if by == "channel":
+                if view != "supplier" and self._inferred(line):
+                    return inferred_label(self._inferred(line))
                 return line.channel if line.channel in CHANNELS else "(none)"
             if by == "source":
                 return "demo"
@@ -397,6 +452,8 @@ class World(RuleBasedStateMachine):
         for by in ("day", "week", "month", "product", "channel", "source"):
             want: dict[str, list[int]] = defaultdict(lambda: [0] * 7)
             for line in self._placed():
+                if view == "inferred" and not self._inferred(line):
+                    continue
                 acc = want[key_of(by, line)]
                 acc[1] += 1
                 acc[2] += line.amount
@@ -407,20 +464,24 @@ class World(RuleBasedStateMachine):
                 acc[4] += line.commission if line.status == "settled" else 0
                 acc[5] += self._lost(line) if line.status == "invalid" else 0
             for c in self._people():
-                if not c.bot:
+                if not c.bot and view != "inferred":   # a click is not split by what it was credited with
                     want[click_key(by, c)][0] += 1
-            report = earnings_report(self.ws, by=by)
+            report = earnings_report(self.ws, by=by, attribution=view)
             got = {r.key: [r.clicks, r.orders, r.gmv.minor, r.estimated.minor, r.settled.minor, r.lost.minor,
                            r.self_saved.minor] for r in report.rows if r.clicks or r.orders}
-            assert got == {k: v for k, v in want.items() if v[0] or v[1]}, by
-            assert report.totals.orders == len(self._placed())
-            assert report.totals.self_saved.minor == sum(x.commission for x in self._placed()
-                                                         if x.channel in SELF and x.status in SAVED), by
+            if view == "inferred" and by == "channel":   # the same rows as `all` shows them
+                got = {inferred_label(k): v for k, v in got.items()}
+            assert got == {k: v for k, v in want.items() if v[0] or v[1]}, (view, by)
+            placed = [x for x in self._placed() if view != "inferred" or self._inferred(x)]
+            assert report.totals.orders == len(placed)
+            if view != "inferred":   # inferred lines have no supplier channel, so none is a self channel's
+                assert report.totals.self_saved.minor == sum(x.commission for x in self._placed()
+                                                             if x.channel in SELF and x.status in SAVED), by
 
     @invariant()
     def report_channels_agrees(self) -> None:
         rows = {r.channel: r for r in channels_report(self.ws).rows}
-        by_channel = {r.key: r for r in earnings_report(self.ws, by="channel").rows}
+        by_channel = {r.key: r for r in earnings_report(self.ws, by="channel", attribution="supplier").rows}
         returning = self._returning("channel", lambda c: self.links[c.code][1], None)
         for name in [*CHANNELS, "(none)"]:
             lines = [x for x in self._placed() if (x.channel if x.channel in CHANNELS else "(none)") == name]
@@ -499,6 +560,21 @@ class World(RuleBasedStateMachine):
             "SELECT id, status, raw_status, commission_minor, amount_minor, list_amount_minor FROM orders")}
         assert stored == {f"demo:{x.key}": (x.status, x.raw, x.commission, x.amount, x.list_amount)
                           for x in self._placed()}
+
+    @invariant()
+    def credits_stored_and_listed(self) -> None:
+        """The stored credits are the model's, and `orders list` shows them (`CHANNEL (inferred)`)."""
+        stored = {r[0]: (r[1], json.loads(r[2])) for r in self.ws.db.execute(
+            "SELECT order_line, channel, candidates FROM order_attribution")}
+        assert stored == {f"demo:{k}": v for k, v in self.credits.items() if k in self.lines and self.lines[k].status}
+        for row in list_orders(self.ws.db):
+            line = self.lines[row.id.split(":", 1)[1]]
+            inferred = self._inferred(line)
+            data = row.to_json(TZ)
+            assert data["channel"] == line.channel and data["inferred_channel"] == inferred, row.id
+            assert data["attribution"] == ("supplier" if line.channel else "inferred" if inferred else None)
+            assert row.shown_channel() == (line.channel or (inferred_label(inferred) if inferred else "-"))
+            assert data["candidates"] == ([] if line.channel else self.credits.get(line.key, (None, []))[1])
 
 
 def _payout_rows(want: dict, kept: dict, name: str, kind: str, n: int, base: int, share: Decimal) -> None:

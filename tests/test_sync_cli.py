@@ -92,7 +92,8 @@ def test_orders_list_json_has_the_design_shape(cli, servers):
     rows = json.loads(result.stdout)
     assert len(rows) == 20
     assert set(rows[0]) == {"id", "source", "order_id", "product", "product_title", "channel", "status",
-                            "raw_status", "amount", "commission", "ordered_at", "updated_at"}
+                            "raw_status", "amount", "commission", "ordered_at", "updated_at",
+                            "inferred_channel", "attribution", "candidates"}
     assert set(rows[0]["amount"]) == {"minor", "currency"}
     assert rows[0]["ordered_at"].endswith("+08:00")
     jd_pending = json.loads(cli(["orders", "list", "--source", "jd", "--status", "pending", "--json"]).stdout)

@@ -54,6 +54,9 @@ def import_command(
         f"{file}{kind}: {result.imported} of {result.rows} rows imported — {result.inserted} new, "
         f"{result.updated} updated, {result.unchanged} unchanged"
         + (f", {result.ignored} ignored (older status than stored)" if result.ignored else "")
+        + (f", {result.credited} without a channel credited from clicks (inferred)" if result.credited else "")
+        + (f", {result.ambiguous} clicked in several channels (see `sharekit orders attribute`)"
+           if result.ambiguous else "")
         + (f"; sources: {', '.join(result.sources)}" if result.sources else "") + ".")
     for problem in result.skipped[:20]:
         warn(f"{file}, line {problem.line}: {problem.error} (skipped)")

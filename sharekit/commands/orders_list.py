@@ -69,7 +69,7 @@ def list_command(
             Col("status", fixed=True, drop=5), Col("amount", fixed=True, right=True),
             Col("commission", fixed=True, right=True, drop=1)]
     cells = [[(local_iso(r.ordered_at, tz) or "")[:16].replace("T", " "), r.source, r.order_id, r.product or "-",
-              r.product_title or "", r.channel or "-", r.status, fmt_money(r.amount), fmt_money(r.commission)]
+              r.product_title or "", r.shown_channel(), r.status, fmt_money(r.amount), fmt_money(r.commission)]
              for r in rows]
     render(cols, cells, title=f"Orders ({len(rows)}{'+' if more else ''})", wide=wide,
            only=columns.split(",") if columns else None)

@@ -48,6 +48,12 @@ Example: sharekit report --by day --since 2026-11-01 --chart earnings.png
 report_app = sub_app(REPORT_HELP, invoke_without_command=True, no_args_is_help=False)
 
 
+class Attribution(StrEnum):
+    all = "all"
+    supplier = "supplier"
+    inferred = "inferred"
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(report_app, name="report")
 
@@ -70,6 +76,9 @@ def report(
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
     json_out: bool = typer.Option(False, "--json", help="Same as --format json."),
     chart: Path = typer.Option(None, "--chart", help="Also write a PNG chart of the rows to this file."),
+    attribution: Attribution = typer.Option(
+        "supplier", "--attribution", help="supplier: where the supplier put each line; all: lines without a "
+        "channel credited from clicks shown as CHANNEL (inferred); inferred: only those lines."),
     wide: bool = WIDE_OPTION,
     columns: str = COLUMNS_OPTION,
 ) -> None:
@@ -82,7 +91,8 @@ def report(
         _variants(ws, By(by).value, since, until, currency, _format(fmt, json_out), chart, wide=wide,
                   only=_only(columns))
         return
-    result = earnings_report(ws, by=By(by).value, since=since, until=until, currency=currency)
+    result = earnings_report(ws, by=By(by).value, since=since, until=until, currency=currency,
+                             attribution=Attribution(attribution).value)
     chart_path = None
     if chart is not None:
         from ..reports.charts import render_chart
@@ -181,8 +191,9 @@ def _render_report(result: Any, titles: dict[str, str], *, wide: bool = False,
     total = row_cells(result.totals)
     if titles:
         total[1] = ""
+    view = {"all": ", inferred shown", "inferred": ", inferred only"}.get(result.attribution, "")
     render(cols, [row_cells(r) for r in result.rows], total=total, con=con, wide=wide, only=only,
-           title=f"Earnings by {result.by} in {result.currency} ({span})")
+           title=f"Earnings by {result.by} in {result.currency} ({span}{view})")
     labels, values, _ = result.series()
     if result.by == "channel" and show_self:  # a self channel's bar would always be empty: savings, not income
         own = {r.key for r in result.rows if r.self_saved.minor and not r.earned.minor}
@@ -207,6 +218,9 @@ def _render_report(result: Any, titles: dict[str, str], *, wide: bool = False,
     if result.other_currencies:
         listed = ", ".join(f"{n} in {c}" for c, n in sorted(result.other_currencies.items()))
         con.print(f"Not included (other currencies, see --currency): {listed} order lines.", markup=False)
+    if result.attribution == "supplier" and result.inferred_lines:
+        con.print(f"{result.inferred_lines} line(s) without a channel were credited from clicks (inferred): "
+                  "see --attribution all.", markup=False)
 
 
 @report_app.command("channels")

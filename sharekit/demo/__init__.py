@@ -24,6 +24,7 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("self-purchase", "sharekit.demo.econ_self:demo_step"),
     ("two-level payout", "sharekit.demo.econ_levels:demo_step"),
     ("group progress", "sharekit.demo.econ_group:demo_step"),
+    ("attribution", "sharekit.demo.attribution:demo_step"),
     ("today", "sharekit.demo.today:demo_step"),
 )
 

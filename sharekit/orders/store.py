@@ -34,6 +34,7 @@ class UpsertCounts:
     unchanged: int = 0
     ignored: int = 0      # reports of an older state: kept in the history, not taken
     unknown_statuses: set[str] = field(default_factory=set)
+    touched: list[str] = field(default_factory=list)   # ids of the lines inserted or updated
 
     def add(self, other: UpsertCounts) -> None:
         self.inserted += other.inserted
@@ -41,6 +42,7 @@ class UpsertCounts:
         self.unchanged += other.unchanged
         self.ignored += other.ignored
         self.unknown_statuses |= other.unknown_statuses
+        self.touched += other.touched
 
 
 _INSERT = (
@@ -195,6 +197,7 @@ def upsert_order_lines(conn: sqlite3.Connection, source: str, lines: Iterable[Or
         for values in ignored_rows:  # rare: one look-up each keeps a re-sent report from piling up
             conn.execute(_IGNORED, values)
     counts.inserted, counts.updated, counts.unchanged, counts.ignored = inserted, updated, unchanged, ignored
+    counts.touched = [values[-1] for values in inserts] + [values[-1] for values in updates]
     return counts
 
 

@@ -53,10 +53,13 @@ class SourceSyncResult:
     pages: int = 0
     high_water: str | None = None
     resumed: bool = False
+    credited: int = 0    # lines without a channel credited to one by the attribution pass
+    touched: list[str] = field(default_factory=list, repr=False)   # lines stored or changed
 
     def to_json(self) -> dict[str, Any]:
         return {"source": self.source, "ok": self.ok, "fetched": self.fetched, "inserted": self.inserted,
-                "updated": self.updated, "ignored": self.ignored, "error": self.error, "notes": list(self.notes)}
+                "updated": self.updated, "ignored": self.ignored, "credited": self.credited, "error": self.error,
+                "notes": list(self.notes)}
 
 
 @dataclass(frozen=True)
@@ -192,6 +195,7 @@ def sync_source(ws: Workspace, name: str, *, since: datetime | None = None, now:
             timedelta(minutes=float(settings_overlap)) if settings_overlap is not None else DEFAULT_OVERLAP)
         run_windows(conn, source, result, since=since, now=moment, progress=progress, lookback=first_lookback,
              overlap=step_back)
+        _attribute(ws, result)
         if source.settles_orders:
             moved = apply_status_changes(conn, source.settle_due(confirmed_lines(conn, name)))
             if moved:
@@ -206,6 +210,20 @@ def sync_source(ws: Workspace, name: str, *, since: datetime | None = None, now:
     with transaction(conn):
         _save(conn, name, last_run_at=run_at, last_ok_at=run_at, last_error=None)
     return result
+
+
+def _attribute(ws: Workspace, result: SourceSyncResult) -> None:
+    """The attribution pass over the lines this sync stored (see :mod:`.attribution`)."""
+    from .attribution import attribute_orders, window_of
+
+    if not result.touched:
+        return
+    found = attribute_orders(ws.db, window_of(ws.config), lines=result.touched)
+    result.credited = found.credited
+    if found.credited or found.ambiguous:
+        result.notes.append(f"{found.credited} line(s) without a channel credited from clicks (inferred)"
+                            + (f", {len(found.ambiguous)} with clicks in several channels left unattributed"
+                               if found.ambiguous else ""))
 
 
 def _fail(conn: sqlite3.Connection, result: SourceSyncResult, message: str, run_at: str) -> SourceSyncResult:
@@ -265,6 +283,7 @@ def run_windows(conn: sqlite3.Connection, source: Any, result: SourceSyncResult,
             result.inserted += counts.inserted
             result.updated += counts.updated
             result.ignored += counts.ignored
+            result.touched += counts.touched
             unknown |= counts.unknown_statuses
         result.windows += 1
         if progress is not None:

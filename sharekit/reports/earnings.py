@@ -30,8 +30,10 @@ from ..core.money import Money
 from ..core.sanitize import csv_text
 from ..core.timeutil import local_iso
 from ..errors import InputError
+from ..orders.attribution import inferred_label
 from ..tracking.channels import NONE_KEY, channel_names
 from ..tracking.counting import PEOPLE
+from .inferred import ATTRIBUTIONS, count_inferred, inferred_lines, negated
 from .rollups import (
     Figures,
     Groups,
@@ -105,10 +107,14 @@ class Report:
     totals: ReportRow
     unmatched: dict[str, int] = field(default_factory=dict)         # sub-id -> orders under (none)
     other_currencies: dict[str, int] = field(default_factory=dict)  # currency -> orders not included
+    attribution: str = "supplier"    # supplier | inferred | all (see reports.inferred)
+    inferred_lines: int = 0          # lines of the span credited from clicks (shown by --attribution all)
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "by": self.by, "currency": self.currency, "timezone": self.timezone, "since": self.since,
+            "by": self.by, "attribution": self.attribution, "inferred_lines": self.inferred_lines,
+            "currency": self.currency, "timezone": self.timezone,
+            "since": self.since,
             "until": self.until, "rows": [r.to_json() for r in self.rows], "totals": self.totals.to_json(),
             "unmatched": [{"channel": k, "orders": v} for k, v in sorted(self.unmatched.items())],
             "other_currencies": dict(sorted(self.other_currencies.items())),
@@ -217,8 +223,37 @@ def _time_rows(conn: sqlite3.Connection, by: str, cur: str, lo: datetime | None,
     return [acc.row(k, cur) for k in ordered_keys]
 
 
+def _inferred_rows(conn: sqlite3.Connection, by: str, cur: str, lo: datetime | None, hi: datetime | None,
+                   tz: str) -> list[ReportRow]:
+    """``--attribution inferred``: the inferred lines alone, per ``by`` key (no clicks: a click
+    is not split by what it was credited with)."""
+    acc = _Rows()
+    for line in inferred_lines(conn, cur, lo, hi):
+        if by in TIME_BYS:
+            key = time_key(by, local_iso(line.ordered_at, tz)[:10])  # type: ignore[index]
+        else:
+            key = {"channel": line.channel, "product": line.product or NONE_KEY, "source": line.source}[by]
+        add_into(acc.figures, key, line.figures)
+    rows = [acc.row(k, cur) for k in acc.keys()]
+    if by in TIME_BYS:
+        rows.sort(key=lambda r: r.key)
+    else:
+        rows.sort(key=lambda r: (-r.earned.minor, -r.orders, r.key))
+    return rows
+
+
+def _move_inferred(conn: sqlite3.Connection, acc: _Rows, cur: str, lo: datetime | None, hi: datetime | None) -> None:
+    """``--attribution all`` by channel: each inferred line moves from ``(none)`` to ``CHANNEL (inferred)``."""
+    for line in inferred_lines(conn, cur, lo, hi):
+        add_into(acc.figures, NONE_KEY, negated(line.figures))
+        add_into(acc.figures, inferred_label(line.channel), line.figures)
+    none = acc.figures.get(NONE_KEY)
+    if none is not None and not none.any():
+        del acc.figures[NONE_KEY]
+
+
 def _key_rows(conn: sqlite3.Connection, by: str, cur: str, lo: datetime | None, hi: datetime | None,
-              tz: str, unmatched: dict[str, int]) -> list[ReportRow]:
+              tz: str, unmatched: dict[str, int], attribution: str = "all") -> list[ReportRow]:
     acc = _Rows()
     if by == "product":
         where_sql, params = range_sql(lo, hi)
@@ -251,6 +286,8 @@ def _key_rows(conn: sqlite3.Connection, by: str, cur: str, lo: datetime | None, 
             if by == "channel" and key not in known:
                 key = NONE_KEY
             acc.add_clicks(key or NONE_KEY, n)
+    if by == "channel" and attribution == "all":
+        _move_inferred(conn, acc, cur, lo, hi)
     rows = [acc.row(k, cur) for k in acc.keys()]
     rows.sort(key=lambda r: (r.key == NONE_KEY, -r.earned.minor, -r.orders, -r.clicks, r.key))
     return rows
@@ -262,8 +299,15 @@ def earnings_report(
     since: str | date | datetime | None = None,
     until: str | date | datetime | None = None,
     currency: str | None = None,
+    attribution: str = "supplier",
 ) -> Report:
     """Clicks, orders, GMV, estimated/settled/lost commission, conversion and EPC per ``by`` key.
+
+    ``attribution``: ``supplier`` (default: where the supplier put each line, as `report
+    channels` and `report payouts` count), ``all`` (by channel, lines credited from clicks are
+    their own ``CHANNEL (inferred)`` rows instead of ``(none)``; totals unchanged) or
+    ``inferred`` (only the inferred lines); see :mod:`.inferred`. ``inferred_lines`` counts the
+    inferred lines of the span whatever the view.
 
     ``since`` is inclusive, ``until`` exclusive (a date or month given as ``until`` is included
     whole). ``currency`` defaults to the configured one. Reads the rollups the triggers keep,
@@ -271,6 +315,9 @@ def earnings_report(
     """
     if by not in BYS:
         raise InputError(f"Cannot report by {by!r}: use one of {', '.join(BYS)}.")
+    if attribution not in ATTRIBUTIONS:
+        raise InputError(f"Unknown attribution {attribution!r}: use one of {', '.join(ATTRIBUTIONS)}.",
+                         params=("attribution",))
     tz = ws.config.timezone
     cur = (currency or ws.config.currency).strip().upper()
     Money(0, cur)  # validates the code
@@ -280,15 +327,18 @@ def earnings_report(
         raise InputError("`since` must be before `until`.", params=("since", "until"))
     ensure_rollups(conn)
     unmatched: dict[str, int] = {}
-    if by in TIME_BYS:
+    if attribution == "inferred":
+        rows = _inferred_rows(conn, by, cur, lo, hi, tz)
+    elif by in TIME_BYS:
         rows = _time_rows(conn, by, cur, lo, hi, tz)
     else:
-        rows = _key_rows(conn, by, cur, lo, hi, tz, unmatched)
+        rows = _key_rows(conn, by, cur, lo, hi, tz, unmatched, attribution)
     return Report(
         by=by, currency=cur, timezone=tz,
         since=local_iso(lo, tz) if lo else None, until=local_iso(hi, tz) if hi else None,
         rows=rows, totals=_totals(rows, cur), unmatched=unmatched,
-        other_currencies=_other_currencies(conn, cur, lo, hi),
+        other_currencies=_other_currencies(conn, cur, lo, hi), attribution=attribution,
+        inferred_lines=count_inferred(conn, cur, lo, hi),
     )
 
 

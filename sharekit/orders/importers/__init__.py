@@ -120,6 +120,11 @@ def _import(ws: Workspace, conn: sqlite3.Connection, path: Path, fmt: str, stric
         result.unknown_products = _unknown_products(conn, lines)
         conn.execute("INSERT INTO imports (sha256, path, format, rows, imported_at) VALUES (?,?,?,?,?)",
                      (digest, str(path.absolute()), fmt, len(lines), to_utc_iso(utcnow())))
+    from ..attribution import attribute_orders, window_of
+
+    # the attribution pass over the lines this file stored: its own transaction, after the import's
+    found = attribute_orders(conn, window_of(ws.config), lines=counts.touched)
+    result.credited, result.ambiguous = found.credited, len(found.ambiguous)
     from ...events.notify import after_orders
 
     after_orders(ws)  # order events, then the webhook (bounded; the import is already committed)

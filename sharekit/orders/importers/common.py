@@ -43,6 +43,8 @@ class ImportResult:
     unknown_statuses: list[str] = field(default_factory=list)
     report: str | None = None     # amazon: "orders" or "earnings"
     unknown_products: list[str] = field(default_factory=list)   # ordered, but not in the catalog
+    credited: int = 0             # lines without a channel credited from clicks (inferred)
+    ambiguous: int = 0            # lines without a channel whose product was clicked in several channels
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
