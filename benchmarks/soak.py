@@ -8,7 +8,7 @@ Three runs on 127.0.0.1 (nothing leaves the machine), each bounded by ``--second
    the load is still running, as in a restart during the day;
 3. kill -9: as 2, but the server is killed with SIGKILL: what it loses is stated.
 
-For each run it prints requests answered (302), clicks recorded, lost (answered but not recorded),
+For each run it prints requests sent, answered (302), clicks recorded, lost (answered but not recorded),
 errors (answers other than 302, and server log lines with a traceback or "locked"), connections cut
 at shutdown, requests/s and p99, and the soak's ratio to the baseline. Goal: 0 lost and 0 errors
 on SIGTERM.
@@ -164,7 +164,8 @@ def run(home: Path, codes: list[str], args: argparse.Namespace, *, writers: bool
 
 
 def show(name: str, r: dict[str, object]) -> None:
-    print(f"{name:<22} answered {r['ok']:>7,}  recorded {r['recorded']:>7,}  lost {r['lost']:>4}  "
+    sent = int(r["ok"]) + int(r["bad"]) + int(r["cut"])   # every request written to a connection
+    print(f"{name:<22} sent {sent:>7,}  answered {r['ok']:>7,}  recorded {r['recorded']:>7,}  lost {r['lost']:>4}  "
           f"errors {r['errors']:>3}  cut at shutdown {r['cut']:>3}  {r['rps']:>7,.0f} req/s  p99 {r['p99']:6.1f} ms")
     for kind, (done, errors, last) in (r.get("writers") or {}).items():
         print(f"{'':<22} writer {kind:<6} {done:>4} runs, {errors} failed" + (f" (last: {last[0]})" if last else ""))

@@ -42,7 +42,7 @@ def make_source(api, sleeps):
         client = httpx.Client()
         base = {"kind": "amazon", "credential_id": "cid", "credential_secret": "csecret",
                 "credential_version": "3.1", "partner_tag": "mytag-20", "marketplace": "www.amazon.com",
-                "endpoint": api.base_url, "token_endpoint": api.token_url, "retries": 3}
+                "allow_private_hosts": True, "endpoint": api.base_url, "token_endpoint": api.token_url, "retries": 3}
         kwargs = {"clock": clock} if clock else {}
         source = AmazonSource("amz", {**base, **settings}, client=client, sleep=sleeps.append, **kwargs)
         made.append((source, client))

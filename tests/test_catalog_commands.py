@@ -116,9 +116,10 @@ def test_source_check_ok_and_failing(cli, ws, no_proxy):
     good = FakeServer(shopify_app([shopify_product(1, "A", "1.00")])).start()
     locked = FakeServer(shopify_app([], override=lambda r, n: Reply.html("Enter password", 401))).start()
     try:
-        set_value(ws.config, "sources.good", {"kind": "shopify", "store": good.url})
+        set_value(ws.config, "sources.good", {"kind": "shopify", "allow_private_hosts": True, "store": good.url})
         ws.reload_config()
-        set_value(ws.config, "sources.locked", {"kind": "shopify", "store": locked.url, "retries": 0})
+        set_value(ws.config, "sources.locked", {"kind": "shopify", "allow_private_hosts": True, "store": locked.url,
+                                                "retries": 0})
         ok = cli(["source", "check", "good"])
         assert ok.exit_code == 0, ok.output
         assert ok.stdout.startswith("ok good (shopify):")

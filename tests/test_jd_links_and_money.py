@@ -28,9 +28,9 @@ def gateways(ws):
     with GatewayServer(jd, "/routerjson") as a, GatewayServer(pdd, "/api/router") as b:
         write_config(ws.paths.config, {"sources": {
             "jd": {"kind": "jd", "app_key": "testkey", "app_secret": "testsecret", "site_id": "61866",
-                   "endpoint": a.url, "rate_limit": 0},
+                   "allow_private_hosts": True, "endpoint": a.url, "rate_limit": 0},
             "pdd": {"kind": "pdd", "client_id": "testclient", "client_secret": "testsecret", "pid": "1_2",
-                    "endpoint": b.url, "rate_limit": 0}}})
+                    "allow_private_hosts": True, "endpoint": b.url, "rate_limit": 0}}})
         ws.reload_config()
         yield jd, pdd
 

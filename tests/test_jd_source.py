@@ -34,7 +34,7 @@ def make_source(server):
 
     def make(**settings):
         base = {"kind": "jd", "app_key": "testkey", "app_secret": "testsecret", "site_id": "61866",
-                "endpoint": server.url, "rate_limit": 0}
+                "allow_private_hosts": True, "endpoint": server.url, "rate_limit": 0}
         source = JdSource("jd", {**base, **settings}, sleep=lambda _s: None)
         made.append(source)
         return source
@@ -176,7 +176,7 @@ def test_fake_gateway_refuses_a_long_window_with_the_business_code(server):
     from sharekit.core.http import RetryingClient
 
     source = JdSource("jd", {"app_key": "testkey", "app_secret": "testsecret", "site_id": "61866",
-                             "endpoint": server.url, "rate_limit": 0})
+                             "allow_private_hosts": True, "endpoint": server.url, "rate_limit": 0})
     try:
         source.http = RetryingClient("jd", source.client, retries=0)
         now = datetime.now(UTC)
@@ -215,7 +215,7 @@ def test_amounts_are_never_parsed_as_float():
 
 def test_a_stale_clock_is_reported_as_a_timestamp_problem(server):
     source = JdSource("jd", {"app_key": "testkey", "app_secret": "testsecret", "site_id": "61866",
-                             "endpoint": server.url, "rate_limit": 0},
+                             "allow_private_hosts": True, "endpoint": server.url, "rate_limit": 0},
                       clock=lambda: datetime.now(UTC) - timedelta(minutes=30))
     try:
         with pytest.raises(SourceError) as info:
@@ -235,7 +235,7 @@ def test_requests_follow_the_official_sdk_transport(server, gateway):
 
     gateway.handle = spy
     source = JdSource("jd", {"app_key": "testkey", "app_secret": "testsecret", "site_id": "61866",
-                             "endpoint": server.url, "rate_limit": 0})
+                             "allow_private_hosts": True, "endpoint": server.url, "rate_limit": 0})
     try:
         source.check()
     finally:
@@ -304,7 +304,8 @@ def test_system_parameters_have_the_documented_names_and_formats(server, gateway
     gateway.handle = spy
     moment = datetime.now(UTC).replace(microsecond=0)
     source = JdSource("jd", {"app_key": "testkey", "app_secret": "testsecret", "site_id": "61866",
-                             "endpoint": server.url, "rate_limit": 0}, clock=lambda: moment)
+                             "allow_private_hosts": True, "endpoint": server.url, "rate_limit": 0},
+                      clock=lambda: moment)
     try:
         source.check()
     finally:

@@ -144,7 +144,8 @@ def test_jd_best_coupon_use_end_time_from_a_real_pull_expires_the_link(ws, cli):
 
     with GatewayServer(JdGateway(), "/routerjson") as server:
         for key, value in (("kind", "jd"), ("app_key", "testkey"), ("app_secret", "testsecret"),
-                           ("site_id", "61866"), ("endpoint", server.url), ("rate_limit", "0")):
+                           ("site_id", "61866"), ("endpoint", server.url), ("rate_limit", "0"),
+                           ("allow_private_hosts", "true")):
             assert cli("config", "set", f"sources.jd.{key}", value).exit_code == 0
         assert cli("pull", "jd", "--no-images").exit_code == 0
         ws.reload_config()

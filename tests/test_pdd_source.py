@@ -32,7 +32,7 @@ def make_source(server):
 
     def make(**settings):
         base = {"kind": "pdd", "client_id": "testclient", "client_secret": "testsecret", "pid": "1_2",
-                "endpoint": server.url, "rate_limit": 0}
+                "allow_private_hosts": True, "endpoint": server.url, "rate_limit": 0}
         source = PddSource("pdd", {**base, **settings}, sleep=lambda _s: None)
         made.append(source)
         return source
@@ -153,7 +153,7 @@ def test_channel_comes_from_the_sid_of_custom_parameters(custom, channel):
 
 def test_a_stale_clock_is_refused_by_the_gateway(server):
     source = PddSource("pdd", {"client_id": "testclient", "client_secret": "testsecret", "pid": "1_2",
-                               "endpoint": server.url, "rate_limit": 0},
+                               "allow_private_hosts": True, "endpoint": server.url, "rate_limit": 0},
                        clock=lambda: datetime.now(UTC) - timedelta(minutes=30))
     try:
         with pytest.raises(SourceError, match="timestamp"):

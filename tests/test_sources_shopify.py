@@ -11,7 +11,8 @@ from sharekit.sources.shopify import ShopifySource
 
 
 def make(server, client, sleeps=None, **settings):
-    config = {"store": server.url, "currency": "USD", "page_size": 2, "retries": 2, "rate_limit": 0, **settings}
+    config = {"allow_private_hosts": True, "store": server.url, "currency": "USD", "page_size": 2, "retries": 2,
+              "rate_limit": 0, **settings}
     return ShopifySource("shop", config, client=client, sleep=(sleeps.append if sleeps is not None else None))
 
 

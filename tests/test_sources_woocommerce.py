@@ -11,7 +11,8 @@ from sharekit.sources.woocommerce import WooCommerceSource
 
 
 def make(server, client, sleeps=None, **settings):
-    config = {"store": server.url, "per_page": 2, "retries": 2, "rate_limit": 0, **settings}
+    config = {"allow_private_hosts": True, "store": server.url, "per_page": 2, "retries": 2, "rate_limit": 0,
+              **settings}
     return WooCommerceSource("woo", config, client=client, sleep=(sleeps.append if sleeps is not None else None))
 
 
@@ -79,7 +80,8 @@ def test_a_page_served_twice_ends_the_listing(serve, client):
 
 def test_wrong_route_is_a_404_naming_the_source(serve, client):
     server = serve(woo_app(CATALOG))
-    source = WooCommerceSource("woo", {"store": server.url + "/shop", "rate_limit": 0}, client=client)
+    source = WooCommerceSource("woo", {"allow_private_hosts": True, "store": server.url + "/shop", "rate_limit": 0},
+                               client=client)
     with pytest.raises(SourceError, match=r"^woo: GET /wp-json/wc/store/v1/products\?page=1 answered HTTP 404"):
         list(source.iter_products())
 

@@ -24,9 +24,9 @@ def servers(ws):
         data = dict(ws.config.data)
         data["sources"] = {
             "jd": {"kind": "jd", "app_key": "testkey", "app_secret": "testsecret", "site_id": "61866",
-                   "endpoint": jd_server.url, "rate_limit": 0, "retries": 0},
+                   "endpoint": jd_server.url, "rate_limit": 0, "retries": 0, "allow_private_hosts": True},
             "pdd": {"kind": "pdd", "client_id": "testclient", "client_secret": "${PDD_SECRET}", "pid": "1_2",
-                    "endpoint": pdd_server.url, "rate_limit": 0, "retries": 0},
+                    "endpoint": pdd_server.url, "rate_limit": 0, "retries": 0, "allow_private_hosts": True},
         }
         write_config(ws.paths.config, data)
         yield jd, pdd

@@ -44,12 +44,12 @@ def configure(ws, **sources):
 
 def jd_settings(gateway, **extra):
     return {"kind": "jd", "app_key": "testkey", "app_secret": "testsecret", "site_id": "61866",
-            "endpoint": gateway.url, "rate_limit": 0, **extra}
+            "allow_private_hosts": True, "endpoint": gateway.url, "rate_limit": 0, **extra}
 
 
 def pdd_settings(gateway, **extra):
     return {"kind": "pdd", "client_id": "testclient", "client_secret": "testsecret", "pid": "1_2",
-            "endpoint": gateway.url, "rate_limit": 0, **extra}
+            "allow_private_hosts": True, "endpoint": gateway.url, "rate_limit": 0, **extra}
 
 
 def now():

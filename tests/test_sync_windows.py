@@ -55,7 +55,7 @@ def top():
 
 def top_settings(fake, **extra):
     return {"kind": "taobao", "app_key": "testkey", "app_secret": "testsecret", "adzone_id": "111112234455",
-            "endpoint": fake.endpoint, "rate_limit": 0, **extra}
+            "allow_private_hosts": True, "endpoint": fake.endpoint, "rate_limit": 0, **extra}
 
 
 def test_taobao_sync_uses_three_hour_windows_without_gaps(ws, top):
@@ -89,7 +89,7 @@ def test_pdd_sync_uses_windows_of_at_most_24_hours_in_unix_seconds(ws):
     with GatewayServer(gateway, "/api/router") as server:
         gateway.set_orders(make_orders(30, now() - timedelta(days=3), timedelta(days=2, hours=20)))
         configure(ws, pdd={"kind": "pdd", "client_id": "testclient", "client_secret": "testsecret", "pid": "1_2",
-                           "endpoint": server.url, "rate_limit": 0})
+                           "allow_private_hosts": True, "endpoint": server.url, "rate_limit": 0})
         [result] = sync(ws, since=now() - timedelta(days=3), **NO_WAIT)
     assert result.ok and result.inserted == 30
     spans = [(int(c["start_update_time"]), int(c["end_update_time"])) for c in gateway.calls]
@@ -104,7 +104,7 @@ def test_jd_sync_sends_contiguous_one_hour_windows_in_china_wall_clock(ws):
     with GatewayServer(gateway, "/routerjson") as server:
         gateway.set_rows(make_order_rows(3, since + timedelta(minutes=5), timedelta(hours=2)))
         configure(ws, jd={"kind": "jd", "app_key": "testkey", "app_secret": "testsecret", "site_id": "61866",
-                          "endpoint": server.url, "rate_limit": 0})
+                          "allow_private_hosts": True, "endpoint": server.url, "rate_limit": 0})
         [result] = sync(ws, since=since, **NO_WAIT)
     assert result.ok, result.error
     assert result.inserted == 3

@@ -42,7 +42,7 @@ def make_source(gateway, sleeps):
     def make(**settings):
         client = httpx.Client()
         base = {"kind": "taobao", "app_key": "testkey", "app_secret": "testsecret", "adzone_id": "111112234455",
-                "endpoint": gateway.endpoint, "retries": 3}
+                "allow_private_hosts": True, "endpoint": gateway.endpoint, "retries": 3}
         source = build_source("tb", {**base, **settings}, client=client, sleep=sleeps.append)
         made.append((source, client))
         return source
@@ -104,7 +104,8 @@ def test_wrong_secret_is_a_permanent_auth_error(make_source, gateway):
 def test_a_skewed_clock_is_refused_by_the_gateway(gateway, sleeps):
     with httpx.Client() as client:
         source = TaobaoSource("tb", {"app_key": "testkey", "app_secret": "testsecret", "adzone_id": "1",
-                                     "endpoint": gateway.endpoint}, client=client, sleep=sleeps.append,
+                                     "allow_private_hosts": True, "endpoint": gateway.endpoint},
+                              client=client, sleep=sleeps.append,
                               clock=lambda: datetime.now(UTC) - timedelta(minutes=20))
         with pytest.raises(SourceError, match="timestamp"):
             list(source.iter_products(query="x"))

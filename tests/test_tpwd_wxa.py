@@ -134,7 +134,8 @@ def test_pdd_links_keep_we_app_info_and_the_poster_share_text_uses_it(cli, ws):
     with GatewayServer(gateway, "/api/router") as srv:
         data = dict(ws.config.data)
         data["sources"] = {"pdd": {"kind": "pdd", "client_id": "testclient", "client_secret": "testsecret",
-                                   "pid": "1_2", "endpoint": srv.url, "rate_limit": 0}}
+                                   "pid": "1_2", "endpoint": srv.url, "rate_limit": 0,
+                                   "allow_private_hosts": True}}
         data["poster"] = {"share_text": "{title}\n【小程序】{wxa_appid} {wxa_path}\n{link}"}
         write_config(ws.paths.config, data)
         ws.reload_config()

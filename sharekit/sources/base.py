@@ -190,9 +190,14 @@ class Source:
                 hint=f"Set them in [sources.{name}] or as {source_env_name(name, '<KEY>')}.",
             )
         from ..core.http import RetryingClient, make_client
+        from ..core.netguard import guard_hooks
 
         self._own_client = client is None
-        self.client = client or make_client()
+        # Public addresses only (every redirect hop too) unless allow_private_hosts: a supplier's
+        # answer cannot steer sharekit to an internal address (see core.netguard). An injected
+        # client is the caller's: it is used as given.
+        allow = bool(self.settings.get("allow_private_hosts"))
+        self.client = client or make_client(event_hooks=guard_hooks(allow))
         kwargs: dict[str, Any] = {
             "timeout": float(self.settings.get("timeout", 20)),
             "retries": int(self.settings.get("retries", 4)),

@@ -302,3 +302,15 @@ def test_the_server_never_redirects_to_a_javascript_target_stored_by_an_older_ve
         proc.terminate()
         proc.communicate(timeout=30)
     assert answer.status_code == 404 and "location" not in answer.headers
+
+
+def test_a_storefront_or_api_source_never_reaches_internal_hosts_either(cli, home, internal, public):
+    assert cli("init").exit_code == 0
+    _config(home, f'[sources.shop]\nkind = "shopify"\nstore = "{internal.url}"\ncurrency = "USD"\nretries = 0')
+    said = " ".join(cli(["pull", "shop"]).output.split())
+    assert "refused: 127.0.0.1 is a private, loopback or link-local address" in said and "Traceback" not in said
+    supplier = public(lambda request: Reply(301, headers={"Location": f"{internal.url}/products.json"}))
+    _config(home, f'[sources.moved]\nkind = "woocommerce"\nstore = "{supplier.url}"\nretries = 0')
+    said = " ".join(cli(["pull", "moved"]).output.split())
+    assert "refused: 127.0.0.1 is a private, loopback or link-local address" in said
+    assert len(supplier.requests) == 1 and internal.requests == []

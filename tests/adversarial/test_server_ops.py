@@ -83,12 +83,13 @@ def test_slow_partial_requests_are_dropped_and_new_requests_still_served(inited)
     assert "Traceback" not in err
 
 
-def test_busy_port_is_one_line_and_exit_1(inited):
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_busy_port_is_one_line_and_exit_1(inited, workers):
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         port = holder.getsockname()[1]
-        proc = sharekit(inited, "serve", "--port", str(port))
+        proc = sharekit(inited, "serve", "--port", str(port), "--workers", workers)
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 1
     lines = [line for line in err.splitlines() if line.strip()]
