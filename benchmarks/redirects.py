@@ -86,6 +86,18 @@ def start_server(home: Path, port: int, mode: str, workers: int) -> subprocess.P
     raise SystemExit(f"server did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
 
 
+async def read_response(reader: asyncio.StreamReader) -> bytes:
+    """Read one HTTP/1.1 response (head, then a Content-Length body); return its head."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+    if length:
+        await reader.readexactly(length)
+    return head
+
+
 async def load(port: int, codes: list[str], total: int, concurrency: int) -> tuple[float, list[float], int]:
     """Send ``total`` GETs over ``concurrency`` keep-alive connections; (seconds, latencies, non-302)."""
     latencies: list[float] = []
@@ -103,13 +115,7 @@ async def load(port: int, codes: list[str], total: int, concurrency: int) -> tup
                 issued += 1
                 t0 = time.perf_counter()
                 writer.write(req)
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in head.split(b"\r\n"):
-                    if line[:15].lower() == b"content-length:":
-                        length = int(line[15:])
-                if length:
-                    await reader.readexactly(length)
+                head = await read_response(reader)
                 latencies.append(time.perf_counter() - t0)
                 if not head.startswith(b"HTTP/1.1 302"):
                     bad += 1

@@ -32,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from redirects import UA, clicks_in, free_port, pct, prepare_home, start_server  # noqa: E402
+from redirects import UA, clicks_in, free_port, pct, prepare_home, read_response, start_server  # noqa: E402
 
 WRITERS = ("pull", "import", "sync")
 
@@ -59,13 +59,7 @@ async def load(port: int, codes: list[str], seconds: float, concurrency: int,
                     i += 1
                     t0 = time.perf_counter()
                     writer.write(requests[i % len(requests)])
-                    head = await reader.readuntil(b"\r\n\r\n")
-                    length = 0
-                    for line in head.split(b"\r\n"):
-                        if line[:15].lower() == b"content-length:":
-                            length = int(line[15:])
-                    if length:
-                        await reader.readexactly(length)
+                    head = await read_response(reader)
                     latencies.append(time.perf_counter() - t0)
                     stats["ok" if head.startswith(b"HTTP/1.1 302") else "bad"] += 1
             except (OSError, asyncio.IncompleteReadError):
